@@ -1,0 +1,14 @@
+"""The command registry: each command lives in its own module; this lists them."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# One module a command family; each defines COMMANDS: list[click.Command].
+_MODULES = ("cluster",)
+
+ALL: list[click.Command] = []
+for _name in _MODULES:
+    ALL.extend(importlib.import_module(f"dedupe_news.cli.{_name}").COMMANDS)

@@ -1,0 +1,316 @@
+"""Read articles from directories, JSONL files and stdin.
+
+The loader never transforms text beyond decoding: an article's ``text`` is the input exactly as
+read (UTF-8, a leading BOM removed, line endings kept), so every character offset reported by
+later stages points into what the user gave us.  HTML files are the exception: their main text
+is extracted first, and offsets point into that extracted text.
+
+Anything unusable becomes a :class:`~dedupe_news.model.Reject` with the path, the line number
+where there is one, and a next step; the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from dedupe_news.model import Article, Reject
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+DEFAULT_MAX_BYTES = 10_000_000  # one article; news articles are ~2-20 kB
+
+# Magic numbers of formats people hand us by mistake.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or .docx/.xlsx)"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x7fELF", "an executable"),
+    (b"SQLite format 3", "an SQLite database"),
+)
+
+Item = Article | Reject
+
+
+def sniff_binary(head: bytes) -> str | None:
+    """Name the binary format ``head`` starts with, or None if it may be text."""
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if b"\x00" in head[:8192]:
+        return "binary data (contains NUL bytes)"
+    return None
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """Decode UTF-8 strictly (BOM removed). Returns (text, None) or (None, problem)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        return None, f"is not valid UTF-8 (byte 0x{bad} at offset {exc.start})"
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".jsonl.gz"):
+        return ".jsonl.gz"
+    return path.suffix.lower()
+
+
+def _article_id(path: Path, root: Path | None) -> str:
+    rel = path.relative_to(root) if root is not None else Path(path.name)
+    name = rel.name
+    for suf in (*JSONL_SUFFIXES, *TEXT_SUFFIXES, *HTML_SUFFIXES):
+        if name.lower().endswith(suf):
+            name = name[: -len(suf)]
+            break
+    return (rel.parent / name).as_posix() if str(rel.parent) != "." else name
+
+
+def extract_html(markup: str) -> str:
+    """Main text of an HTML page (trafilatura), falling back to all visible text."""
+    try:
+        import trafilatura  # heavy: imported only when HTML is seen
+
+        text = trafilatura.extract(markup, include_comments=False, include_tables=False,
+                                   favor_recall=True)
+    except Exception:  # trafilatura raises assorted errors on odd markup
+        text = None
+    if text and text.strip():
+        return text
+    from html.parser import HTMLParser
+
+    class _Visible(HTMLParser):
+        skip = {"script", "style", "noscript", "template", "head"}
+
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.depth = 0
+            self.parts: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag in self.skip:
+                self.depth += 1
+            elif tag in {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "tr"}:
+                self.parts.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in self.skip and self.depth:
+                self.depth -= 1
+
+        def handle_data(self, data: str) -> None:
+            if not self.depth:
+                self.parts.append(data)
+
+    parser = _Visible()
+    parser.feed(markup)
+    lines = [" ".join(line.split()) for line in "".join(parser.parts).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def read_text_file(path: Path, art_id: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Item:
+    """One .txt/.md/.html file -> Article or Reject."""
+    where = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Reject(where, None, "too_large",
+                          f"{where}: {size:,} bytes is over the {max_bytes:,}-byte limit; "
+                          "split it or raise --max-bytes")
+        with path.open("rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return Reject(where, None, "unreadable",
+                      f"{where}: cannot read ({exc.strerror or exc}); check the path and permissions")
+    kind = sniff_binary(data[:8192])
+    if kind:
+        return Reject(where, None, "binary",
+                      f"{where}: looks like {kind}, not text; give .txt, .md, .html or .jsonl files")
+    text, problem = decode(data)
+    if text is None:
+        return Reject(where, None, "not_utf8",
+                      f"{where}: {problem}; re-encode it, e.g. iconv -f latin1 -t utf-8")
+    if _suffix(path) in HTML_SUFFIXES:
+        text = extract_html(text)
+    if not text.strip():
+        return Reject(where, None, "empty", f"{where}: no text in file; remove it or fill it")
+    return Article(id=art_id, text=text, origin=where)
+
+
+def _bounded_lines(fh: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
+    """Yield (line number, bytes) split on b"\\n" only; None for a line over ``max_bytes``.
+
+    Over-long lines are skipped in chunks, so memory stays bounded by ``max_bytes``.
+    """
+    lineno = 0
+    while True:
+        line = fh.readline(max_bytes + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            while True:  # drain the rest of the long line
+                chunk = fh.readline(1 << 20)
+                if not chunk or chunk.endswith(b"\n"):
+                    break
+            yield lineno, None
+            continue
+        yield lineno, line
+
+
+def _str_field(obj: dict[str, object], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def parse_jsonl_line(raw: bytes, where: str, lineno: int) -> Item | None:
+    """One JSONL line -> Article, Reject, or None for a blank line."""
+    raw = raw.rstrip(b"\n").rstrip(b"\r")
+    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if not raw.strip():
+        return None
+    text, problem = decode(raw)
+    if text is None:
+        return Reject(where, lineno, "not_utf8",
+                      f"{where}:{lineno}: line {problem}; fix or drop that line")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = "truncated line?" if exc.pos >= len(text) - 1 else f"column {exc.colno}"
+        return Reject(where, lineno, "bad_json",
+                      f"{where}:{lineno}: not valid JSON ({exc.msg}, {hint}); "
+                      "expected one object per line")
+    if not isinstance(obj, dict):
+        return Reject(where, lineno, "bad_json",
+                      f"{where}:{lineno}: a JSON {type(obj).__name__}, not an object; "
+                      'expected {"id": ..., "text": ...}')
+    art_id = obj.get("id")
+    if art_id is None or isinstance(art_id, (dict, list, bool)) or str(art_id) == "":
+        return Reject(where, lineno, "missing_id",
+                      f"{where}:{lineno}: no usable \"id\" (string or number); add one")
+    body = obj.get("text")
+    if not isinstance(body, str):
+        got = "missing" if body is None else f"a {type(body).__name__}"
+        return Reject(where, lineno, "bad_text",
+                      f"{where}:{lineno}: \"text\" is {got}, expected a string")
+    if not body.strip():
+        return Reject(where, lineno, "empty", f"{where}:{lineno}: \"text\" is empty")
+    return Article(id=str(art_id), text=body, title=_str_field(obj, "title"),
+                   url=_str_field(obj, "url"), source=_str_field(obj, "source"),
+                   published=_str_field(obj, "published"), origin=f"{where}:{lineno}")
+
+
+def read_jsonl(fh: BinaryIO, where: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Item]:
+    """Stream a JSONL byte stream; bad lines become Rejects with their line number."""
+    for lineno, raw in _bounded_lines(fh, max_bytes):
+        if raw is None:
+            yield Reject(where, lineno, "too_large",
+                         f"{where}:{lineno}: line over the {max_bytes:,}-byte limit; "
+                         "skipped (raise --max-bytes to accept it)")
+            continue
+        if lineno == 1:
+            kind = sniff_binary(raw[:16])
+            if kind:
+                yield Reject(where, lineno, "binary",
+                             f"{where}: looks like {kind}, not JSONL"
+                             + ("; name it .jsonl.gz" if kind == "gzip data" else ""))
+                return
+        item = parse_jsonl_line(raw, where, lineno)
+        if item is not None:
+            yield item
+
+
+def _open_jsonl(path: Path) -> BinaryIO:
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def _read_jsonl_path(path: Path, max_bytes: int) -> Iterator[Item]:
+    where = str(path)
+    try:
+        fh = _open_jsonl(path)
+    except OSError as exc:
+        yield Reject(where, None, "unreadable",
+                     f"{where}: cannot read ({exc.strerror or exc}); check the path")
+        return
+    try:
+        with fh:
+            yield from read_jsonl(fh, where, max_bytes)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        yield Reject(where, None, "unreadable",
+                     f"{where}: read failed ({exc}); is the file complete and not corrupt?")
+
+
+def _walk(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if _suffix(p) in TEXT_SUFFIXES + HTML_SUFFIXES and not name.startswith("."):
+                if name.lower() == "readme.md":
+                    continue  # provenance notes beside the articles, not an article
+                found.append(p)
+    return found
+
+
+def iter_path(arg: str, max_bytes: int = DEFAULT_MAX_BYTES,
+              stdin: BinaryIO | None = None) -> Iterator[Item]:
+    """Everything one command-line argument names, as Articles and Rejects."""
+    if arg == "-":
+        yield from read_jsonl(stdin or sys.stdin.buffer, "-", max_bytes)
+        return
+    path = Path(arg)
+    if path.is_dir():
+        files = _walk(path)
+        if not files:
+            yield Reject(arg, None, "no_articles",
+                         f"{arg}: no .txt, .md or .html articles in this directory; "
+                         "give JSONL files directly")
+        for p in files:
+            yield read_text_file(p, _article_id(p, path), max_bytes)
+        return
+    if not path.exists():
+        yield Reject(arg, None, "missing", f"{arg}: no such file or directory; check the path")
+        return
+    suffix = _suffix(path)
+    if suffix in JSONL_SUFFIXES:
+        yield from _read_jsonl_path(path, max_bytes)
+    elif suffix in TEXT_SUFFIXES + HTML_SUFFIXES or suffix == "":
+        yield read_text_file(path, _article_id(path, None), max_bytes)
+    else:
+        yield Reject(arg, None, "unknown_type",
+                     f"{arg}: unknown file type {suffix!r}; use .txt, .md, .html, .jsonl "
+                     "or .jsonl.gz")
+
+
+def iter_articles(args: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES,
+                  stdin: BinaryIO | None = None) -> Iterator[Item]:
+    """All inputs in order; a repeated id is rejected (the first one wins)."""
+    seen: set[str] = set()
+    for arg in args:
+        for item in iter_path(arg, max_bytes, stdin):
+            if isinstance(item, Article):
+                if item.id in seen:
+                    yield Reject(item.origin, None, "duplicate_id",
+                                 f"{item.origin}: id {item.id!r} was already used; "
+                                 "ids must be unique (this record is skipped)")
+                    continue
+                seen.add(item.id)
+            yield item

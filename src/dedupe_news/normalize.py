@@ -1,0 +1,147 @@
+"""Normalisation before fingerprinting, and boilerplate lines set aside.
+
+Two jobs, both pure functions of the text:
+
+* :func:`normalize` maps typographic variants to one form (Unicode NFKC, curly quotes,
+  dashes, whitespace) so that a copy re-typeset by another CMS fingerprints the same.  The
+  step names go into the settings signature.
+* :func:`find_boilerplate` finds lines that are not the story: calls to subscribe or follow,
+  copyright and distribution lines, metadata lines (" date 2024-04-13"), and photo captions
+  printed twice.  They are *set aside* for fingerprinting and reported with their character
+  spans; the article text itself is never changed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from dedupe_news.model import Span
+
+STEPS = ("nfkc", "quotes", "dashes", "ws")
+
+_QUOTES = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
+})
+_DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
+_WS = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Unicode NFKC, ASCII quotes and dashes, single spaces. Idempotent."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_QUOTES)
+    text = _DASHES.sub("-", text)
+    return _WS.sub(" ", text).strip()
+
+
+# Boilerplate line patterns: (name, regex, why). Matched against a normalised, stripped line.
+# Every pattern is anchored to the whole line and only applies to short lines (see
+# MAX_BOILERPLATE_WORDS) so a sentence of the story that happens to say "subscribe" stays.
+BOILERPLATE_PATTERNS: tuple[tuple[str, str, str], ...] = (
+    ("call_to_action",
+     r"(subscribe|sign up|sign in|log in|register now|follow us|join us|join our|share this|"
+     r"share on|like us|download (our|the) app|get the app|read more|read also|see also|"
+     r"related( stories| articles)?:|more from|click here|advertisement|sponsored content|"
+     r"newsletter)\b.{0,200}",
+     "calls to subscribe, follow, share or read on are site furniture, not the story"),
+    ("social_handles",
+     r"(follow|join|like|share|find)\b.{0,80}\b(whatsapp|telegram|twitter|facebook|"
+     r"instagram|google news|linkedin|youtube)\b.{0,80}",
+     "short lines naming social networks are follow/share prompts"),
+    ("copyright", r"(©|\(c\) ?\d{4}|copyright\b).{0,120}|.{0,120}\ball rights reserved\b.{0,40}",
+     "copyright lines differ between outlets carrying the same story"),
+    ("distribution", r"(distributed by|syndicated by|this (article|story) (was|first) "
+     r"(originally )?(published|appeared)).{0,120}",
+     "distribution and syndication credits name the carrier, not the content"),
+    ("visit_site", r"(visit|go to) \S+\.(com|org|net|co\.uk|in)\b.{0,40}",
+     "links to an outlet's home page"),
+    ("metadata",
+     r"(date|published|updated|posted|last modified)\s*:?\s+[\w ,:./+-]{0,40}\d[\w ,:./+-]{0,40}"
+     r"|(by|author|tags?|filed under)\s*:\s+.{1,60}",
+     "metadata lines (date, byline, tags) vary between copies of one story"),
+    ("photo_credit", r".{20,400}\((\w[\w .,'-]*)?(photo|getty|afp|ap|reuters|via|image|file)"
+     r"\b[\w .,/'-]*\)\s*",
+     "photo captions end in a credit in parentheses"),
+)
+MAX_BOILERPLATE_WORDS = 60  # longer lines are story text, whatever they contain
+MIN_REPEAT_CHARS = 40  # a repeated line this long is a caption printed twice
+_COMPILED = tuple((name, re.compile(rx, re.I), why) for name, rx, why in BOILERPLATE_PATTERNS)
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """A line set aside for fingerprinting: where it is, which rule took it, and why."""
+
+    span: Span
+    rule: str
+    why: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {**self.span.to_dict(), "rule": self.rule, "why": self.why}
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def find_boilerplate(text: str) -> list[Boilerplate]:
+    """Boilerplate lines of ``text`` with spans into it (trailing whitespace excluded)."""
+    found: dict[int, Boilerplate] = {}
+    lines = []
+    for start, end in _lines(text):
+        raw = text[start:end]
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        lead = len(raw) - len(raw.lstrip())
+        span = Span(start + lead, start + lead + len(stripped), stripped)
+        lines.append((span, normalize(stripped)))
+    for span, norm in lines:
+        if len(norm.split()) > MAX_BOILERPLATE_WORDS:
+            continue
+        for name, rx, why in _COMPILED:
+            if rx.fullmatch(norm):
+                found[span.start] = Boilerplate(span, name, why)
+                break
+    # Captions printed twice (often once with a photo credit appended).
+    norms = [(span, norm.lower()) for span, norm in lines if len(norm) >= MIN_REPEAT_CHARS]
+    for i, (span, norm) in enumerate(norms):
+        for j, (_other, onorm) in enumerate(norms):
+            if i != j and (onorm == norm or onorm.startswith(norm)):
+                found.setdefault(span.start, Boilerplate(
+                    span, "repeated_caption",
+                    "a line printed twice (a photo caption and its repeat) is page layout"))
+                break
+    return [found[k] for k in sorted(found)]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Text ready for fingerprinting: the story with boilerplate lines set aside."""
+
+    body: str  # normalised story text (boilerplate removed)
+    boilerplate: tuple[Boilerplate, ...]
+
+
+def prepare(text: str) -> Prepared:
+    """Normalise ``text`` and set its boilerplate lines aside."""
+    bp = find_boilerplate(text)
+    if not bp:
+        return Prepared(normalize(text), ())
+    parts, pos = [], 0
+    for b in bp:
+        parts.append(text[pos : b.span.start])
+        pos = b.span.end
+    parts.append(text[pos:])
+    body = normalize(" \n".join(parts))
+    if len(body.split()) < 5:  # everything looked like boilerplate: keep the text whole
+        return Prepared(normalize(text), ())
+    return Prepared(body, tuple(bp))
