@@ -93,7 +93,7 @@ def extract_html(markup: str) -> str:
     from html.parser import HTMLParser
 
     class _Visible(HTMLParser):
-        skip = {"script", "style", "noscript", "template", "head"}
+        skip = frozenset({"script", "style", "noscript", "template", "head"})
 
         def __init__(self) -> None:
             super().__init__(convert_charrefs=True)
@@ -133,11 +133,13 @@ def read_text_file(path: Path, art_id: str, max_bytes: int = DEFAULT_MAX_BYTES) 
             data = fh.read()
     except OSError as exc:
         return Reject(where, None, "unreadable",
-                      f"{where}: cannot read ({exc.strerror or exc}); check the path and permissions")
+                      f"{where}: cannot read ({exc.strerror or exc}); "
+                      "check the path and permissions")
     kind = sniff_binary(data[:8192])
     if kind:
         return Reject(where, None, "binary",
-                      f"{where}: looks like {kind}, not text; give .txt, .md, .html or .jsonl files")
+                      f"{where}: looks like {kind}, not text; "
+                      "give .txt, .md, .html or .jsonl files")
     text, problem = decode(data)
     if text is None:
         return Reject(where, None, "not_utf8",

@@ -61,7 +61,8 @@ def collect(paths: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES
             ) -> tuple[list[Article], list[Reject]]:
     """Read every input; rejects are reported on stderr as they are met."""
     if not paths:
-        raise click.UsageError("give at least one PATH (a directory, a .jsonl file, or - for stdin)")
+        raise click.UsageError(
+            "give at least one PATH (a directory, a .jsonl file, or - for stdin)")
     articles: list[Article] = []
     rejects: list[Reject] = []
     for item in iter_articles(paths, max_bytes):

@@ -1,0 +1,128 @@
+"""`dedupe-news cluster` and `dedupe-news explain`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from dedupe_news.cli._common import (
+    collect,
+    default_format,
+    finish,
+    input_options,
+    json_line,
+    table,
+    write_csv,
+)
+
+CSV_FIELDS = ("id", "cluster", "canonical", "duplicate_of", "similarity", "relation", "links")
+
+
+def _settings(num_perm: int, bands: int, rows: int, copy_coverage: float,
+              sentence_threshold: float, workers: int | None):  # -> ClusterSettings
+    from dedupe_news.candidates import LshSettings
+    from dedupe_news.cluster import ClusterSettings
+    from dedupe_news.verify import VerifySettings
+
+    try:
+        lsh = LshSettings(num_perm=num_perm, bands=bands, rows=rows)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    return ClusterSettings(lsh=lsh, verify=VerifySettings(
+        sentence_threshold=sentence_threshold, copy_coverage=copy_coverage), workers=workers)
+
+
+def _progress_cb(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+    state: dict[str, Any] = {}
+
+    def cb(stage: str, done: int, total: int) -> None:
+        bar = state.get(stage)
+        if bar is None:
+            bar = click.progressbar(length=total, label=f"{stage:9}", file=sys.stderr)
+            bar.__enter__()
+            state[stage] = bar
+            state.setdefault("pos", {})[stage] = 0
+        pos = state["pos"]
+        bar.update(done - pos[stage])
+        pos[stage] = done
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return cb
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
+              default=None, help="Output format [default: table on a terminal, else jsonl].")
+@click.option("--num-perm", type=click.IntRange(16, 1024), default=128, show_default=True,
+              help="MinHash permutations.")
+@click.option("--bands", type=click.IntRange(1), default=64, show_default=True,
+              help="LSH bands (b).")
+@click.option("--rows", type=click.IntRange(1), default=2, show_default=True,
+              help="LSH rows per band (r).")
+@click.option("--copy-coverage", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+              help="Share of the shorter article's content in aligned sentences for 'copy'.")
+@click.option("--sentence-threshold", type=click.FloatRange(0, 1), default=0.5,
+              show_default=True, help="Cosine for two sentences to count as aligned.")
+@click.option("--workers", type=click.IntRange(0), default=0,
+              help="Processes for fingerprinting (0: automatic).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@input_options
+def cluster(paths: tuple[str, ...], fmt: str | None, num_perm: int, bands: int, rows: int,
+            copy_coverage: float, sentence_threshold: float, workers: int, quiet: bool,
+            max_bytes: int, skip_bad: bool) -> None:
+    """Group near-duplicate articles and name a canonical copy per group.
+
+    PATHS are directories (.txt/.md/.html, recursive), .jsonl(.gz) files, or - for JSONL
+    on stdin.  JSONL output has one object per input article, in input order.
+
+    \b
+    Example:
+      dedupe-news cluster seeds/ --format jsonl
+    """
+    from dedupe_news.cluster import cluster_articles
+
+    settings = _settings(num_perm, bands, rows, copy_coverage, sentence_threshold,
+                         workers or None)
+    articles, rejects = collect(paths, max_bytes)
+    result = cluster_articles(articles, settings, progress=_progress_cb(quiet))
+    fmt = default_format(fmt)
+    out = sys.stdout
+    if fmt == "jsonl":
+        for rec in result.records:
+            out.write(json_line(rec) + "\n")
+    elif fmt == "json":
+        out.write(json_line({
+            "settings": result.signature,
+            "articles": result.records,
+            "clusters": result.clusters,
+            "boilerplate": result.boilerplate,
+            "stats": result.stats,
+            "skipped": [r.to_dict() for r in rejects],
+        }) + "\n")
+    elif fmt == "csv":
+        rows_ = [{**r, "links": ";".join(f"{lk['id']}:{lk['score']}" for lk in r["links"])}
+                 for r in result.records]
+        write_csv(rows_, CSV_FIELDS, out)
+    else:
+        rows_out = [(r["id"], r["cluster"], "yes" if r["canonical"] else "",
+                     r["relation"] or "", "" if r["similarity"] is None else r["similarity"],
+                     ", ".join(f"{lk['id']} ({lk['score']})" for lk in r["links"]))
+                    for r in result.records]
+        out.write(table(rows_out, ["id", "cluster", "canonical", "relation", "similarity",
+                                   "partial links"]) + "\n")
+        out.write(f"\n{result.stats['articles']} articles, {result.stats['clusters']} "
+                  f"clusters of copies; settings {result.signature}\n")
+    out.flush()
+    if not quiet:
+        click.echo(f"dedupe-news: {len(articles)} articles, {result.stats['clusters']} "
+                   "copy clusters", err=True)
+    finish(rejects, skip_bad)
+
+
+COMMANDS = [cluster]
