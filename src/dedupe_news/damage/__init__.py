@@ -1,0 +1,37 @@
+"""Machine-translation damage detection: rules as data, one function each, and evidence.
+
+Public API (others code against these names)::
+
+    from dedupe_news.damage import check_text, explain_rule, compare_versions
+    report = check_text(text)          # report.score in [0, 1], report.flags: list[Flag]
+    explain_rule("MT001")              # rationale and examples; KeyError for unknown ids
+    ev = compare_versions(a, b, pairs) # cross-version evidence and adjusted scores
+"""
+
+from __future__ import annotations
+
+from dedupe_news.damage.engine import check_text as check_text
+from dedupe_news.damage.model import Flag as Flag
+from dedupe_news.damage.model import Report as Report
+from dedupe_news.damage.registry import SEVERITIES as SEVERITIES
+from dedupe_news.damage.registry import Rule as Rule
+from dedupe_news.damage.registry import get_rule as get_rule
+from dedupe_news.damage.registry import load_rules as load_rules
+from dedupe_news.damage.registry import select_rules as select_rules
+
+__all__ = ["SEVERITIES", "Flag", "Report", "Rule", "check_text", "explain_rule", "get_rule",
+           "load_rules", "select_rules"]
+
+
+def explain_rule(rule_id: str) -> str:
+    """Rationale, parameters and examples of one rule, as plain text (KeyError if unknown)."""
+    rule = get_rule(rule_id)
+    lines = [f"{rule.id} {rule.name} ({rule.category}, {rule.severity})", "",
+             rule.rationale.strip(), "", f"Message: {rule.message}", ""]
+    from dedupe_news.damage.precision import measured_precision
+
+    prec = measured_precision().get(rule.id)
+    if prec:
+        lines += [f"Measured: {prec}", ""]
+    lines += [f"Flags:        {rule.positive}", f"Does not flag: {rule.negative}"]
+    return "\n".join(lines)

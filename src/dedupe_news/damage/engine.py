@@ -1,0 +1,65 @@
+"""Run the selected rules over a text and build a :class:`Report`.
+
+Stages: (1) select rules by id prefix, (2) run each rule function, which yields spans plus
+evidence, (3) turn hits into Flags with the message template filled in, (4) score the
+document from flagged sentences and document-level style signals.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from dedupe_news.damage import rules as _rules
+from dedupe_news.damage.model import Flag, Report
+from dedupe_news.damage.registry import Rule, rules_signature, select_rules, severity_rank
+from dedupe_news.damage.score import SEVERITY_WEIGHT, combine, style_signals
+from dedupe_news.segment import split_sentences
+
+
+def run_rules(text: str, rules: Sequence[Rule]) -> list[Flag]:
+    """All flags of ``rules`` on ``text``, sorted by position then rule id."""
+    flags: list[Flag] = []
+    for rule in rules:
+        func = _rules.RULE_FUNCS.get(rule.id)
+        if func is None:
+            raise LookupError(f"rule {rule.id} is in damage_rules.toml but has no function in "
+                              "dedupe_news/damage/rules.py")
+        for start, end, evidence in func(text, rule):
+            matched = text[start:end]
+            try:
+                message = rule.message.format(text=matched, **evidence)
+            except (KeyError, IndexError, ValueError):  # a bad template must not lose the flag
+                message = f"{rule.name}: {matched!r}"
+            flags.append(Flag(rule.id, rule.name, rule.category, rule.severity, start, end,
+                              matched, message, evidence))
+    flags.sort(key=lambda f: (f.start, f.rule))
+    return flags
+
+
+def check_text(text: str, select: str | Sequence[str] | None = None,
+               ignore: str | Sequence[str] | None = None,
+               min_severity: str = "minor") -> Report:
+    """Check one text for machine-translation damage.
+
+    ``select``/``ignore`` are rule-id prefixes (``"MT"``, ``"MT001,DUP"``).  Flags below
+    ``min_severity`` are left out of ``report.flags`` but still count in ``report.score``,
+    so the score does not depend on what is displayed.
+    """
+    rules = select_rules(select, ignore)
+    floor = severity_rank(min_severity)
+    flags = run_rules(text, rules)
+    sentences = split_sentences(text)
+    n = max(1, len(sentences))
+    starts = [s.start for s in sentences]
+    worst: dict[int, float] = {}
+    for f in flags:
+        i = max(0, bisect_right(starts, f.start) - 1)
+        worst[i] = max(worst.get(i, 0.0), SEVERITY_WEIGHT.get(f.severity, 0.0))
+    damaged = sum(worst.values())
+    signals = style_signals(text, len(sentences))
+    score = combine(damaged / n, signals)
+    shown = [f for f in flags if severity_rank(f.severity) >= floor]
+    return Report(score=score, flags=shown, sentences=len(sentences),
+                  damaged_sentences=damaged, signals=signals,
+                  signature=f"rules:{rules_signature()}")

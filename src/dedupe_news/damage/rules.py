@@ -1,0 +1,262 @@
+"""One small function per rule id of ``data/damage_rules.toml``.
+
+Each function takes the text and its table row and yields ``(start, end, evidence)``: a span
+into the text exactly as given plus the measured values behind the flag.  The engine
+(:mod:`dedupe_news.damage.engine`) turns these into :class:`~dedupe_news.damage.model.Flag`.
+Functions read their word lists and thresholds from ``rule.params`` and never print or do
+I/O (the calque lexicon is read once through :func:`registry.data_text`).
+
+Regexes are compiled once per process (``lru_cache`` keyed by rule id); the params are
+static for a process, so the cache is exact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any
+
+from dedupe_news.damage.registry import Rule, data_text, get_rule
+
+Hit = tuple[int, int, dict[str, Any]]
+RuleFunc = Callable[[str, Rule], Iterator[Hit]]
+
+RULE_FUNCS: dict[str, RuleFunc] = {}
+
+
+def rule(rule_id: str) -> Callable[[RuleFunc], RuleFunc]:
+    """Register the function implementing ``rule_id`` (checked against the table in tests)."""
+    def deco(func: RuleFunc) -> RuleFunc:
+        if rule_id in RULE_FUNCS:
+            raise ValueError(f"rule {rule_id} implemented twice")
+        RULE_FUNCS[rule_id] = func
+        return func
+    return deco
+
+
+def _alt(words: list[str]) -> str:
+    """Regex alternation of literal words, longest first (so "instead of" beats "of")."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _lower_set(rule_id: str, key: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in get_rule(rule_id).params.get(key, []))
+
+
+# --- MT001 ---------------------------------------------------------------------------------
+_MT001 = re.compile(
+    r"(?<![\w.])(?P<prev>[A-Za-z][A-Za-z.'’-]*)(?P<stop>[.!?][\"'”’)]*)[ \t]+"
+    r"(?P<frag>(?P<first>[a-z][\w'’-]*)[^.!?\n]*[.!?]?)")
+
+
+@lru_cache(maxsize=1)
+def _mt001_lists() -> tuple[frozenset[str], frozenset[str]]:
+    return _lower_set("MT001", "abbreviations"), _lower_set("MT001", "allowed_starts")
+
+
+@rule("MT001")
+def mt001(text: str, r: Rule) -> Iterator[Hit]:
+    """A lowercase sentence fragment after a full stop ("group. of civil society.")."""
+    abbreviations, allowed = _mt001_lists()
+    max_words = int(r.params.get("max_words", 12))
+    for m in _MT001.finditer(text):
+        prev, first = m["prev"], m["first"]
+        if len(prev) < 2 or "." in prev or prev.lower().rstrip("'’") in abbreviations:
+            continue  # an abbreviation or initial ends in a full stop mid-sentence
+        if m["stop"] != ".":
+            continue  # "Mamma Mia! which", "Dance? at", '." said': titles and quote slips
+        if first.lower() in allowed or any(c.isupper() or c.isdigit() for c in first):
+            continue  # iPod, eBay, mp3 ...
+        words = len(m["frag"].split())
+        if words > max_words:
+            continue
+        start = m.start("stop")
+        yield start, m.end("frag"), {"words": words, "max_words": max_words,
+                                     "previous_word": prev}
+
+
+# --- MT002 ---------------------------------------------------------------------------------
+# The mark must not start an emoticon (":-)") and must be followed by a space or a word.
+_MT002 = re.compile(r"(?<=[\w)\"”’])(?P<stop>[.!?])[\"”’]?[ \t]+(?P<punct>[,;:])(?=[ \t\w])"
+                    r"[ \t]*\w*")
+
+
+@rule("MT002")
+def mt002(text: str, r: Rule) -> Iterator[Hit]:
+    """A sentence that starts with a comma, semicolon or colon ("China. , said")."""
+    for m in _MT002.finditer(text):
+        yield m.start(), m.end(), {"punct": m["punct"]}
+
+
+# --- MT003 ---------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _mt003_re() -> re.Pattern[str]:
+    p = get_rule("MT003").params
+    n = int(p.get("max_name_words", 3)) - 1
+    name = rf"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){{0,{n}}}"
+    return re.compile(
+        rf"(?P<prev>\b[A-Z][\w'’-]*)\.[ \t]+(?P<head>{name}), "
+        rf"(?P<attr>{_alt(p['attributions'])}) (?P<tail>[^.!?,;:\n]{{1,120}})[.!?]")
+
+
+@rule("MT003")
+def mt003(text: str, r: Rule) -> Iterator[Hit]:
+    """A name + attribution left as its own "sentence" ("Russia. Ukraine, according to X.")."""
+    max_tail = int(r.params.get("max_tail_words", 8))
+    for m in _mt003_re().finditer(text):
+        tail_words = len(m["tail"].split())
+        if tail_words <= max_tail:
+            yield m.start(), m.end(), {"head": m["head"], "attribution": m["attr"],
+                                       "tail_words": tail_words, "max_tail_words": max_tail}
+
+
+# --- MT004 ---------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _mt004() -> tuple[re.Pattern[str], frozenset[str]]:
+    p = get_rule("MT004").params
+    pattern = re.compile(
+        rf"(?<![\w'’/@.-])(?P<left>[a-z][a-z'’-]+) (?P<right>(?:{_alt(p['openers'])}) "
+        r"[a-z][a-z'’-]*)\b")
+    return pattern, _lower_set("MT004", "title_cues")
+
+
+@rule("MT004")
+def mt004(text: str, r: Rule) -> Iterator[Hit]:
+    """A lowercase word running into a capitalised sentence opener ("shows As soon as")."""
+    pattern, cues = _mt004()
+    for m in pattern.finditer(text):
+        if m["left"].lower() in cues:
+            continue
+        yield m.start(), m.end(), {"left": m["left"], "right": m["right"]}
+
+
+# --- MT005 ---------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _mt005() -> re.Pattern[str]:
+    p = get_rule("MT005").params
+    suffix = re.escape(p.get("suffix", "ing"))
+    return re.compile(rf"\b(?P<modal>{_alt(p['modals'])})\s+"
+                      rf"(?P<words>[A-Z][a-z]+{suffix}\b(?:\s+[A-Z][a-z]+\b)*)")
+
+
+@rule("MT005")
+def mt005(text: str, r: Rule) -> Iterator[Hit]:
+    """A modal followed by a Title Case -ing word ("must Facilitating Banking")."""
+    for m in _mt005().finditer(text):
+        yield m.start(), m.end(), {"modal": m["modal"], "words": m["words"]}
+
+
+# --- MT006 ---------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _mt006() -> re.Pattern[str]:
+    return re.compile(rf"\bto\s+(?P<modal>{_alt(get_rule('MT006').params['modals'])})"
+                      r"\s+(?P<verb>[a-z]+)\b")
+
+
+@rule("MT006")
+def mt006(text: str, r: Rule) -> Iterator[Hit]:
+    """'to' + modal + verb ("threatening to will cut")."""
+    not_after = _lower_set("MT006", "not_after")
+    for m in _mt006().finditer(text):
+        if m["verb"] in not_after:
+            continue
+        yield m.start(), m.end(), {"modal": m["modal"], "verb": m["verb"]}
+
+
+# --- MT007 ---------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _mt007() -> tuple[re.Pattern[str], frozenset[str]]:
+    p = get_rule("MT007").params
+    pattern = re.compile(rf"(?<![\w'’-])(?P<prep>{_alt(p['prepositions'])})"
+                         r"\s+to\s+(?P<verb>[a-z]+)\b")
+    return pattern, _lower_set("MT007", "not_verbs")
+
+
+@rule("MT007")
+def mt007(text: str, r: Rule) -> Iterator[Hit]:
+    """A preposition followed by 'to' + verb ("abstaining from to call")."""
+    pattern, not_verbs = _mt007()
+    for m in pattern.finditer(text):
+        if m["verb"] not in not_verbs:
+            yield m.start(), m.end(), {"prep": m["prep"], "verb": m["verb"]}
+
+
+# --- DUP001 --------------------------------------------------------------------------------
+_DUP = re.compile(r"(?<![\w'’-])(?P<w>[^\W\d_][\w'’-]*)[ \t]+(?P=w)(?![\w'’-])")
+
+
+@rule("DUP001")
+def dup001(text: str, r: Rule) -> Iterator[Hit]:
+    """The same word twice in a row ("Corporation Corporation")."""
+    allowed = _lower_set("DUP001", "allowed") | _lower_set("DUP001", "function_words")
+    institutions = frozenset(r.params.get("institution_words", []))
+    min_len = int(r.params.get("min_length", 3))
+    for m in _DUP.finditer(text):
+        w = m["w"]
+        if len(w) < min_len or w.lower() in allowed:
+            continue
+        if w[0].isupper() and w not in institutions:
+            continue  # titles and names: "Spend Spend Spend", "Bafana Bafana"
+        yield m.start(), m.end(), {"word": w, "min_length": min_len}
+
+
+# --- PUN001 --------------------------------------------------------------------------------
+_SLASH = re.compile(r"(?<![\w/.])(?P<a>[a-z]{2,}) / (?P<b>[a-z]{2,})(?![\w/.])")
+
+
+@rule("PUN001")
+def pun001(text: str, r: Rule) -> Iterator[Hit]:
+    """Two lowercase alternatives around a spaced slash ("essential / primary")."""
+    units = _lower_set("PUN001", "units")
+    for m in _SLASH.finditer(text):
+        if m["b"] not in units:
+            yield m.start(), m.end(), {"first": m["a"], "second": m["b"]}
+
+
+# --- LEX001 --------------------------------------------------------------------------------
+_WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
+
+
+@lru_cache(maxsize=1)
+def calque_lexicon() -> dict[str, list[tuple[tuple[str, ...], str, str]]]:
+    """The calque lexicon indexed by first word: ``{first: [(words, expected, source)]}``.
+
+    Indexing by first word turns matching into one dict lookup per text word, which is
+    faster than one big alternation regex (Python's ``re`` tries alternatives one by one).
+    """
+    index: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+    for line in data_text(get_rule("LEX001").params["lexicon"]).splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        phrase, expected, source = [*line.split("\t"), "", ""][:3]
+        words = tuple(phrase.lower().split())
+        index.setdefault(words[0], []).append((words, expected, source))
+    for entries in index.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return index
+
+
+@rule("LEX001")
+def lex001(text: str, r: Rule) -> Iterator[Hit]:
+    """A phrase from the calque lexicon, matched on lowercase word n-grams."""
+    index = calque_lexicon()
+    tokens = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    i = 0
+    while i < len(tokens):
+        entries = index.get(tokens[i][0])
+        hit = None
+        if entries:
+            for words, expected, source in entries:
+                n = len(words)
+                if (tuple(t[0] for t in tokens[i:i + n]) == words
+                        and all(text[tokens[j][2]:tokens[j + 1][1]].isspace()
+                                for j in range(i, i + n - 1))):
+                    hit = (n, expected, source)  # words separated by spaces only
+                    break
+        if hit is None:
+            i += 1
+            continue
+        n, expected, source = hit
+        yield tokens[i][1], tokens[i + n - 1][2], {"expected": expected, "source": source}
+        i += n
