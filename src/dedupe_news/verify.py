@@ -40,7 +40,7 @@ from dedupe_news.shingle import content_stems, stem_hash
 @dataclass(frozen=True)
 class VerifySettings:
     sentence_threshold: float = 0.5
-    copy_coverage: float = 0.7
+    copy_coverage: float = 0.75
     partial_sentence_threshold: float = 0.6
     partial_min_sentences: int = 2
 

@@ -65,7 +65,8 @@ def _progress_cb(quiet: bool):
               help="LSH bands (b).")
 @click.option("--rows", type=click.IntRange(1), default=2, show_default=True,
               help="LSH rows per band (r).")
-@click.option("--copy-coverage", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+@click.option("--copy-coverage", type=click.FloatRange(0, 1), default=0.75,
+              show_default=True,
               help="Share of the shorter article's content in aligned sentences for 'copy'.")
 @click.option("--sentence-threshold", type=click.FloatRange(0, 1), default=0.5,
               show_default=True, help="Cosine for two sentences to count as aligned.")
@@ -125,4 +126,68 @@ def cluster(paths: tuple[str, ...], fmt: str | None, num_perm: int, bands: int, 
     finish(rejects, skip_bad)
 
 
-COMMANDS = [cluster]
+@click.command()
+@click.argument("first")
+@click.argument("second", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@input_options
+def explain(first: str, second: str | None, fmt: str, max_bytes: int, skip_bad: bool) -> None:
+    """Why two articles are (or are not) copies; or, with one RULE id, what a damage rule does.
+
+    \b
+    Examples:
+      dedupe-news explain seeds/004_e07beac21c845ad2.txt seeds/002_4ebceb48bccda2a4.txt
+      dedupe-news explain MT001
+    """
+    if second is None:
+        from dedupe_news.damage import explain_rule
+
+        try:
+            click.echo(explain_rule(first))
+        except KeyError:
+            raise click.UsageError(
+                f"{first!r} is not a rule id (see `dedupe-news rules`); to compare two "
+                "articles give two paths") from None
+        return
+    from dedupe_news.explain import explain_pair
+
+    articles, rejects = collect((first, second), max_bytes)
+    if rejects or len(articles) != 2:
+        finish(rejects, False)
+        raise click.ClickException("explain needs exactly two readable articles")
+    report = explain_pair(articles[0], articles[1])
+    if fmt == "json":
+        click.echo(json_line(report))
+    else:
+        click.echo(format_explanation(report))
+
+
+def format_explanation(r: dict[str, Any]) -> str:
+    """Human-readable form of :func:`dedupe_news.explain.explain_pair`'s report."""
+    sh = r["shingles"]
+    ev = r["evidence"]
+    lines = [
+        f"A: {r['a']['id']}  ({r['a']['sentences']} sentences, {sh['a']} shingles)",
+        f"B: {r['b']['id']}  ({r['b']['sentences']} sentences, {sh['b']} shingles)",
+        f"Jaccard of shingles: exact {sh['jaccard_exact']:.3f}, MinHash estimate "
+        f"{sh['jaccard_estimated']:.3f}; containment of the smaller {sh['containment']:.3f}",
+        f"LSH: candidate probability at this Jaccard {sh['candidate_probability']:.2f}; "
+        f"bands colliding {sh['bands_colliding']} -> "
+        f"{'candidate' if sh['bands_colliding'] else 'not a candidate'}",
+        "",
+        f"Aligned sentences ({len(ev['pairs'])}), cosine >= {r['thresholds']['sentence']}:",
+    ]
+    for p in ev["pairs"]:
+        lines.append(f"  A{p['a']:>3} ~ B{p['b']:<3} {p['cosine']:.2f}  {p['a_text'][:60]!r}"
+                     f" ~ {p['b_text'][:60]!r}")
+    lines += [
+        "",
+        f"Coverage: A {ev['coverage_a']:.2f}, B {ev['coverage_b']:.2f} "
+        f"(copy needs >= {r['thresholds']['copy_coverage']} of the shorter side)",
+        f"Verdict: {r['verdict']}  (score {ev['score']:.3f}) - {r['why']}",
+    ]
+    return "\n".join(lines)
+
+
+COMMANDS = [cluster, explain]
