@@ -33,6 +33,9 @@ def default_format(fmt: str | None) -> str:
     return "table" if sys.stdout.isatty() else "jsonl"
 
 
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
 def json_line(obj: Any) -> str:
     """JSON text that is always valid UTF-8: lone surrogates are escaped, not written raw."""
     text = json.dumps(obj, ensure_ascii=False)
@@ -40,7 +43,8 @@ def json_line(obj: Any) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = json.dumps(obj, ensure_ascii=True)
-    return text
+    # Characters that str.splitlines() treats as line breaks must not appear raw in JSONL.
+    return text.translate(_LINE_BREAKS)
 
 
 def report_reject(rej: Reject) -> None:

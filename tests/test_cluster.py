@@ -1,0 +1,158 @@
+"""Clustering behaviour: seeds acceptance, no chaining, order invariance, canonical choice."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from conftest import SEEDS, seed_text
+from dedupe_news.candidates import LshSettings
+from dedupe_news.cluster import ClusterSettings, cluster_articles, order_invariant_view
+from dedupe_news.load import iter_articles
+from dedupe_news.model import Article
+from dedupe_news.shingle import content_stems, hash_shingle, shingle_hashes, shingle_strings
+from dedupe_news.sketch import Sketcher
+
+
+def _seeds() -> list[Article]:
+    return [a for a in iter_articles([str(SEEDS)]) if isinstance(a, Article)]
+
+
+def _by_id(result) -> dict[str, dict]:
+    return {r["id"][:3]: r for r in result.records}
+
+
+def test_seeds_acceptance() -> None:
+    recs = _by_id(cluster_articles(_seeds()))
+    assert recs["002"]["cluster"] == recs["004"]["cluster"]
+    assert recs["004"]["relation"] == "copy" and recs["004"]["duplicate_of"].startswith("002")
+    cluster = recs["002"]["cluster"]
+    for other in ("000", "001", "003"):
+        assert recs[other]["cluster"] != cluster
+        assert recs[other]["relation"] is None
+    assert recs["000"]["cluster"] != recs["001"]["cluster"]
+    assert [lk["id"][:3] for lk in recs["000"]["links"]] == ["001"]
+    assert recs["000"]["links"][0]["relation"] == "partial"
+    assert [lk["id"][:3] for lk in recs["001"]["links"]] == ["000"]
+
+
+def test_records_follow_the_contract() -> None:
+    result = cluster_articles(_seeds())
+    ids = {r["id"] for r in result.records}
+    for r in result.records:
+        assert set(r) == {"id", "cluster", "canonical", "duplicate_of", "similarity",
+                          "relation", "links"}
+        assert r["cluster"] in ids
+        if r["canonical"]:
+            assert r["cluster"] == r["id"] and r["duplicate_of"] is None
+            assert r["similarity"] is None and r["relation"] is None
+        else:
+            canon = next(x for x in result.records if x["id"] == r["duplicate_of"])
+            assert canon["canonical"] and r["cluster"] == canon["id"]
+            assert 0 < r["similarity"] <= 1
+
+
+def test_input_order_does_not_change_clusters() -> None:
+    arts = _seeds()
+    base = order_invariant_view(cluster_articles(arts))
+    rng = random.Random(7)
+    for _ in range(3):
+        shuffled = arts[:]
+        rng.shuffle(shuffled)
+        assert order_invariant_view(cluster_articles(shuffled)) == base
+
+
+def test_exact_duplicate_joins_its_twin() -> None:
+    arts = _seeds()
+    twin = Article(id="zz-twin", text=seed_text("003"))
+    recs = {r["id"]: r for r in cluster_articles([*arts, twin]).records}
+    three = next(k for k in recs if k.startswith("003"))
+    assert recs["zz-twin"]["cluster"] == recs[three]["cluster"]
+    # tie on completeness and damage: the earlier id is canonical
+    assert recs[three]["canonical"]
+
+
+def test_no_chaining_every_member_verified_against_canonical() -> None:
+    # A, then B = A's second half plus new text, then C = B's new text plus more new text:
+    # A~B and B~C share passages, A and C share nothing.  No cluster may hold A and C.
+    words = [f"w{i}x" for i in range(600)]
+    sents = [" ".join(words[i : i + 12]).capitalize() + "." for i in range(0, 600, 12)]
+    a = " ".join(sents[0:20])
+    b = " ".join(sents[10:30])
+    c = " ".join(sents[20:40])
+    res = cluster_articles([Article("a", a), Article("b", b), Article("c", c)])
+    clusters = {r["id"]: r["cluster"] for r in res.records}
+    assert clusters["a"] != clusters["c"]
+    for r in res.records:
+        if not r["canonical"]:
+            assert r["similarity"] >= 0  # verified against the canonical itself
+
+
+def test_canonical_prefers_the_undamaged_version() -> None:
+    clean = seed_text("001")
+    damaged = clean.replace("the United States will cut", "the United States to will cut") \
+        .replace("Commerce Department said.", "Commerce Department Department said.")
+    res = cluster_articles([Article("b-damaged", damaged, published="2022-01-01"),
+                            Article("a-clean", clean, published="2022-06-01")])
+    recs = {r["id"]: r for r in res.records}
+    assert recs["a-clean"]["canonical"] and recs["b-damaged"]["duplicate_of"] == "a-clean"
+
+
+def test_canonical_tie_broken_by_published_then_id() -> None:
+    text = seed_text("003")
+    res = cluster_articles([Article("b", text, published="2024-04-12"),
+                            Article("a", text, published="2024-04-13")])
+    assert {r["id"]: r["canonical"] for r in res.records} == {"a": False, "b": True}
+
+
+def test_different_articles_same_event_are_not_copies() -> None:
+    arts = {a.id[:3]: a for a in _seeds()}
+    res = cluster_articles([arts["002"], arts["003"]])
+    assert all(r["canonical"] for r in res.records)
+
+
+def test_signatures_match_datasketch_bit_for_bit() -> None:
+    stems = content_stems(seed_text("002"))
+    ours = Sketcher(128, 1).signatures([shingle_hashes(stems)])[0]
+    m = MinHash(num_perm=128, seed=1, hashfunc=hash_shingle)
+    m.update_batch(shingle_strings(stems))
+    assert np.array_equal(m.hashvalues, ours)
+
+
+def test_empty_and_tiny_documents_do_not_break_sketching() -> None:
+    sigs = Sketcher(16, 1).signatures([np.zeros(0, np.uint32), shingle_hashes(["only"])])
+    assert (sigs[0] == 0xFFFFFFFF).all() and not (sigs[1] == 0xFFFFFFFF).all()
+
+
+def test_lsh_s_curve_matches_theory() -> None:
+    # Pairs of random sets at Jaccard s: empirical candidate rate ~ 1-(1-s^r)^b.
+    st = LshSettings()
+    sk = Sketcher(st.num_perm, st.seed)
+    rng = np.random.default_rng(3)
+    for s in (0.1, 0.2):
+        hits = 0
+        trials = 150
+        for _ in range(trials):
+            shared = rng.integers(0, 2**32, 100, dtype=np.uint32)
+            extra = round(100 * (1 / s - 1) / 2)
+            a = np.concatenate([shared, rng.integers(0, 2**32, extra, dtype=np.uint32)])
+            b = np.concatenate([shared, rng.integers(0, 2**32, extra, dtype=np.uint32)])
+            sig = sk.signatures([np.unique(a), np.unique(b)])
+            rows = sig.reshape(2, st.bands, st.rows)[:, :, :]
+            hits += bool((rows[0] == rows[1]).all(axis=1).any())
+        expected = st.candidate_probability(s)
+        assert abs(hits / trials - expected) < 0.12, (s, hits / trials, expected)
+
+
+def test_bad_lsh_parameters_are_refused() -> None:
+    with pytest.raises(ValueError, match="exceeds num_perm"):
+        LshSettings(num_perm=64, bands=64, rows=2)
+
+
+def test_settings_signature_names_the_choices() -> None:
+    sig = ClusterSettings().signature()
+    for part in ("perm128", "b64r2", "stem4", "verify:", "boilerplate"):
+        assert part in sig
