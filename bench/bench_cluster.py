@@ -1,0 +1,327 @@
+"""Throughput and peak memory of ``dedupe-news cluster`` vs a plain datasketch pipeline.
+
+For each size N (default 10k and 100k; 1M with ``--sizes ...,1000000``) this script
+
+1. writes ``bench/data/scale_<N>.jsonl`` once (streaming, never holding N articles): the BBC
+   corpus replicated; replica 0 of an article is the original, replica r > 0 gets a new id
+   (``<orig>~r<r>``), 2-8 word substitutions and, half the time, one or two swaps of
+   neighbouring sentences - so most articles are near-duplicates of their original;
+2. runs ``dedupe-news cluster FILE --format jsonl -q > /dev/null`` as a subprocess;
+3. runs the plain pipeline as a subprocess too (this script with ``--baseline-worker``):
+   word 5-grams of lowercased ``\\w+`` tokens, ``MinHash(num_perm=128).update_batch``,
+   ``MinHashLSH(threshold=0.8)`` insert + query, estimated Jaccard >= 0.8, connected
+   components, JSONL to stdout. It runs ~1,300 articles/s here, so by default it is skipped
+   above 100k (``--skip-baseline-above``); 1M would take ~13 minutes.
+
+Wall time is measured around the subprocess. Peak RSS is reported two ways: ``peak_rss_mb``
+= the largest single process in the child's tree (``os.wait4`` rusage, which Linux folds over
+waited-for descendants), and ``tree_rss_mb`` = the largest *sum* over the child's process tree
+sampled from /proc every 0.1 s (what matters when workers run in parallel).
+
+With ``--check`` the outputs are kept and scored: ``replica_recall`` = share of replicas put
+in the same cluster as their original (all replicas are near-copies of it).
+
+    .venv/bin/python bench/bench_cluster.py --sizes 10000,100000
+    .venv/bin/python bench/bench_cluster.py --sizes 1000000 --skip-baseline-above 100000
+
+Prints a table on stdout; progress on stderr; writes ``bench/out/bench_cluster.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    CORPUS,
+    DATA_DIR,
+    OUT_DIR,
+    UnionFind,
+    log,
+    read_jsonl,
+    word_ngrams,
+)
+
+GENERATOR_VERSION = 1  # bump when the replica scheme changes (cached files are rebuilt)
+ROOT = Path(__file__).resolve().parent.parent
+_SENT_END = re.compile(r"(?<=[.!?]) (?=[A-Z\"'])")
+_WORD_TOKEN = re.compile(r"^[a-z]{3,}$")
+
+# --------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------
+
+
+def _perturb(text: str, rng: random.Random, vocab: list[str]) -> str:
+    """A few word substitutions and, half the time, one or two neighbouring-sentence swaps."""
+    pars = text.split("\n")
+    if rng.random() < 0.5:
+        for _ in range(rng.randint(1, 2)):
+            candidates = [i for i, p in enumerate(pars) if p.count(". ") >= 1]
+            if not candidates:
+                break
+            i = rng.choice(candidates)
+            sents = _SENT_END.split(pars[i])
+            if len(sents) >= 2:
+                j = rng.randrange(len(sents) - 1)
+                sents[j], sents[j + 1] = sents[j + 1], sents[j]
+                pars[i] = " ".join(sents)
+    body = "\n".join(pars)
+    ws = body.split(" ")
+    for _ in range(rng.randint(2, 8)):
+        k = rng.randrange(len(ws))
+        if _WORD_TOKEN.match(ws[k]):
+            ws[k] = rng.choice(vocab)
+    return " ".join(ws)
+
+
+def scale_file(n: int, seed: int = 7, data_dir: Path = DATA_DIR,
+               corpus_path: Path = CORPUS) -> Path:
+    """``scale_<n>.jsonl``: n news-length articles, written streaming (built once, cached)."""
+    path = data_dir / f"scale_{n}.jsonl"
+    meta_path = data_dir / f"scale_{n}.meta.json"
+    meta = {"n": n, "seed": seed, "generator_version": GENERATOR_VERSION,
+            "corpus_size": corpus_path.stat().st_size}
+    if path.exists() and meta_path.exists() and json.loads(meta_path.read_text()) == meta:
+        return path
+    corpus = list(read_jsonl(corpus_path))  # 2,225 articles: small
+    vocab = sorted({w for a in corpus[:300] for w in a["text"].lower().split()
+                    if _WORD_TOKEN.match(w)})
+    rng = random.Random(seed)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    t0 = time.perf_counter()
+    with tmp.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            r, k = divmod(i, len(corpus))
+            src = corpus[k]
+            if r == 0:
+                row = {"id": src["id"], "title": src["title"], "text": src["text"],
+                       "published": src.get("published")}
+            else:
+                row = {"id": f"{src['id']}~r{r}", "title": src["title"],
+                       "text": _perturb(src["text"], rng, vocab),
+                       "published": src.get("published")}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            if i and i % 100_000 == 0:
+                log(f"  scale_{n}: {i:,} written ({time.perf_counter() - t0:.0f}s)")
+    tmp.replace(path)
+    meta_path.write_text(json.dumps(meta) + "\n")
+    log(f"wrote {path} ({n:,} articles, {time.perf_counter() - t0:.1f}s)")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# The plain pipeline (runs in a child process)
+# --------------------------------------------------------------------------------------------
+
+
+def baseline_worker(path: Path, threshold: float, num_perm: int = 128) -> int:
+    """Plain datasketch: MinHash.update_batch + MinHashLSH, components -> JSONL on stdout."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    ids: list[str] = []
+    sigs: list[Any] = []
+    for row in read_jsonl(path):
+        m = MinHash(num_perm=num_perm)
+        m.update_batch([s.encode("utf-8") for s in word_ngrams(row["text"])])
+        lsh.insert(len(ids), m)
+        ids.append(row["id"])
+        sigs.append(m)
+    uf = UnionFind()
+    for i, m in enumerate(sigs):
+        key = str(i)
+        uf.find(key)
+        for j in lsh.query(m):
+            if j > i and m.jaccard(sigs[j]) >= threshold:
+                uf.union(key, str(j))
+    out = sys.stdout
+    for i, doc_id in enumerate(ids):
+        root = int(uf.find(str(i)))
+        out.write(json.dumps({"id": doc_id, "cluster": ids[root]}) + "\n")
+    out.flush()
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring a child process
+# --------------------------------------------------------------------------------------------
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_rss(root: int) -> int:
+    """Sum of RSS bytes of ``root`` and its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    total = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * _PAGE
+        except OSError:
+            pass
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(cmd: list[str], stdout_path: str = os.devnull) -> dict[str, Any]:
+    """Run ``cmd``; wall seconds, exit status, peak single-process RSS and peak tree RSS."""
+    peak_tree = 0
+    with open(stdout_path, "wb") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak_tree
+            while not done.is_set():
+                peak_tree = max(peak_tree, _tree_rss(proc.pid))
+                done.wait(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        assert proc.stderr is not None
+        err = proc.stderr.read()  # drain so the child never blocks on a full pipe
+        _, status, usage = os.wait4(proc.pid, 0)
+        secs = time.perf_counter() - t0
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "seconds": round(secs, 2),
+        "exit": proc.returncode,
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: KiB
+        "tree_rss_mb": round(peak_tree / 2**20, 1),
+        "stderr_tail": err.decode("utf-8", "replace")[-400:],
+    }
+
+
+def replica_recall(output: Path) -> float:
+    """Share of replicas (``<orig>~r<k>``) in the same cluster as their original."""
+    cluster = {}
+    for row in read_jsonl(output):
+        cluster[row["id"]] = row["cluster"]
+    hit = total = 0
+    for doc_id, c in cluster.items():
+        if "~r" in doc_id:
+            total += 1
+            hit += cluster.get(doc_id.split("~r", 1)[0]) == c
+    return hit / total if total else 1.0
+
+
+def run(sizes: list[int], skip_baseline_above: int, check: bool, threshold: float,
+        extra_args: list[str]) -> dict[str, Any]:
+    exe = ROOT / ".venv" / "bin" / "dedupe-news"
+    ours_cmd = [str(exe) if exe.exists() else "dedupe-news", "cluster"]
+    results: list[dict[str, Any]] = []
+    for n in sizes:
+        path = scale_file(n)
+        tools: list[tuple[str, list[str]]] = [
+            ("dedupe-news", [*ours_cmd, str(path), "--format", "jsonl", "-q", *extra_args])]
+        if n <= skip_baseline_above:
+            tools.append((f"datasketch@{threshold}",
+                          [sys.executable, str(Path(__file__).resolve()), "--baseline-worker",
+                           str(path), "--threshold", str(threshold)]))
+        else:
+            log(f"  skipping the plain pipeline at {n:,} (> --skip-baseline-above "
+                f"{skip_baseline_above:,}; it would take ~{n / 1300 / 60:.0f} min)")
+        for name, cmd in tools:
+            log(f"{n:,}: running {name} ...")
+            out_path = (str(DATA_DIR / f"scale_{n}.{name}.out.jsonl") if check
+                        else os.devnull)
+            res = measure(cmd, out_path)
+            res.update({"size": n, "tool": name, "cmd": " ".join(cmd),
+                        "docs_per_s": round(n / res["seconds"], 1) if res["seconds"] else None})
+            if res["exit"] != 0:
+                log(f"  {name} exited {res['exit']}: {res['stderr_tail']}")
+            if check and res["exit"] == 0:
+                res["replica_recall"] = round(replica_recall(Path(out_path)), 4)
+            log(f"  {res['seconds']}s, {res['docs_per_s']} docs/s, peak RSS "
+                f"{res['peak_rss_mb']} MB (tree {res['tree_rss_mb']} MB)")
+            results.append(res)
+    for res in results:
+        base = next((r for r in results if r["size"] == res["size"]
+                     and r["tool"].startswith("datasketch") and r["exit"] == 0), None)
+        res["speedup_vs_baseline"] = (round(res["docs_per_s"] / base["docs_per_s"], 2)
+                                      if base and res["docs_per_s"] else None)
+    return {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "baseline": f"datasketch MinHash(num_perm=128).update_batch on word 5-grams + "
+                    f"MinHashLSH(threshold={threshold}), components; subprocess",
+        "results": results,
+    }
+
+
+def print_table(report: dict[str, Any]) -> None:
+    cols = ["size", "tool", "seconds", "docs/s", "peak RSS MB", "tree RSS MB", "x baseline"]
+    has_check = any("replica_recall" in r for r in report["results"])
+    if has_check:
+        cols.append("replica recall")
+    print("  ".join(f"{c:>14s}" for c in cols))
+    for r in report["results"]:
+        cells = [f"{r['size']:,}", r["tool"], f"{r['seconds']:.1f}",
+                 f"{r['docs_per_s']:.0f}" if r["docs_per_s"] else "-",
+                 f"{r['peak_rss_mb']:.0f}", f"{r['tree_rss_mb']:.0f}",
+                 f"{r['speedup_vs_baseline']:.2f}" if r["speedup_vs_baseline"] else "-"]
+        if has_check:
+            cells.append(f"{r['replica_recall']:.4f}" if "replica_recall" in r else "-")
+        if r["exit"] != 0:
+            cells[1] += f" (exit {r['exit']})"
+        print("  ".join(f"{c:>14s}" for c in cells))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10000,100000",
+                    help="comma-separated article counts (e.g. 10000,100000,1000000)")
+    ap.add_argument("--skip-baseline-above", type=int, default=100_000,
+                    help="run the plain pipeline only up to this size (it does ~1,300 docs/s)")
+    ap.add_argument("--threshold", type=float, default=0.8, help="plain pipeline LSH threshold")
+    ap.add_argument("--check", action="store_true",
+                    help="keep outputs and report replica recall (replicas joined to originals)")
+    ap.add_argument("--cluster-args", default="",
+                    help="extra arguments for dedupe-news cluster, e.g. '--workers 2'")
+    ap.add_argument("--out", type=Path, default=OUT_DIR / "bench_cluster.json")
+    ap.add_argument("--baseline-worker", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.baseline_worker:
+        return baseline_worker(args.baseline_worker, args.threshold)
+    try:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        ap.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
+    report = run(sizes, args.skip_baseline_above, args.check, args.threshold,
+                 args.cluster_args.split())
+    print_table(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
