@@ -18,9 +18,13 @@ from dedupe_news.damage.registry import Rule as Rule
 from dedupe_news.damage.registry import get_rule as get_rule
 from dedupe_news.damage.registry import load_rules as load_rules
 from dedupe_news.damage.registry import select_rules as select_rules
+from dedupe_news.damage.versions import Difference as Difference
+from dedupe_news.damage.versions import VersionEvidence as VersionEvidence
+from dedupe_news.damage.versions import compare_versions as compare_versions
 
-__all__ = ["SEVERITIES", "Flag", "Report", "Rule", "check_text", "explain_rule", "get_rule",
-           "load_rules", "select_rules"]
+__all__ = ["SEVERITIES", "Difference", "Flag", "Report", "Rule", "VersionEvidence",
+           "check_text", "compare_versions", "explain_rule", "get_rule", "load_rules",
+           "select_rules"]
 
 
 def explain_rule(rule_id: str) -> str:
