@@ -783,7 +783,8 @@ def corpus_relations(arts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     Candidates: pairs sharing a word 5-gram that occurs in fewer than 20 articles (an
     inverted index, so no all-pairs loop). For each, ``share_a`` / ``share_b`` = fraction of
-    A's / B's sentences (>= 4 words, lowercased tokens) that occur verbatim in the other.
+    A's / B's sentences (>= 4 words, lowercased tokens) that occur in the other verbatim or
+    lightly edited (word-set Jaccard >= 0.7 with one of its sentences).
 
     * ``copy`` (variant ``corpus_dup``): min(share_a, share_b) >= 0.8.
     * ``partial`` (variant ``corpus_contained``): one side >= 0.8, the other < 0.8 - an
@@ -807,10 +808,11 @@ def corpus_relations(arts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for (a, b), c in sorted(shared.items()):
         cont = c / max(1, min(len(sh[a]), len(sh[b])))
+        if cont < SAME_STORY_MIN_CONTAINMENT:
+            continue  # too little shared text for any label (a copy shares far more)
         jac = c / max(1, len(sh[a] | sh[b]))
-        common = len(sents[a] & sents[b])
-        sa = common / max(1, len(sents[a]))
-        sb = common / max(1, len(sents[b]))
+        sa = _sentence_share(sents[a], sents[b])
+        sb = _sentence_share(sents[b], sents[a])
         base = {"a": arts[a]["id"], "b": arts[b]["id"], "jaccard5": round(jac, 3),
                 "containment5": round(cont, 3), "sent_share_a": round(sa, 3),
                 "sent_share_b": round(sb, 3)}
@@ -821,6 +823,27 @@ def corpus_relations(arts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         elif cont >= SAME_STORY_MIN_CONTAINMENT:
             rows.append({**base, "relation": "same_story", "variant": "corpus_update"})
     return rows
+
+
+SENTENCE_MATCH_JACCARD = 0.7  # a sentence is "shared" if a sentence of the other article has
+# word-set Jaccard >= 0.7 with it: verbatim or lightly edited ("fewer" -> "less" still counts).
+
+
+def _sentence_share(mine: set[str], other: set[str]) -> float:
+    """Share of ``mine`` (normalised sentences) that occur, verbatim or lightly edited, in
+    ``other``."""
+    if not mine:
+        return 0.0
+    other_sets = [set(t.split()) for t in other]
+    hit = 0
+    for sent in mine:
+        if sent in other:
+            hit += 1
+            continue
+        ws = set(sent.split())
+        if any(len(ws & o) >= SENTENCE_MATCH_JACCARD * len(ws | o) for o in other_sets):
+            hit += 1
+    return hit / len(mine)
 
 
 def split_of(arts: list[dict[str, Any]], relations: list[dict[str, Any]],
@@ -1032,6 +1055,8 @@ def generate(splits_wanted: list[str], n_sources: int = 300, seed: int = 13,
             "rules": {
                 "split": "sha1('split:' + smallest id of the article's relation component)"
                          " < 0.5 * 2^64 -> dev, else test",
+                "sentence share": "share of an article's sentences (>= 4 words) matching a sentence"
+                                  f" of the other, word-set Jaccard >= {SENTENCE_MATCH_JACCARD}",
                 "corpus_dup": f"min sentence share >= {COPY_MIN_SENT_SHARE}",
                 "partial (ignored in scoring)": f"one side >= {COPY_MIN_SENT_SHARE}, other below",
                 "same_story": f"both sentence shares < {COPY_MIN_SENT_SHARE} and word-5-gram "
