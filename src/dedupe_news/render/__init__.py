@@ -1,0 +1,1 @@
+"""Formatters: turn library results into documents (HTML).  No algorithms, no I/O."""
