@@ -28,9 +28,8 @@ def test_calque_is_attributed_to_its_version_either_way_round() -> None:
 
 
 def test_entity_echo_and_span_offsets() -> None:
-    a = "Moscow uses the tools to make weapons for its war against Ukraine, officials said."
-    b = ("Moscow uses the tools to make weapons for Russia in its war against Russia, "
-         "officials said.")
+    a = "Russia uses the tools to make weapons for its war against Ukraine, officials said."
+    b = "Russia uses the tools to make weapons for its war against Russia, officials said."
     ev = compare_versions(a, b, [((0, len(a)), (0, len(b)))])
     entity = [d for d in ev.differences if d.kind == "entity"]
     assert entity and entity[0].damaged == "b"

@@ -269,10 +269,16 @@ def compare_versions(a_text: str, b_text: str, pairs: Any,
                                            f"(usual: {expected!r})")
                             kind = "calque"
             if kind == "entity":
-                for side, words, toks, lo, hi in (("a", wa, la, i1, i2), ("b", wb, lb, j1, j2)):
-                    rest = set(toks[:lo] + toks[hi:])
-                    echo = [w for w in words if _is_cap(w) and w.lower() in rest]
-                    if echo:
+                # An echo counts only when the *other* version's entity is not repeated and
+                # the echoed entity occurs in the other version too: both agree it is in the
+                # sentence, one of them put it in a second place (WMT23 tune half: without
+                # these conditions transliteration variants made the clue a coin toss).
+                rest_a, rest_b = set(la[:i1] + la[i2:]), set(lb[:j1] + lb[j2:])
+                echo_a = [w for w in wa if _is_cap(w) and w.lower() in rest_a]
+                echo_b = [w for w in wb if _is_cap(w) and w.lower() in rest_b]
+                for side, echo, other_echo, other_rest in (("a", echo_a, echo_b, rest_b),
+                                                           ("b", echo_b, echo_a, rest_a)):
+                    if echo and not other_echo and echo[0].lower() in other_rest:
                         points[side] += POINTS["entity_echo"]
                         reasons.append(f"{side}: {echo[0]!r} repeats an entity of the same "
                                        "sentence")
