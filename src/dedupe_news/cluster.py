@@ -201,7 +201,9 @@ def _choose_canonical(group: list[int], articles: Sequence[Article], feats: Feat
 
     def key(k: int) -> tuple[object, ...]:
         a = articles[pool[k]]
-        return (round(scores[k], 3), a.published is None, a.published or "", a.id)
+        # least damaged, then most complete, then earliest published, then id
+        return (round(scores[k], 2), -int(feats.sizes[pool[k]]), a.published is None,
+                a.published or "", a.id)
 
     return pool[min(range(len(pool)), key=key)]
 

@@ -13,6 +13,7 @@ Two jobs, both pure functions of the text:
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,15 +27,18 @@ _QUOTES = str.maketrans({
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
     "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
 })
-_DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_QUOTE_MAP = {chr(k): v for k, v in _QUOTES.items()}
+_SPECIAL = re.compile("[" + "".join(_QUOTE_MAP) + _DASHES + "]")
 _WS = re.compile(r"\s+")
 
 
 def normalize(text: str) -> str:
     """Unicode NFKC, ASCII quotes and dashes, single spaces. Idempotent."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(_QUOTES)
-    text = _DASHES.sub("-", text)
+    if not text.isascii():  # ASCII text is already in every normal form
+        text = unicodedata.normalize("NFKC", text)
+        if _SPECIAL.search(text):
+            text = _SPECIAL.sub(lambda m: _QUOTE_MAP.get(m.group(), "-"), text)
     return _WS.sub(" ", text).strip()
 
 
@@ -99,27 +103,28 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
     for start, end in _lines(text):
         raw = text[start:end]
         stripped = raw.strip()
-        if not stripped:
-            continue
+        if not stripped or stripped.count(" ") > 4 * MAX_BOILERPLATE_WORDS:
+            continue  # story paragraphs: nothing to set aside
         lead = len(raw) - len(raw.lstrip())
         span = Span(start + lead, start + lead + len(stripped), stripped)
         lines.append((span, normalize(stripped)))
     for span, norm in lines:
-        if len(norm.split()) > MAX_BOILERPLATE_WORDS:
+        if norm.count(" ") >= MAX_BOILERPLATE_WORDS:
             continue
         for name, rx, why in _COMPILED:
             if rx.fullmatch(norm):
                 found[span.start] = Boilerplate(span, name, why)
                 break
     # Captions printed twice (often once with a photo credit appended).
-    norms = [(span, norm.lower()) for span, norm in lines if len(norm) >= MIN_REPEAT_CHARS]
-    for i, (span, norm) in enumerate(norms):
-        for j, (_other, onorm) in enumerate(norms):
-            if i != j and (onorm == norm or onorm.startswith(norm)):
-                found.setdefault(span.start, Boilerplate(
-                    span, "repeated_caption",
+    # Sorted, a line sits right before its repeats and its extensions.
+    norms = sorted((norm.lower(), span.start, span) for span, norm in lines
+                   if len(norm) >= MIN_REPEAT_CHARS)
+    for (norm, _, span), (nxt, _, nspan) in itertools.pairwise(norms):
+        if nxt.startswith(norm):
+            for sp in (span, nspan):
+                found.setdefault(sp.start, Boilerplate(
+                    sp, "repeated_caption",
                     "a line printed twice (a photo caption and its repeat) is page layout"))
-                break
     return [found[k] for k in sorted(found)]
 
 
