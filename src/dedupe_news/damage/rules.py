@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from dedupe_news.damage.registry import Rule, data_text, get_rule
@@ -237,26 +238,43 @@ def calque_lexicon() -> dict[str, list[tuple[tuple[str, ...], str, str]]]:
     return index
 
 
+@lru_cache(maxsize=1)
+def _calque_bigrams() -> frozenset[tuple[str, ...]]:
+    """First two words of every lexicon phrase (single words are padded to match nothing)."""
+    return frozenset(words[:2] if len(words) > 1 else (words[0], "")
+                     for entries in calque_lexicon().values() for words, _e, _s in entries)
+
+
+_NON_WORD = re.compile(r"[^a-z'’-]+")
+_NEXT_WORD = re.compile(r"[ \t\n]+([A-Za-z]+(?:['’-][A-Za-z]+)*)")
+
+
 @rule("LEX001")
 def lex001(text: str, r: Rule) -> Iterator[Hit]:
-    """A phrase from the calque lexicon, matched on lowercase word n-grams."""
+    """A phrase from the calque lexicon, matched on lowercase word n-grams.
+
+    Only words that start a lexicon phrase look ahead (separated by whitespace only), so a
+    text costs one dict lookup per word.
+    """
     index = calque_lexicon()
-    tokens = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
-    i = 0
-    while i < len(tokens):
-        entries = index.get(tokens[i][0])
-        hit = None
-        if entries:
-            for words, expected, source in entries:
-                n = len(words)
-                if (tuple(t[0] for t in tokens[i:i + n]) == words
-                        and all(text[tokens[j][2]:tokens[j + 1][1]].isspace()
-                                for j in range(i, i + n - 1))):
-                    hit = (n, expected, source)  # words separated by spaces only
-                    break
-        if hit is None:
-            i += 1
+    words = _NON_WORD.sub(" ", text.lower()).split()
+    if _calque_bigrams().isdisjoint(pairwise(words)):
+        return  # prefilter: most texts contain no first two words of any phrase
+    pos = 0
+    for m in _WORD.finditer(text):
+        if m.start() < pos:
+            continue  # inside the previous match
+        entries = index.get(m.group().lower())
+        if not entries:
             continue
-        n, expected, source = hit
-        yield tokens[i][1], tokens[i + n - 1][2], {"expected": expected, "source": source}
-        i += n
+        for words, expected, source in entries:
+            end = m.end()
+            for want in words[1:]:
+                nxt = _NEXT_WORD.match(text, end)
+                if nxt is None or nxt.group(1).lower() != want:
+                    break
+                end = nxt.end()
+            else:
+                yield m.start(), end, {"expected": expected, "source": source}
+                pos = end
+                break
