@@ -30,7 +30,7 @@ from dedupe_news.model import Article
 from dedupe_news.normalize import STEPS
 from dedupe_news.shingle import NGRAM, STEM_CHARS
 from dedupe_news.sketch import Sketcher
-from dedupe_news.verify import Evidence, Profile, VerifySettings, compare, profile
+from dedupe_news.verify import Evidence, VerifySettings, compare
 
 
 @dataclass(frozen=True)
@@ -65,22 +65,6 @@ def _damage_scores(texts: Sequence[str]) -> list[float]:
     return [check_text(t).score for t in texts]
 
 
-class _Profiles:
-    """Sentence profiles, computed on demand and kept while useful."""
-
-    def __init__(self, articles: Sequence[Article], feats: Features) -> None:
-        self.articles = articles
-        self.feats = feats
-        self.cache: dict[int, Profile] = {}
-
-    def __call__(self, i: int) -> Profile:
-        p = self.cache.get(i)
-        if p is None:
-            p = profile(self.articles[i].text, self.feats.boilerplate[i])
-            self.cache[i] = p
-        return p
-
-
 def _order_key(a: Article, size: int) -> tuple[object, ...]:
     return (-size, a.id)
 
@@ -103,7 +87,7 @@ def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | No
                       on_chunk=tick)
     sketcher = Sketcher(st.lsh.num_perm, st.lsh.seed)
     index = LeaderIndex(st.lsh, sketcher)
-    profiles = _Profiles(articles, feats)
+    profiles = feats.profiles.__getitem__
     order = sorted(range(n), key=lambda i: _order_key(articles[i], int(feats.sizes[i])))
     leader_doc: list[int] = []  # index key -> article index
     joined: dict[int, list[tuple[int, Evidence]]] = {}  # leader article -> members
@@ -131,8 +115,6 @@ def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | No
             joined[i] = []
         else:
             joined[best[1]].append((i, best[2]))
-            if i in profiles.cache and not joined.get(i):
-                del profiles.cache[i]  # members are not queried again
     if progress:
         progress("verify", n, n)
 

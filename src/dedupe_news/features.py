@@ -1,4 +1,5 @@
-"""Per-article features for clustering: boilerplate, shingles, signature, completeness.
+"""Per-article features for clustering: boilerplate, shingles, signature, completeness,
+and the sentence profile used to verify candidates.
 
 This is the embarrassingly parallel part of ``cluster`` (tokenising dominates), so it runs
 in worker processes for large inputs; everything else stays in the main process.
@@ -16,6 +17,7 @@ import numpy as np
 from dedupe_news.normalize import Boilerplate, prepare
 from dedupe_news.shingle import content_stems, shingle_hashes
 from dedupe_news.sketch import Sketcher
+from dedupe_news.verify import Profile, profile
 
 PARALLEL_MIN_DOCS = 4000  # below this, process start-up costs more than it saves
 CHUNK_DOCS = 2000
@@ -27,6 +29,7 @@ class Features:
     sizes: np.ndarray  # content words of the story (boilerplate excluded): completeness
     shingle_counts: np.ndarray
     boilerplate: list[tuple[Boilerplate, ...]]
+    profiles: list[Profile]  # sentence profiles (compact: no spans) for verification
 
 
 _SKETCHER: Sketcher | None = None
@@ -38,18 +41,19 @@ def _init(num_perm: int, seed: int) -> None:
 
 
 def _chunk(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                           list[tuple[Boilerplate, ...]]]:
+                                           list[tuple[Boilerplate, ...]], list[Profile]]:
     assert _SKETCHER is not None
-    shingles, sizes, bps = [], [], []
+    shingles, sizes, bps, profs = [], [], [], []
     for text in texts:
         prep = prepare(text)
         stems = content_stems(prep.body)
         shingles.append(shingle_hashes(stems))
         sizes.append(len(stems))
         bps.append(prep.boilerplate)
+        profs.append(profile(text, prep.boilerplate, keep_spans=False))
     sigs = _SKETCHER.signatures(shingles)
     return (sigs, np.asarray(sizes, dtype=np.int64),
-            np.asarray([len(s) for s in shingles], dtype=np.int64), bps)
+            np.asarray([len(s) for s in shingles], dtype=np.int64), bps, profs)
 
 
 def workers_for(n: int, workers: int | None) -> int:
@@ -79,8 +83,9 @@ def featurize(texts: Sequence[str], num_perm: int = 128, seed: int = 1,
                     on_chunk(len(c))
     if not parts:
         return Features(np.zeros((0, num_perm), np.uint32), np.zeros(0, np.int64),
-                        np.zeros(0, np.int64), [])
+                        np.zeros(0, np.int64), [], [])
     return Features(np.concatenate([p[0] for p in parts]),
                     np.concatenate([p[1] for p in parts]),
                     np.concatenate([p[2] for p in parts]),
-                    [b for p in parts for b in p[3]])
+                    [b for p in parts for b in p[3]],
+                    [x for p in parts for x in p[4]])

@@ -92,7 +92,7 @@ class VerifySettings:
 class Profile:
     """An article's sentences as sets of content-stem hashes, ready to compare."""
 
-    units: list[Span]
+    units: list[Span]  # empty in compact profiles built for clustering
     weights: np.ndarray  # distinct content stems per unit
     flat: np.ndarray  # the units' stem hashes, concatenated (uint32)
     owner: np.ndarray  # unit index of each entry of ``flat``
@@ -101,8 +101,13 @@ class Profile:
     def size(self) -> int:
         return int(self.weights.sum())
 
+    @property
+    def n_units(self) -> int:
+        return len(self.weights)
 
-def profile(text: str, boilerplate: Sequence[Boilerplate] = ()) -> Profile:
+
+def profile(text: str, boilerplate: Sequence[Boilerplate] = (), keep_spans: bool = True
+            ) -> Profile:
     """Sentence stem sets of ``text``, skipping sentences inside boilerplate lines."""
     cuts = sorted((b.span.start, b.span.end) for b in boilerplate)
     starts = [c[0] for c in cuts]
@@ -111,31 +116,44 @@ def profile(text: str, boilerplate: Sequence[Boilerplate] = ()) -> Profile:
     owner: list[int] = []
     weights: list[int] = []
     for s in split_units(text):
-        k = bisect_right(starts, s.start) - 1
-        if k >= 0 and cuts[k][0] <= s.start < cuts[k][1]:
-            continue
+        if cuts:
+            k = bisect_right(starts, s.start) - 1
+            if k >= 0 and cuts[k][0] <= s.start < cuts[k][1]:
+                continue
         stems = set(content_stems(s.text))
         if not stems:
             continue
-        hashes.extend(stem_hash(x) for x in stems)
-        owner.extend([len(units)] * len(stems))
-        units.append(s)
+        hashes.extend(map(stem_hash, stems))
+        owner.extend([len(weights)] * len(stems))
+        if keep_spans:
+            units.append(s)
         weights.append(len(stems))
     return Profile(units, np.asarray(weights, dtype=np.float64),
                    np.asarray(hashes, dtype=np.uint32), np.asarray(owner, dtype=np.int32))
 
 
 def similarity_matrix(a: Profile, b: Profile) -> np.ndarray:
-    """Cosine similarity of every sentence of ``a`` with every sentence of ``b``."""
-    vocab, inv = np.unique(np.concatenate((a.flat, b.flat)), return_inverse=True)
-    na = len(a.flat)
-    ma = np.zeros((len(a.units), len(vocab)), dtype=np.float32)
-    mb = np.zeros((len(b.units), len(vocab)), dtype=np.float32)
-    ma[a.owner, inv[:na]] = 1.0
-    mb[b.owner, inv[na:]] = 1.0
-    ma /= np.sqrt(a.weights.astype(np.float32))[:, None]
-    mb /= np.sqrt(b.weights.astype(np.float32))[:, None]
-    return ma @ mb.T
+    """Cosine similarity of every sentence of ``a`` with every sentence of ``b``.
+
+    Counts shared stems per sentence pair by sorting ``b``'s stems once and looking up
+    ``a``'s: no vocabulary, no dense document-term matrix.
+    """
+    na, nb = a.n_units, b.n_units
+    order = np.argsort(b.flat, kind="stable")
+    bf, bo = b.flat[order], b.owner[order]
+    lo = np.searchsorted(bf, a.flat, "left")
+    cnt = np.searchsorted(bf, a.flat, "right") - lo
+    hit = cnt > 0
+    lens = cnt[hit]
+    counts = np.zeros(na * nb, dtype=np.float64)
+    if len(lens):
+        firsts = lo[hit]
+        total = int(lens.sum())
+        idx = np.repeat(firsts - (np.cumsum(lens) - lens), lens) + np.arange(total)
+        rows = np.repeat(a.owner[hit], lens)
+        counts = np.bincount(rows * nb + bo[idx], minlength=na * nb).astype(np.float64)
+    norm = np.sqrt(np.outer(a.weights, b.weights)).ravel()
+    return (counts / norm).reshape(na, nb)
 
 
 @dataclass
@@ -179,7 +197,7 @@ def _lis(seq: Sequence[int]) -> list[int]:
 def compare(a: Profile, b: Profile, settings: VerifySettings | None = None) -> Evidence:
     """Judge a pair from its sentences. Symmetric up to swapping the A/B fields."""
     st = settings or VerifySettings()
-    if not len(a.units) or not len(b.units):
+    if not a.n_units or not b.n_units:
         return Evidence(None, 0.0, 0.0, 0.0)
     swap = a.size > b.size
     short, long_ = (b, a) if swap else (a, b)
@@ -193,7 +211,7 @@ def compare(a: Profile, b: Profile, settings: VerifySettings | None = None) -> E
     total = float(w.sum())
     cov_short = float(sum(w[i] for i, _, _ in pairs_s)) / total
     score = float(sum(w[i] * s for i, _, s in pairs_s)) / total
-    long_hit = np.zeros(len(long_.units), dtype=bool)
+    long_hit = np.zeros(long_.n_units, dtype=bool)
     col_best = sims.max(axis=0)
     long_hit[col_best >= st.sentence_threshold] = True
     cov_long = float(long_.weights[long_hit].sum()) / float(long_.weights.sum())
