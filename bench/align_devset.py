@@ -45,6 +45,7 @@ _SYN = {
     "week": "seven days", "after": "following", "before": "prior to", "while": "whereas",
 }
 _SPELL = [("ise", "ize"), ("our", "or"), ("yse", "yze"), ("tre", "ter")]
+_VOCAB: list[str] = []  # filled by make_devset: words for simulated mistranslations
 _CAPTIONS = [
     "Follow us on Google News, Twitter and join our WhatsApp group.",
     "(Photo: Reuters)",
@@ -75,8 +76,15 @@ def _reword(sentence: str, rng: random.Random, rate: float) -> str:
             else:
                 w = w[:-1] if w.endswith("s") and w[-2:-1].isalpha() else w
             out.append(w)
+        elif r < rate * 0.45:  # mistranslated word: a random word of the vocabulary
+            out.append(rng.choice(_VOCAB) if _VOCAB else w)
+        elif r < rate * 0.55:  # dropped word
+            continue
         else:
             out.append(w)
+    for k in range(len(out) - 1):  # local reordering
+        if rng.random() < rate * 0.1:
+            out[k], out[k + 1] = out[k + 1], out[k]
     text = " ".join(out).strip()
     return text[:1].upper() + text[1:] if text else sentence
 
@@ -108,8 +116,8 @@ def make_pair(text: str, rng: random.Random) -> dict[str, Any] | None:
             i = idx + k
             r = rng.random()
             if r < 0.10 and k + 1 < len(p):  # merge two sentences
-                s1 = _reword(p[k], rng, 0.3).rstrip(".")
-                s2 = _reword(p[k + 1], rng, 0.3)
+                s1 = _reword(p[k], rng, 0.45).rstrip(".")
+                s2 = _reword(p[k + 1], rng, 0.45)
                 s2 = s2[:1].lower() + s2[1:] if not s2[:2].isupper() else s2
                 units.append(([i, i + 1], [f"{s1}, and {s2}"]))
                 k += 2
@@ -126,7 +134,7 @@ def make_pair(text: str, rng: random.Random) -> dict[str, Any] | None:
                 units.append(([i], []))
                 k += 1
                 continue
-            units.append(([i], [_reword(p[k], rng, 0.3)]))
+            units.append(([i], [_reword(p[k], rng, 0.45)]))
             k += 1
         idx += len(p)
         units_by_para.append(units)
@@ -156,6 +164,8 @@ def make_devset(n: int = 150, seed: int = 13, corpus: Path = CORPUS) -> list[dic
     rng = random.Random(seed)
     with corpus.open(encoding="utf-8") as fh:
         arts = [json.loads(line) for line in fh if line.strip()]
+    vocab = sorted({w for a in arts[:300] for w in a["text"].split() if w.isalpha()})
+    _VOCAB[:] = vocab
     rng.shuffle(arts)
     out = []
     for art in arts:
