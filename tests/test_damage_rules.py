@@ -31,7 +31,7 @@ def test_every_table_row_has_a_function_and_every_function_a_row() -> None:
 def test_ids_are_unique_and_carry_a_family_prefix() -> None:
     assert len(RULE_IDS) == len(set(RULE_IDS))
     for r in load_rules():
-        assert r.family in {"MT", "LEX", "DUP", "PUN"}, r.id
+        assert r.family in {"MT", "LEX", "DUP", "PUN", "FMT"}, r.id
         assert r.rationale.strip() and r.positive and r.negative
 
 

@@ -278,3 +278,42 @@ def lex001(text: str, r: Rule) -> Iterator[Hit]:
                 yield m.start(), end, {"expected": expected, "source": source}
                 pos = end
                 break
+
+
+# --- FMT001 --------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _fmt001() -> re.Pattern[str]:
+    units = _alt(get_rule("FMT001").params["units"])
+    return re.compile(rf"(?<![\d.,])\d{{1,3}},\d{{1,2}}(?![\d,])(?:\s*(?:{units}))(?![A-Za-z])")
+
+
+@rule("FMT001")
+def fmt001(text: str, r: Rule) -> Iterator[Hit]:
+    """A decimal comma before a unit ("1,13 billion", "2,5%")."""
+    for m in _fmt001().finditer(text):
+        yield m.start(), m.end(), {"number": m.group().split()[0]}
+
+
+# --- FMT002 --------------------------------------------------------------------------------
+_SPACED_PCT = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)? %(?!\w)")
+
+
+@rule("FMT002")
+def fmt002(text: str, r: Rule) -> Iterator[Hit]:
+    """A number, a space, then "%" ("70 %")."""
+    for m in _SPACED_PCT.finditer(text):
+        yield m.start(), m.end(), {}
+
+
+# --- FMT003 --------------------------------------------------------------------------------
+_CURRENCY_WORD = re.compile(
+    r"(?<![\w.,])\d[\d.,]*\s+(?:(?:(?P<mag>million|billion|trillion)\s+)?"
+    r"(?:US |U\.S\. |American )?dollars"
+    r"|(?P<mag2>million|billion|trillion)\s+(?:British )?pounds(?: sterling)?)\b")
+
+
+@rule("FMT003")
+def fmt003(text: str, r: Rule) -> Iterator[Hit]:
+    """An amount followed by "dollars" (or "million pounds")."""
+    for m in _CURRENCY_WORD.finditer(text):
+        yield m.start(), m.end(), {"magnitude": m["mag"] or m["mag2"]}
