@@ -269,7 +269,7 @@ def _walk(root: Path) -> list[Path]:
                 if name.lower() == "readme.md":
                     continue  # provenance notes beside the articles, not an article
                 found.append(p)
-    return found
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
 def iter_path(arg: str, max_bytes: int = DEFAULT_MAX_BYTES,

@@ -56,7 +56,7 @@ _MIX = 0x9E3779B1
 def content_stems(text: str) -> list[str]:
     """Lowercased content words cut to ``STEM_CHARS`` characters, in text order."""
     words = _WORD.findall(text.lower())
-    if len(words) * 12 < len(text) and _NOSPACE_SCRIPT.search(text):
+    if _NOSPACE_SCRIPT.search(text) and len(_NOSPACE_SCRIPT.findall(text)) * 3 > len(text):
         chars = [c for c in text if not c.isspace()]
         return chars  # CJK/Thai: characters are the units; bigrams of them are shingles
     return [w if w.isdigit() else w[:STEM_CHARS] for w in words if w not in STOPWORDS]
