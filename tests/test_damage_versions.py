@@ -50,3 +50,26 @@ def test_accepts_index_groups() -> None:
 
     ev = compare_versions(CLEAN, DAMAGED, [Group((0,), (0,)), Group((1,), (1,))])
     assert ev.pairs == 2 and ev.damaged == "b"
+
+
+def test_version_scores_prefer_the_clean_version_in_any_order() -> None:
+    from dedupe_news.damage import quick_pairs, version_scores
+
+    assert len(quick_pairs(CLEAN, DAMAGED)) == 2
+    s = version_scores([CLEAN, DAMAGED])
+    assert s[0] < s[1]
+    s = version_scores([DAMAGED, CLEAN, CLEAN])
+    assert s[0] > s[1] and s[1] == s[2]
+    assert version_scores([CLEAN]) == [0.0]
+
+
+def test_seed_mt_copy_scores_above_the_rewrite() -> None:
+    from pathlib import Path
+
+    from dedupe_news.damage import version_scores
+
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    mt = (seeds / "000_6b8d1c0e0aeb7fe4.txt").read_text(encoding="utf-8")
+    rewrite = (seeds / "001_037723187431fdcc.txt").read_text(encoding="utf-8")
+    a, b = version_scores([rewrite, mt])
+    assert a < b

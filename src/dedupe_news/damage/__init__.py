@@ -6,6 +6,7 @@ Public API (others code against these names)::
     report = check_text(text)          # report.score in [0, 1], report.flags: list[Flag]
     explain_rule("MT001")              # rationale and examples; KeyError for unknown ids
     ev = compare_versions(a, b, pairs) # cross-version evidence and adjusted scores
+    version_scores([t1, t2, t3])       # adjusted scores of versions of one story
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from dedupe_news.damage.registry import select_rules as select_rules
 from dedupe_news.damage.versions import Difference as Difference
 from dedupe_news.damage.versions import VersionEvidence as VersionEvidence
 from dedupe_news.damage.versions import compare_versions as compare_versions
+from dedupe_news.damage.versions import quick_pairs as quick_pairs
+from dedupe_news.damage.versions import version_scores as version_scores
 
 __all__ = ["SEVERITIES", "Difference", "Flag", "Report", "Rule", "VersionEvidence",
            "check_text", "compare_versions", "explain_rule", "get_rule", "load_rules",
-           "select_rules"]
+           "quick_pairs", "select_rules", "version_scores"]
 
 
 def explain_rule(rule_id: str) -> str:

@@ -305,3 +305,68 @@ def compare_versions(a_text: str, b_text: str, pairs: Any,
     a_score = 1.0 - (1.0 - a_base) * (1.0 - min(1.0, pair_a / n))
     b_score = 1.0 - (1.0 - b_base) * (1.0 - min(1.0, pair_b / n))
     return VersionEvidence(diffs, len(spans), a_base, b_base, a_score, b_score, pair_a, pair_b)
+
+
+# ---------------------------------------------------------------------------------------
+# many versions at once: the canonical choice of a cluster
+
+_PAIR_WORD = re.compile(r"\w+")
+PAIR_MIN_JACCARD = 0.3
+"""Word-set Jaccard for two sentences to be paired by :func:`quick_pairs` (seeds: MT
+versions of one sentence share 0.4-0.8 of their words; unrelated news sentences < 0.2)."""
+
+
+def quick_pairs(a_text: str, b_text: str) -> list[tuple[Any, Any]]:
+    """Monotone 1:1 sentence pairs by word-set Jaccard: a light stand-in for ``align``.
+
+    Good enough to feed :func:`compare_versions` inside a cluster, where versions are close;
+    use :func:`dedupe_news.align.align_texts` when merges, splits or moved paragraphs matter.
+    """
+    from dedupe_news.segment import split_sentences
+
+    sa, sb = split_sentences(a_text), split_sentences(b_text)
+    wa = [set(_PAIR_WORD.findall(s.text.lower())) for s in sa]
+    wb = [set(_PAIR_WORD.findall(s.text.lower())) for s in sb]
+    pairs: list[tuple[Any, Any]] = []
+    j0 = 0
+    for i, x in enumerate(wa):
+        best, best_j = PAIR_MIN_JACCARD, -1
+        for j in range(j0, len(wb)):
+            y = wb[j]
+            if not x or not y:
+                continue
+            jac = len(x & y) / len(x | y)
+            if jac > best:
+                best, best_j = jac, j
+        if best_j >= 0:
+            pairs.append((sa[i], sb[best_j]))
+            j0 = best_j + 1
+    return pairs
+
+
+def version_scores(texts: Sequence[str]) -> list[float]:
+    """Adjusted damage scores for versions of one story (e.g. the members of a cluster).
+
+    Each text's ``check_text`` score is combined with the mean, over the other versions,
+    of the share of aligned sentence pairs where it carries the damage evidence
+    (:func:`compare_versions`).  Fluent MT scores 0 alone; next to its original, the
+    original's rarer, more specific wording and the copy's rule flags or calques tell them
+    apart.  Same signature as the cluster's damage scorer: ``list[str] -> list[float]``.
+    Cost: one comparison per pair of versions (keep pools small, e.g. <= 6).
+    """
+    from dedupe_news.damage.engine import check_text
+
+    reports = [check_text(t, min_severity="info") for t in texts]
+    extra = [0.0] * len(texts)
+    n = len(texts)
+    for i in range(n):
+        for j in range(i + 1, n):
+            pairs = quick_pairs(texts[i], texts[j])
+            if not pairs:
+                continue
+            ev = compare_versions(texts[i], texts[j], pairs, a_flags=reports[i].flags,
+                                  b_flags=reports[j].flags, a_base=0.0, b_base=0.0)
+            extra[i] += ev.a_score / (n - 1)
+            extra[j] += ev.b_score / (n - 1)
+    return [1.0 - (1.0 - r.score) * (1.0 - min(1.0, e)) for r, e in zip(reports, extra,
+                                                                        strict=True)]
