@@ -378,7 +378,7 @@ class _Features:
                 x = x @ sparse.diags(scale)
             x = sparse.csr_matrix(x)
             xa, xb = x[: self.n], x[self.n :]
-            self.mats.append((xa, xb))
+            self.mats.append((xa, xb, _row_products(np, xa), _row_products(np, xb)))
 
     def sims_for(self, ia: list[int], ib: list[int]) -> dict[tuple[int, int], Any]:
         """Cosine of every k:q group of *consecutive* entries of ``ia`` x ``ib``.
@@ -396,15 +396,17 @@ class _Features:
                 nb = {k: np.zeros(max(len(ib) - k + 1, 0)) for k in range(1, MAX_GROUP + 1)}
             else:
                 g = (mats[0][ia] @ mats[1][ib].T).toarray()
-                na = _group_norms(np, mats[0], ia)
-                nb = _group_norms(np, mats[1], ib)
-            per_feat.append((g, na, nb))
+                na = _group_norms(np, mats[2], ia)
+                nb = _group_norms(np, mats[3], ib)
+            cums = {0: np.vstack([np.zeros((1, g.shape[1])), g.cumsum(0)]),
+                    1: np.hstack([np.zeros((g.shape[0], 1)), g.cumsum(1)])}
+            per_feat.append((cums, na, nb))
         for k, q in _SHAPES:
             if len(ia) < k or len(ib) < q:
                 continue
             total = None
-            for (g, na, nb), weight in zip(per_feat, (self.w, 1.0 - self.w), strict=False):
-                num = _window_sum(np, g, k, q)
+            for (cums, na, nb), weight in zip(per_feat, (self.w, 1.0 - self.w), strict=False):
+                num = _window_sum(np, cums, k, q)
                 den = np.sqrt(np.outer(na[k], nb[q]))
                 with np.errstate(divide="ignore", invalid="ignore"):
                     cos = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
@@ -457,29 +459,49 @@ def _adjacent(np: Any, idx: list[int], k: int) -> Any:
     return ok
 
 
-def _window_sum(np: Any, g: Any, k: int, q: int) -> Any:
-    """Sum of every k x q window of ``g`` (top-left anchored)."""
-    c = np.zeros((g.shape[0] + 1, g.shape[1] + 1))
-    c[1:, 1:] = g.cumsum(0).cumsum(1)
-    return c[k:, q:] - c[:-k, q:] - c[k:, :-q] + c[:-k, :-q]
+def _window_sum(np: Any, cums: dict[int, Any], k: int, q: int) -> Any:
+    """Sum of every k x q window (top-left anchored) of the Gram matrix, for k == 1 or q == 1.
 
-
-def _group_norms(np: Any, x: Any, idx: list[int]) -> dict[int, Any]:
-    """Squared norms of the sums of 1..MAX_GROUP consecutive rows of ``x[idx]``.
-
-    |x_s + ... + x_{s+k-1}|^2 = sum of the k squared norms + 2 * every dot product of two rows
-    at most k-1 apart, taken from running sums of the row-offset dot products.
+    ``cums[0]``/``cums[1]`` are its running sums down / across with a zero row / column in
+    front, computed once per pair of sentence lists.
     """
-    sub = x[idx]
-    n = len(idx)
-    sq = np.asarray(sub.multiply(sub).sum(1)).ravel()
+    if q == 1:
+        c = cums[0]
+        return c[k:, :] - c[:-k, :]
+    c = cums[1]
+    return c[:, q:] - c[:, :-q]
 
-    def csum(arr: Any) -> Any:
-        return np.concatenate(([0.0], np.cumsum(arr)))
+
+def _row_products(np: Any, x: Any) -> tuple[Any, dict[int, Any]]:
+    """Squared norms of the rows of ``x`` and dot products of rows 1..MAX_GROUP-1 apart."""
+    sq = np.asarray(x.multiply(x).sum(1)).ravel()
+    n = x.shape[0]
+    dots = {o: np.asarray(x[:-o].multiply(x[o:]).sum(1)).ravel()
+            for o in range(1, min(MAX_GROUP, n))}
+    return sq, dots
+
+
+def _group_norms(np: Any, prods: tuple[Any, dict[int, Any]], idx: list[int]) -> dict[int, Any]:
+    """Squared norms of the sums of 1..MAX_GROUP consecutive entries of ``idx``.
+
+    |x_s + ... + x_{s+k-1}|^2 = the k squared norms + 2 * every dot product of two rows at
+    most k-1 apart, from running sums.  Entries of ``idx`` that are not adjacent in the
+    original list get meaningless values, but such groups are invalidated anyway.
+    """
+    sq_all, dots_all = prods
+    arr = np.asarray(idx)
+    n = len(idx)
+    sq = sq_all[arr]
+
+    def csum(a: Any) -> Any:
+        return np.concatenate(([0.0], np.cumsum(a)))
 
     c_sq = csum(sq)
-    c_dot = {o: csum(np.asarray(sub[:-o].multiply(sub[o:]).sum(1)).ravel())
-             for o in range(1, min(MAX_GROUP, n))}
+    c_dot = {}
+    for o in range(1, min(MAX_GROUP, n)):
+        first = np.minimum(arr[: n - o], len(dots_all[o]) - 1) if len(dots_all.get(o, ())) \
+            else None
+        c_dot[o] = csum(dots_all[o][first] if first is not None else np.zeros(n - o))
     out = {}
     for k in range(1, MAX_GROUP + 1):
         cnt = n - k + 1
@@ -508,22 +530,23 @@ def _dp(feats: _Features, ia: list[int], ib: list[int], threshold: float,
         g = (s - threshold) * (k + q) / 2 - merge_penalty * (k + q - 2)
         g[s < threshold] = -np.inf
         gains[(k, q)] = g
-    neg = -np.inf
     d = np.zeros((n + 1, m + 1))
     back = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 insert, 1 delete, 2+ shape index
+    # One candidate row per move: row 0 deletes a[i-1], row si+1 ends a group of shape si.
+    buf = np.full((len(_SHAPES) + 1, m + 1), -np.inf)
+    cols = np.arange(m + 1)
+    live = [(si, k, q, gains[(k, q)]) for si, (k, q) in enumerate(_SHAPES) if (k, q) in gains]
     for i in range(1, n + 1):
-        x = d[i - 1].copy()  # delete a[i-1]
-        move = np.ones(m + 1, dtype=np.int8)
-        for si, (k, q) in enumerate(_SHAPES):
-            if (k, q) not in gains or i < k:
-                continue
-            cand = np.full(m + 1, neg)
-            cand[q:] = d[i - k, : m + 1 - q] + gains[(k, q)][i - k]
-            better = cand > x
-            x = np.where(better, cand, x)
-            move[better] = si + 2
+        buf[0] = d[i - 1]
+        for si, k, q, g in live:
+            if i >= k:
+                np.add(d[i - k, : m + 1 - q], g[i - k], out=buf[si + 1, q:])
+            else:
+                buf[si + 1, q:] = -np.inf
+        code = buf.argmax(0)
+        x = buf[code, cols]
         row = np.maximum.accumulate(x)
-        back[i] = np.where(row > x, 0, move)
+        back[i] = np.where(row > x, 0, code + 1)
         d[i] = row
     d[0] = 0.0
     out = []
