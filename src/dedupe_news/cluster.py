@@ -32,6 +32,8 @@ from dedupe_news.shingle import NGRAM, STEM_CHARS
 from dedupe_news.sketch import Sketcher
 from dedupe_news.verify import Evidence, VerifySettings, compare
 
+FULL_LENGTH = 0.95
+
 
 @dataclass(frozen=True)
 class ClusterSettings:
@@ -39,7 +41,7 @@ class ClusterSettings:
     verify: VerifySettings = field(default_factory=VerifySettings)
     max_candidates: int = 8  # leaders verified per article, best estimated Jaccard first
     complete_share: float = 0.85  # members this complete compete for canonical
-    canonical_pool: int = 6  # at most this many of them are damage-scored
+    canonical_pool: int = 4  # at most this many of them are damage-scored (pairwise)
     max_links: int = 20
     workers: int | None = None  # None: automatic (parallel for large inputs)
 
@@ -60,9 +62,10 @@ class ClusterResult:
 
 
 def _damage_scores(texts: Sequence[str]) -> list[float]:
-    from dedupe_news.damage import check_text
+    """Damage of each version of one story: rule flags plus cross-version evidence."""
+    from dedupe_news.damage import version_scores
 
-    return [check_text(t).score for t in texts]
+    return version_scores(texts)
 
 
 def _order_key(a: Article, size: int) -> tuple[object, ...]:
@@ -180,12 +183,15 @@ def _choose_canonical(group: list[int], articles: Sequence[Article], feats: Feat
     if len(pool) == 1:
         return pool[0]
     scores = score_damage([articles[m].text for m in pool])
+    top = max(int(feats.sizes[m]) for m in pool)
 
     def key(k: int) -> tuple[object, ...]:
         a = articles[pool[k]]
-        # least damaged, then most complete, then earliest published, then id
-        return (round(scores[k], 2), -int(feats.sizes[pool[k]]), a.published is None,
-                a.published or "", a.id)
+        # All pool members are complete; least damaged, then earliest published, then
+        # "full length" (within 5% of the longest: a few words of leftover boilerplate or
+        # MT verbosity must not beat the original), then id.
+        full = feats.sizes[pool[k]] >= FULL_LENGTH * top
+        return (round(scores[k], 2), a.published is None, a.published or "", not full, a.id)
 
     return pool[min(range(len(pool)), key=key)]
 

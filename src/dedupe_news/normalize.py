@@ -52,6 +52,11 @@ BOILERPLATE_PATTERNS: tuple[tuple[str, str, str], ...] = (
      r"related( stories| articles)?:|more from|click here|advertisement|sponsored content|"
      r"newsletter)\b.{0,200}",
      "calls to subscribe, follow, share or read on are site furniture, not the story"),
+    ("navigation",
+     r"(menu|home|search|skip to (main )?content|comments are closed\.?|leave a (comment|reply)|"
+     r"no comments( yet)?\.?|print|email|back to top|top stories|trending( now)?|log out|close|"
+     r"most (read|popular)|advertisement|loading\.*)",
+     "site navigation words on a line of their own are page furniture"),
     ("social_handles",
      r"(follow|join|like|share|find)\b.{0,80}\b(whatsapp|telegram|twitter|facebook|"
      r"instagram|google news|linkedin|youtube)\b.{0,80}",
