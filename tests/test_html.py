@@ -194,3 +194,21 @@ def test_browser_screenshot_of_seeds(tmp_path: Path) -> None:
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
     assert requests == []
+
+
+def test_moved_rows_show_every_sentence_once() -> None:
+    paras = [["The storm hit the coast early on Tuesday morning.",
+              "Thousands of homes lost power across the region."],
+             ["Emergency crews worked through the night to clear fallen trees.",
+              "Officials warned drivers to stay off flooded roads."],
+             ["The airport cancelled all flights until further notice.",
+              "Passengers were offered hotel rooms by the airlines."]]
+    a = "\n".join(s for p in paras for s in p)
+    b = "\n".join(s for p in (paras[0], paras[2], paras[1]) for s in p)
+    al = align_texts(a, b)
+    assert al.counts()["moved"]
+    html = render_alignment(al, "a", "b")
+    assert "(out of order)" in html and "\u2195 moved" in html
+    for side, sents in (("a", al.a_sents), ("b", al.b_sents)):
+        for i in range(len(sents)):
+            assert html.count(f'id="{side}{i + 1}"') == 1
