@@ -179,3 +179,12 @@ def test_banded_mode_for_huge_inputs_says_so() -> None:
     assert al.settings.get("banded") is True
     assert al.coverage_b == 1.0 and len(al.dropped) == 30
     assert all(g.kind == "identical" for g in al.groups)
+
+
+def test_repeated_lines_pair_one_to_one() -> None:
+    caption = "Russian President Vladimir Putin talks with General Zhang Youxia in Moscow."
+    a = [caption, caption, "Beijing is also working with Russia on satellites."]
+    b = [caption, "Beijing is also working with Russia on its satellites."]
+    al = align_sentences(a, b)
+    assert [(g.a, g.b) for g in al.groups] == [((0,), (0,)), ((2,), (1,))]
+    assert al.dropped == [1]

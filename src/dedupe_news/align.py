@@ -88,6 +88,8 @@ MAX_GROUP = 4
 _SHAPES: tuple[tuple[int, int], ...] = ((1, 1), *((k, 1) for k in range(2, MAX_GROUP + 1)),
                                         *((1, k) for k in range(2, MAX_GROUP + 1)))
 _WORD = re.compile(r"\w+")
+# A part this close to the other side is already the whole match (see _Features._constrain).
+_WHOLE = 0.95
 
 
 @dataclass(frozen=True)
@@ -422,8 +424,10 @@ class _Features:
 
         Why: a group's gain grows with its size, so without this a tiny neighbour (a date
         line, a photo credit, a fragment like "progress.") that leaves the cosine unchanged
-        would be swallowed into a good pair.  Also invalidates groups of sentences that are
-        not adjacent in the original text (moved pass).
+        would be swallowed into a good pair.  A sentence that already matches its counterpart
+        whole (cosine >= 0.95) takes no partner either: repeated lines (captions printed
+        twice) must pair one to one.  Also invalidates groups of sentences that are not
+        adjacent in the original text (moved pass).
         """
         np = self.np
         s11 = raw[(1, 1)]
@@ -437,6 +441,7 @@ class _Features:
                 rows = total.shape[0]
                 singles = [s11[d : d + rows, :] for d in range(k)]
                 total[np.minimum.reduce(singles) < floor] = -1.0
+                total[np.maximum.reduce(singles) >= _WHOLE] = -1.0
                 subs = singles if k == 2 else [raw[(k - 1, 1)][d : d + rows, :] for d in (0, 1)]
                 total[total < np.maximum.reduce(subs) + self.min_gain] = -1.0
                 total[~_adjacent(np, ia, k), :] = -1.0
@@ -444,6 +449,7 @@ class _Features:
                 cols = total.shape[1]
                 singles = [s11[:, d : d + cols] for d in range(q)]
                 total[np.minimum.reduce(singles) < floor] = -1.0
+                total[np.maximum.reduce(singles) >= _WHOLE] = -1.0
                 subs = singles if q == 2 else [raw[(1, q - 1)][:, d : d + cols] for d in (0, 1)]
                 total[total < np.maximum.reduce(subs) + self.min_gain] = -1.0
                 total[:, ~_adjacent(np, ib, q)] = -1.0
