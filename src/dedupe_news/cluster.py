@@ -41,7 +41,7 @@ class ClusterSettings:
     verify: VerifySettings = field(default_factory=VerifySettings)
     max_candidates: int = 8  # leaders verified per article, best estimated Jaccard first
     complete_share: float = 0.85  # members this complete compete for canonical
-    canonical_pool: int = 4  # at most this many of them are damage-scored (pairwise)
+    canonical_pool: int = 3  # at most this many of them are damage-scored (pairwise)
     max_links: int = 20
     workers: int | None = None  # None: automatic (parallel for large inputs)
 
