@@ -22,13 +22,12 @@ from dedupe_news.model import Span
 
 STEPS = ("nfkc", "quotes", "dashes", "ws")
 
-_QUOTES = str.maketrans({
+_QUOTE_MAP = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
     "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
-})
+}
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_QUOTE_MAP = {chr(k): v for k, v in _QUOTES.items()}
 _SPECIAL = re.compile("[" + "".join(_QUOTE_MAP) + _DASHES + "]")
 _WS = re.compile(r"\s+")
 
