@@ -1,4 +1,4 @@
-"""Recall-oriented candidate generation: a datasketch MinHashLSH over canonical members.
+"""Recall-oriented candidate generation: MinHash LSH banding over the cluster leaders.
 
 The index holds only the *leaders* found so far (each cluster's first, most complete
 member); every article queries it once.  That keeps verification linear in the number of
@@ -12,15 +12,19 @@ pair with shingle Jaccard ``s`` becomes a candidate is ``1 - (1 - s**2)**64``: 0
 round trip cut to half has Jaccard near 0.2 on our shingles, and precision comes from
 verification.  ``min_jaccard`` then drops candidates whose *estimated* Jaccard (from the full
 signatures) is below it, before any sentence is compared.
+
+The index itself is a compiled open-addressing table of band keys
+(:func:`dedupe_news.kernels.leader_loop`): the same banding as datasketch's
+``MinHashLSH(num_perm, params=(bands, rows))`` - a pair is a candidate when all ``rows``
+minima of some band are equal - and ``tests/test_candidates.py`` checks that it returns
+exactly datasketch's candidates for the same signatures.  datasketch's own index costs
+~0.26 ms a query in Python (a ``LeanMinHash`` and 64 byte-string keys per article); the
+table costs ~1 us, which matters at a million articles.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
-
-from dedupe_news.sketch import Sketcher, estimate_jaccard
 
 
 @dataclass(frozen=True)
@@ -43,39 +47,3 @@ class LshSettings:
     def signature(self) -> str:
         return (f"perm{self.num_perm}+seed{self.seed}+b{self.bands}r{self.rows}"
                 f"+minj{self.min_jaccard:g}")
-
-
-class LeaderIndex:
-    """Leaders' signatures in a datasketch MinHashLSH, plus the raw rows for estimates."""
-
-    def __init__(self, settings: LshSettings, sketcher: Sketcher) -> None:
-        from datasketch import MinHashLSH
-
-        self.settings = settings
-        self.sketcher = sketcher
-        self.lsh = MinHashLSH(num_perm=settings.num_perm,
-                              params=(settings.bands, settings.rows))
-        self._rows: list[np.ndarray] = []
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def query(self, row: np.ndarray) -> list[tuple[int, float]]:
-        """Leaders (index, estimated Jaccard) colliding with ``row``, best first."""
-        if not self._rows:
-            return []
-        keys = self.lsh.query(self.sketcher.to_minhash(row))
-        if not keys:
-            return []
-        keys = sorted(keys)
-        est = estimate_jaccard(row, np.stack([self._rows[k] for k in keys]))
-        out = [(k, float(e)) for k, e in zip(keys, est, strict=True)
-               if e >= self.settings.min_jaccard]
-        out.sort(key=lambda t: (-t[1], t[0]))
-        return out
-
-    def add(self, row: np.ndarray) -> int:
-        key = len(self._rows)
-        self._rows.append(row)
-        self.lsh.insert(key, self.sketcher.to_minhash(row), check_duplication=False)
-        return key

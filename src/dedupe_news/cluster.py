@@ -9,30 +9,35 @@ The pipeline (``cluster_articles``):
 3. **leaders** - each article queries an LSH index of the cluster leaders found so far
    (:mod:`candidates`); each candidate leader is verified from sentence evidence
    (:mod:`verify`).  The article joins the leader it is the best-verified copy of, or becomes
-   a leader itself.  ``partial`` verdicts become links.
+   a leader itself.  ``partial`` verdicts become links.  This loop is sequential by nature
+   and runs compiled (:func:`dedupe_news.kernels.leader_loop`, ~10 us an article).
 4. **canonical** - in each cluster the canonical member is the most complete, least damaged
    version: among members at least ``complete_share`` as long as the longest, the lowest
    damage score (:mod:`damage`), then the earliest ``published``, then the id.  Every member
    is then re-verified against the canonical; one that is not a copy of it is split off and
    clustered again on its own, so every member is a verified copy of its canonical (no
-   chaining).
+   chaining).  Damage scoring of the pools runs in worker processes for large inputs.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from dedupe_news import __version__
-from dedupe_news.candidates import LeaderIndex, LshSettings
-from dedupe_news.features import Features, featurize
+import numpy as np
+
+from dedupe_news import __version__, kernels
+from dedupe_news.candidates import LshSettings
+from dedupe_news.features import Features, featurize, workers_for
 from dedupe_news.model import Article
 from dedupe_news.normalize import STEPS
 from dedupe_news.shingle import NGRAM, STEM_CHARS
-from dedupe_news.sketch import Sketcher
-from dedupe_news.verify import Evidence, VerifySettings, compare
+from dedupe_news.verify import VerifySettings
 
 FULL_LENGTH = 0.95
+PARALLEL_DAMAGE_MIN_POOLS = 200  # below this, scoring pools in-process is faster
 
 
 @dataclass(frozen=True)
@@ -61,11 +66,25 @@ class ClusterResult:
     stats: dict[str, int]
 
 
+@dataclass(frozen=True)
+class Match:
+    """A member's verified copy relation to its canonical."""
+
+    score: float
+    coverage_member: float
+    coverage_canonical: float
+    sentences: int
+
+
 def _damage_scores(texts: Sequence[str]) -> list[float]:
     """Damage of each version of one story: rule flags plus cross-version evidence."""
     from dedupe_news.damage import version_scores
 
     return version_scores(texts)
+
+
+def _score_pools(pools: list[list[str]]) -> list[list[float]]:
+    return [_damage_scores(p) for p in pools]
 
 
 def _order_key(a: Article, size: int) -> tuple[object, ...]:
@@ -88,70 +107,67 @@ def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | No
 
     feats = featurize([a.text for a in articles], st.lsh.num_perm, st.lsh.seed, st.workers,
                       on_chunk=tick)
-    sketcher = Sketcher(st.lsh.num_perm, st.lsh.seed)
-    index = LeaderIndex(st.lsh, sketcher)
-    profiles = feats.profiles.__getitem__
-    order = sorted(range(n), key=lambda i: _order_key(articles[i], int(feats.sizes[i])))
-    leader_doc: list[int] = []  # index key -> article index
-    joined: dict[int, list[tuple[int, Evidence]]] = {}  # leader article -> members
-    links: dict[int, dict[int, float]] = {i: {} for i in range(n)}
-    stats = {"articles": n, "candidates": 0}  # every candidate is verified
-
-    for step, i in enumerate(order):
-        if progress and step % 2000 == 0:
-            progress("verify", step, n)
-        best: tuple[float, int, Evidence] | None = None
-        if feats.shingle_counts[i]:
-            for key, _est in index.query(feats.signatures[i])[: st.max_candidates]:
-                j = leader_doc[key]
-                stats["candidates"] += 1
-                ev = compare(profiles(i), profiles(j), st.verify)
-                if ev.relation == "copy":
-                    if best is None or ev.score > best[0]:
-                        best = (ev.score, j, ev)
-                elif ev.relation == "partial":
-                    links[i][j] = links[j][i] = ev.score
-        if best is None:
-            index.add(feats.signatures[i])
-            leader_doc.append(i)
-            joined[i] = []
-        else:
-            joined[best[1]].append((i, best[2]))
+    sizes = feats.sizes.tolist()
+    order = np.array(sorted(range(n), key=lambda i: _order_key(articles[i], sizes[i])),
+                     dtype=np.int64)
+    if progress:
+        progress("verify", 0, n)
+    vargs = st.verify.args()
+    leader_of, score, cov, npairs, link_rows, link_scores, ncand = kernels.leader_loop(
+        order, feats.signatures, feats.shingle_counts, st.lsh.bands, st.lsh.rows,
+        st.lsh.min_jaccard, st.max_candidates, feats.u_flat, feats.u_off, feats.doc_units,
+        *vargs)
     if progress:
         progress("verify", n, n)
+    stats = {"articles": n, "candidates": int(ncand)}  # every candidate is verified
+    links: dict[int, dict[int, float]] = {}
 
-    score_damage = damage or _damage_scores
-    assignment: dict[int, tuple[int, float | None]] = {}  # article -> (canonical, similarity)
+    def link(i: int, j: int, s: float) -> None:
+        links.setdefault(i, {})[j] = s
+        links.setdefault(j, {})[i] = s
+
+    for (i, j), s in zip(link_rows.tolist(), link_scores.tolist(), strict=True):
+        link(i, j, s)
+
+    groups: dict[int, list[int]] = {}
+    for i in order.tolist():
+        lead = int(leader_of[i])
+        if lead < 0:
+            groups[i] = [i]
+        else:
+            groups[lead].append(i)
+    leader_match = {i: Match(float(score[i]), float(cov[i, 0]), float(cov[i, 1]),
+                             int(npairs[i])) for i in np.flatnonzero(leader_of >= 0).tolist()}
+
+    assignment: dict[int, tuple[int, float | None]] = {}
     clusters: list[dict[str, object]] = []
-    for leader, members in joined.items():
-        group = [leader] + [m for m, _ in members]
-        evidence = {m: ev for m, ev in members}
-        while group:
-            canon = _choose_canonical(group, articles, feats, st, score_damage)
+    pending = [(lead, members) for lead, members in groups.items()]
+    while pending:
+        canons = _choose_canonicals([m for _, m in pending], articles, feats, st, damage)
+        again: list[tuple[int, list[int]]] = []
+        for (lead, group), canon in zip(pending, canons, strict=True):
             assignment[canon] = (canon, None)
-            kept: list[tuple[int, Evidence]] = []
-            rest = []
-            for m in group:
-                if m == canon:
-                    continue
-                ev = evidence[m] if canon == leader and m in evidence else \
-                    compare(profiles(m), profiles(canon), st.verify)
-                if ev.relation == "copy":
-                    kept.append((m, ev))
-                    assignment[m] = (canon, ev.score)
-                else:
-                    rest.append(m)
-                    if ev.relation == "partial":
-                        links[m][canon] = links[canon][m] = ev.score
-            if kept:
-                clusters.append(_cluster_record(canon, kept, articles))
-            group, leader = rest, -1
+            others = [m for m in group if m != canon]
+            if not others:
+                continue
+            if canon == lead:
+                matches = {m: leader_match[m] for m in others}
+                rest: list[int] = []
+            else:
+                matches, rest = _reverify(others, canon, feats, vargs, link)
+            for m, mt in matches.items():
+                assignment[m] = (canon, mt.score)
+            if matches:
+                clusters.append(_cluster_record(canon, matches, articles))
+            if rest:
+                again.append((-1, rest))
+        pending = again
 
     records = []
     for i, a in enumerate(articles):
         canon, sim = assignment[i]
         cid = articles[canon].id
-        lk = sorted(((articles[j].id, s) for j, s in links[i].items()
+        lk = sorted(((articles[j].id, s) for j, s in links.get(i, {}).items()
                      if assignment[j][0] != canon), key=lambda t: (-t[1], t[0]))
         records.append({
             "id": a.id,
@@ -167,44 +183,84 @@ def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | No
     boilerplate = {a.id: [b.to_dict() for b in feats.boilerplate[i]]
                    for i, a in enumerate(articles) if feats.boilerplate[i]}
     stats["clusters"] = len(clusters)
-    stats["leaders"] = len(leader_doc)
+    stats["leaders"] = len(groups)
     return ClusterResult(records, clusters, boilerplate, st.signature(), stats)
 
 
-def _choose_canonical(group: list[int], articles: Sequence[Article], feats: Features,
-                      st: ClusterSettings,
-                      score_damage: Callable[[Sequence[str]], list[float]]) -> int:
-    if len(group) == 1:
-        return group[0]
+def _reverify(others: list[int], canon: int, feats: Features,
+              vargs: tuple[float, float, float, int, int],
+              link: Callable[[int, int, float], None]) -> tuple[dict[int, Match], list[int]]:
+    """Members verified as copies of ``canon`` (with evidence), and the ones that are not."""
+    pairs = np.array([[m, canon] for m in others], dtype=np.int64)
+    rel, score, cov, npairs = kernels.compare_many(pairs, feats.u_flat, feats.u_off,
+                                                   feats.doc_units, *vargs)
+    matches: dict[int, Match] = {}
+    rest: list[int] = []
+    for k, m in enumerate(others):
+        if rel[k] == kernels.COPY:
+            matches[m] = Match(float(score[k]), float(cov[k, 0]), float(cov[k, 1]),
+                               int(npairs[k]))
+        else:
+            rest.append(m)
+            if rel[k] == kernels.PARTIAL:
+                link(m, canon, float(score[k]))
+    return matches, rest
+
+
+def _pool(group: list[int], articles: Sequence[Article], feats: Features,
+          st: ClusterSettings) -> list[int]:
     biggest = max(int(feats.sizes[m]) for m in group)
-    pool = sorted((m for m in group if feats.sizes[m] >= st.complete_share * biggest),
+    return sorted((m for m in group if feats.sizes[m] >= st.complete_share * biggest),
                   key=lambda m: _order_key(articles[m], int(feats.sizes[m])))[: st.canonical_pool]
-    if len(pool) == 1:
-        return pool[0]
-    scores = score_damage([articles[m].text for m in pool])
-    top = max(int(feats.sizes[m]) for m in pool)
-
-    def key(k: int) -> tuple[object, ...]:
-        a = articles[pool[k]]
-        # All pool members are complete; least damaged, then earliest published, then
-        # "full length" (within 5% of the longest: a few words of leftover boilerplate or
-        # MT verbosity must not beat the original), then id.
-        full = feats.sizes[pool[k]] >= FULL_LENGTH * top
-        return (round(scores[k], 2), a.published is None, a.published or "", not full, a.id)
-
-    return pool[min(range(len(pool)), key=key)]
 
 
-def _cluster_record(canon: int, kept: list[tuple[int, Evidence]],
+def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], feats: Features,
+                       st: ClusterSettings,
+                       damage: Callable[[Sequence[str]], list[float]] | None) -> list[int]:
+    """The canonical member of each group (see the module docstring)."""
+    pools = [_pool(g, articles, feats, st) if len(g) > 1 else g for g in groups]
+    scored = [k for k, p in enumerate(pools) if len(p) > 1]
+    texts = [[articles[m].text for m in pools[k]] for k in scored]
+    nworkers = workers_for(len(articles), st.workers)
+    if damage is not None:
+        results = [damage(t) for t in texts]
+    elif nworkers > 1 and len(texts) >= PARALLEL_DAMAGE_MIN_POOLS:
+        step = max(1, len(texts) // (nworkers * 8))
+        batches = [texts[i:i + step] for i in range(0, len(texts), step)]
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(nworkers, mp_context=ctx) as ex:
+            results = [r for batch in ex.map(_score_pools, batches) for r in batch]
+    else:
+        results = _score_pools(texts)
+    canons = [p[0] for p in pools]
+    for k, scores in zip(scored, results, strict=True):
+        pool = pools[k]
+        top = max(int(feats.sizes[m]) for m in pool)
+
+        def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
+                top: int = top) -> tuple[object, ...]:
+            a = articles[pool[t]]
+            # All pool members are complete; least damaged, then earliest published, then
+            # "full length" (within 5% of the longest: a few words of leftover boilerplate
+            # or MT verbosity must not beat the original), then id.
+            full = feats.sizes[pool[t]] >= FULL_LENGTH * top
+            return (round(scores[t], 2), a.published is None, a.published or "", not full,
+                    a.id)
+
+        canons[k] = pool[min(range(len(pool)), key=key)]
+    return canons
+
+
+def _cluster_record(canon: int, matches: dict[int, Match],
                     articles: Sequence[Article]) -> dict[str, object]:
-    members = sorted(kept, key=lambda t: articles[t[0]].id)
+    members = sorted(matches.items(), key=lambda t: articles[t[0]].id)
     return {
         "canonical": articles[canon].id,
         "size": 1 + len(members),
-        "members": [{"id": articles[m].id, "similarity": round(ev.score, 4),
-                     "coverage_member": round(ev.coverage_a, 4),
-                     "coverage_canonical": round(ev.coverage_b, 4),
-                     "sentences_aligned": len(ev.pairs)} for m, ev in members],
+        "members": [{"id": articles[m].id, "similarity": round(mt.score, 4),
+                     "coverage_member": round(mt.coverage_member, 4),
+                     "coverage_canonical": round(mt.coverage_canonical, 4),
+                     "sentences_aligned": mt.sentences} for m, mt in members],
     }
 
 

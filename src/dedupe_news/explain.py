@@ -7,7 +7,7 @@ import numpy as np
 from dedupe_news.candidates import LshSettings
 from dedupe_news.model import Article
 from dedupe_news.normalize import prepare
-from dedupe_news.shingle import content_stems, shingle_hashes
+from dedupe_news.shingle import shingle_hashes
 from dedupe_news.sketch import Sketcher
 from dedupe_news.verify import VerifySettings, compare, profile
 
@@ -18,7 +18,9 @@ def explain_pair(a: Article, b: Article, lsh: LshSettings | None = None,
     lsh = lsh or LshSettings()
     verify = verify or VerifySettings()
     pa, pb = prepare(a.text), prepare(b.text)
-    sa, sb = shingle_hashes(content_stems(pa.body)), shingle_hashes(content_stems(pb.body))
+    fa, fb = profile(pa.body), profile(pb.body)
+    sa = shingle_hashes([s.decode("utf-8", "surrogatepass") for u in fa.units for s in u.stems])
+    sb = shingle_hashes([s.decode("utf-8", "surrogatepass") for u in fb.units for s in u.stems])
     inter = len(np.intersect1d(sa, sb))
     union = len(sa) + len(sb) - inter
     sig = Sketcher(lsh.num_perm, lsh.seed).signatures([sa, sb])
@@ -26,7 +28,6 @@ def explain_pair(a: Article, b: Article, lsh: LshSettings | None = None,
     bands = sum(
         bool((sig[0][k * lsh.rows:(k + 1) * lsh.rows] == sig[1][k * lsh.rows:(k + 1) * lsh.rows])
              .all()) for k in range(lsh.bands))
-    fa, fb = profile(a.text, pa.boilerplate), profile(b.text, pb.boilerplate)
     ev = compare(fa, fb, verify)
     jac = inter / union if union else 0.0
     if ev.relation == "copy":
@@ -52,9 +53,7 @@ def explain_pair(a: Article, b: Article, lsh: LshSettings | None = None,
             "coverage_a": round(ev.coverage_a, 4),
             "coverage_b": round(ev.coverage_b, 4),
             "pairs": [{"a": i, "b": j, "cosine": round(c, 4),
-                       "a_text": fa.units[i].text, "b_text": fb.units[j].text,
-                       "a_span": [fa.units[i].start, fa.units[i].end],
-                       "b_span": [fb.units[j].start, fb.units[j].end]}
+                       "a_text": fa.units[i].text, "b_text": fb.units[j].text}
                       for i, j, c in ev.pairs],
         },
         "thresholds": {"sentence": verify.sentence_threshold,

@@ -29,16 +29,29 @@ _QUOTE_MAP = {
 }
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _SPECIAL = re.compile("[" + "".join(_QUOTE_MAP) + _DASHES + "]")
-_WS = re.compile(r"\s+")
+
+
+def _characters(text: str) -> str:
+    if not text.isascii():  # ASCII text is already in every normal form
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        if _SPECIAL.search(text):
+            text = _SPECIAL.sub(lambda m: _QUOTE_MAP.get(m.group(), "-"), text)
+    return text
 
 
 def normalize(text: str) -> str:
     """Unicode NFKC, ASCII quotes and dashes, single spaces. Idempotent."""
-    if not text.isascii():  # ASCII text is already in every normal form
-        text = unicodedata.normalize("NFKC", text)
-        if _SPECIAL.search(text):
-            text = _SPECIAL.sub(lambda m: _QUOTE_MAP.get(m.group(), "-"), text)
-    return _WS.sub(" ", text).strip()
+    return " ".join(_characters(text).split())
+
+
+def normalize_story(text: str) -> str:
+    """:func:`normalize`, but line breaks kept (one ``\\n`` between non-empty lines).
+
+    Paragraph and headline breaks are sentence-unit boundaries for verification.
+    """
+    lines = (" ".join(line.split()) for line in _characters(text).split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 # Boilerplate line patterns: (name, regex, why). Matched against a normalised, stripped line.
@@ -136,7 +149,7 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
 class Prepared:
     """Text ready for fingerprinting: the story with boilerplate lines set aside."""
 
-    body: str  # normalised story text (boilerplate removed)
+    body: str  # normalised story text, line breaks kept (boilerplate lines removed)
     boilerplate: tuple[Boilerplate, ...]
 
 
@@ -144,13 +157,13 @@ def prepare(text: str) -> Prepared:
     """Normalise ``text`` and set its boilerplate lines aside."""
     bp = find_boilerplate(text)
     if not bp:
-        return Prepared(normalize(text), ())
+        return Prepared(normalize_story(text), ())
     parts, pos = [], 0
     for b in bp:
         parts.append(text[pos : b.span.start])
         pos = b.span.end
     parts.append(text[pos:])
-    body = normalize(" \n".join(parts))
+    body = normalize_story("\n".join(parts))
     if len(body.split()) < 5:  # everything looked like boilerplate: keep the text whole
-        return Prepared(normalize(text), ())
+        return Prepared(normalize_story(text), ())
     return Prepared(body, tuple(bp))

@@ -1,4 +1,4 @@
-"""Text -> shingles that survive machine translation, truncation and re-typesetting.
+r"""Text -> shingles that survive machine translation, truncation and re-typesetting.
 
 Why not word 5-grams: an MT round trip changes one word in three or four, so few 5-grams
 survive (the two seed versions of the AP report share 8% of them).  What survives is the
@@ -17,17 +17,34 @@ by ``bench/shingle_choice.py``.  Numbers are kept as written (digits only), so "
 and "death toll 15" are different shingles: numbers are content.
 
 Text without spaces between words (Chinese, Japanese, Thai) falls back to character bigrams.
-Shingles are hashed to 32 bits with a stable hash (crc32 of the UTF-8 stems, combined), so
-signatures are reproducible across processes and runs; :func:`hash_shingle` is the same hash
-as a datasketch ``hashfunc`` so ``MinHash(hashfunc=hash_shingle).update_batch(...)`` gives
-bit-identical signatures.
+Shingles are hashed to 32 bits with a stable hash (a 64-bit polynomial hash of the stem's
+UTF-8 bytes, mixed; two stems combined), so signatures are reproducible across processes
+and runs; :func:`hash_shingle` is the same hash as a datasketch ``hashfunc`` so
+``MinHash(hashfunc=hash_shingle).update_batch(...)`` gives bit-identical signatures.
+
+This module is the *reference* definition, in plain Python, of everything the tokeniser
+does: words, stems, sentence units (for verification) and shingles.  ``cluster`` runs the
+compiled twin, :func:`dedupe_news.kernels.tokenize_chunk`, and the tests hold the two
+equal.  The exact rules, on the UTF-8 bytes of the normalised story text:
+
+* non-ASCII characters that are not word characters (``\W``) count as spaces; a *word* is
+  a run of ``[0-9A-Za-z_]`` and non-ASCII bytes; words are lowercased (Unicode
+  ``str.lower``; ASCII only in the rare text where that changes byte lengths);
+* stop words go; a word of ASCII digits is kept whole, any other is cut to its first
+  ``STEM_CHARS`` characters;
+* a *unit* (sentence-like span) ends at a run of whitespace that contains a line break, or
+  that follows ``.``, ``!`` or ``?`` (closing quotes/brackets allowed in between) and comes
+  before an upper-case ASCII letter or digit (an opening quote/bracket allowed in between),
+  unless the ``.`` ends an abbreviation (a single capital letter, "U.S.", or one of
+  ``ABBREVIATIONS``).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,29 +67,136 @@ yours yourself said says say told according also s t re ll ve d m
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
 
+_MASK64 = (1 << 64) - 1
+_Q = 0x100000001B3
+_SEED = 0xCBF29CE484222325
 _MIX = 0x9E3779B1
 
+ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Prof", "Gen", "Gov", "Sen", "Rep", "Lt", "Col",
+                 "Capt", "Sgt", "St", "Jr", "Sr", "Co", "Corp", "Inc", "Ltd", "No", "Jan",
+                 "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
+_NONWORD_NONASCII = re.compile(r"[^\w\x00-\x7f]")
+_WORD_B = re.compile(rb"[0-9A-Za-z_\x80-\xff]+")
+_SPACE_B = re.compile(rb"[ \t\n\r\x0b\x0c\x1c-\x1f]+")
+_END_B = re.compile(rb"[.!?][\"')\]]*\Z")
+_ABBR_B = re.compile(rb"(?<![0-9A-Za-z_\x80-\xff])([0-9A-Za-z_\x80-\xff]+)\.[\"')\]]*\Z")
+_NEXT_B = re.compile(rb"[\"'(\[]?[A-Z0-9]")
+_DIGITS_B = re.compile(rb"[0-9]+")
 
-def content_stems(text: str) -> list[str]:
-    """Lowercased content words cut to ``STEM_CHARS`` characters, in text order."""
-    words = _WORD.findall(text.lower())
-    if _NOSPACE_SCRIPT.search(text) and len(_NOSPACE_SCRIPT.findall(text)) * 3 > len(text):
-        chars = [c for c in text if not c.isspace()]
-        return chars  # CJK/Thai: characters are the units; bigrams of them are shingles
-    return [w if w.isdigit() else w[:STEM_CHARS] for w in words if w not in STOPWORDS]
+
+def poly64(data: bytes) -> int:
+    """The 64-bit stem hash (polynomial over the bytes, then fmix64); see :mod:`kernels`."""
+    h = _SEED
+    for byte in data:
+        h = (h * _Q + byte + 1) & _MASK64
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & _MASK64
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & _MASK64
+    return h ^ (h >> 33)
 
 
-_CACHE: dict[str, int] = {}
+def _sorted_hashes(words: Iterable[str]) -> np.ndarray:
+    return np.array(sorted({poly64(w.encode()) for w in words}), dtype=np.uint64)
 
 
-def stem_hash(stem: str) -> int:
-    """Stable 32-bit hash of one stem (cached)."""
-    h = _CACHE.get(stem)
-    if h is None:
-        h = zlib.crc32(stem.encode("utf-8", "surrogatepass"))
-        if len(_CACHE) < 2_000_000:
-            _CACHE[stem] = h
-    return h
+STOP_HASHES = _sorted_hashes(sorted(STOPWORDS))
+ABBREV_HASHES = _sorted_hashes(ABBREVIATIONS)
+_STOP_B = frozenset(w.encode() for w in STOPWORDS)
+_ABBREV_B = frozenset(w.encode() for w in ABBREVIATIONS)
+
+
+def is_cjk(text: str) -> bool:
+    """Mostly a script written without spaces (Chinese, Japanese, Korean, Thai)?"""
+    return bool(_NOSPACE_SCRIPT.search(text)) and \
+        len(_NOSPACE_SCRIPT.findall(text)) * 3 > len(text)
+
+
+@dataclass(frozen=True)
+class StoryBytes:
+    """A story as the tokeniser reads it: UTF-8, original case and lowercased, same length."""
+
+    orig: bytes
+    low: bytes
+    cjk: bool
+
+
+def story_bytes(story: str) -> StoryBytes:
+    """Bytes for the tokeniser (see the module docstring for the rules)."""
+    s = story if story.isascii() else _NONWORD_NONASCII.sub(" ", story)
+    orig = s.encode("utf-8", "surrogatepass")
+    low = s.lower().encode("utf-8", "surrogatepass")
+    if len(low) != len(orig):
+        low = orig.lower()  # ASCII-only lowercasing keeps byte offsets aligned
+    return StoryBytes(orig, low, is_cjk(story))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence-like unit: byte span into ``StoryBytes.orig``, text, content stems."""
+
+    start: int
+    end: int
+    text: str
+    stems: tuple[bytes, ...]
+
+
+def _is_break(orig: bytes, start: int, ws: int, we: int) -> bool:
+    if b"\n" in orig[ws:we]:
+        return True
+    if we >= len(orig) or not _END_B.search(orig, start, ws):
+        return False
+    if not _NEXT_B.match(orig, we):
+        return False
+    m = _ABBR_B.search(orig, start, ws)
+    if m:
+        word = m.group(1)
+        if (len(word) == 1 and word.isupper()) or word in _ABBREV_B:
+            return False
+    return True
+
+
+def _stems(word_low: bytes, cjk: bool) -> list[bytes]:
+    if cjk:
+        return [c.encode("utf-8", "surrogatepass")
+                for c in word_low.decode("utf-8", "surrogatepass")]
+    if word_low in _STOP_B:
+        return []
+    if _DIGITS_B.fullmatch(word_low):
+        return [word_low]
+    return [word_low.decode("utf-8", "surrogatepass")[:STEM_CHARS]
+            .encode("utf-8", "surrogatepass")]
+
+
+def story_units(story: str) -> list[Unit]:
+    """The story's units with their stems (units without stems are dropped)."""
+    sb = story_bytes(story)
+    orig, low = sb.orig, sb.low
+    cuts = [m.span() for m in _SPACE_B.finditer(orig)]
+    bounds = [(ws, we) for ws, we in cuts if _is_break(orig, 0, ws, we)]
+    units = []
+    pos = 0
+    for ws, we in [*bounds, (len(orig), len(orig))]:
+        stems = [st for m in _WORD_B.finditer(orig, pos, ws)
+                 for st in _stems(low[m.start():m.end()], sb.cjk)]
+        if stems:
+            raw = orig[pos:ws]
+            lead = len(raw) - len(raw.lstrip())
+            text = raw.strip().decode("utf-8", "surrogatepass")
+            units.append(Unit(pos + lead, pos + lead + len(raw.strip()), text, tuple(stems)))
+        pos = we
+    return units
+
+
+def content_stems(story: str) -> list[str]:
+    """The story's content stems in text order (the words that shingles are made of)."""
+    return [st.decode("utf-8", "surrogatepass") for u in story_units(story) for st in u.stems]
+
+
+def stem_hash(stem: str | bytes) -> int:
+    """Stable 32-bit hash of one stem."""
+    data = stem if isinstance(stem, bytes) else stem.encode("utf-8", "surrogatepass")
+    return poly64(data) & 0xFFFFFFFF
 
 
 def combine(h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
@@ -102,8 +226,8 @@ def hash_shingle(data: bytes) -> int:
     """datasketch-compatible ``hashfunc``: the hash :func:`shingle_hashes` gives a shingle."""
     parts = data.split(b" ")
     if len(parts) == 1:
-        return zlib.crc32(parts[0])
-    h1 = np.uint32(zlib.crc32(parts[0]))
-    h2 = np.uint32(zlib.crc32(parts[1]))
+        return stem_hash(parts[0])
+    h1 = np.uint32(stem_hash(parts[0]))
+    h2 = np.uint32(stem_hash(parts[1]))
     with np.errstate(over="ignore"):
         return int(combine(np.array([h1]), np.array([h2]))[0])

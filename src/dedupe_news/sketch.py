@@ -44,13 +44,23 @@ class Sketcher:
         self._b = np.asarray(b, dtype=np.uint32)
 
     def signatures(self, docs: Sequence[np.ndarray], chunk: int = 1 << 13) -> np.ndarray:
-        """One row of ``num_perm`` uint32 minima per document (all 0xFFFFFFFF if empty).
+        """One row of ``num_perm`` uint32 minima per document (all 0xFFFFFFFF if empty)."""
+        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum(lengths)
+        flat = np.concatenate(docs) if len(docs) else np.zeros(0, np.uint32)
+        return self.signatures_flat(flat.astype(np.uint32, copy=False), offsets, chunk)
+
+    def signatures_flat(self, flat: np.ndarray, offsets: np.ndarray,
+                        chunk: int = 1 << 13) -> np.ndarray:
+        """Signatures of documents given as one hash array: doc d = ``flat[off[d]:off[d+1]]``.
 
         Documents are processed in groups of about ``chunk`` shingles, laid out as
         (num_perm, shingles) so each group stays in cache: ~10 us per news article.
         """
-        out = np.full((len(docs), self.num_perm), _EMPTY, dtype=np.uint32)
-        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        n = len(offsets) - 1
+        out = np.full((n, self.num_perm), _EMPTY, dtype=np.uint32)
+        lengths = np.diff(offsets)
         nonempty = np.flatnonzero(lengths)
         a = self._a[:, None]
         b = self._b[:, None]
@@ -61,12 +71,16 @@ class Sketcher:
                 total += lengths[nonempty[stop]]
                 stop += 1
             idx = nonempty[start:stop]
-            flat = _fmix32(np.concatenate([docs[i] for i in idx]).astype(np.uint32, copy=False))
-            phv = np.empty((self.num_perm, len(flat)), dtype=np.uint32)
-            np.multiply(a, flat[None, :], out=phv)
+            if idx[-1] - idx[0] + 1 == len(idx):  # contiguous: one slice
+                part = flat[offsets[idx[0]]:offsets[idx[-1] + 1]]
+            else:
+                part = np.concatenate([flat[offsets[i]:offsets[i + 1]] for i in idx])
+            hv = _fmix32(part.astype(np.uint32, copy=False))
+            phv = np.empty((self.num_perm, len(hv)), dtype=np.uint32)
+            np.multiply(a, hv[None, :], out=phv)
             np.add(phv, b, out=phv)
-            offsets = np.concatenate(([0], np.cumsum(lengths[idx])[:-1]))
-            out[idx] = np.minimum.reduceat(phv, offsets, axis=1).T
+            starts = np.concatenate(([0], np.cumsum(lengths[idx])[:-1]))
+            out[idx] = np.minimum.reduceat(phv, starts, axis=1).T
             start = stop
         return out
 

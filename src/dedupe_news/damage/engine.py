@@ -7,6 +7,7 @@ document from flagged sentences and document-level style signals.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections.abc import Sequence
 
@@ -14,7 +15,15 @@ from dedupe_news.damage import rules as _rules
 from dedupe_news.damage.model import Flag, Report
 from dedupe_news.damage.registry import Rule, rules_signature, select_rules, severity_rank
 from dedupe_news.damage.score import SEVERITY_WEIGHT, combine, style_signals
+from dedupe_news.model import Span
 from dedupe_news.segment import split_sentences
+
+
+@functools.lru_cache(maxsize=64)
+def sentences_of(text: str) -> tuple[Span, ...]:
+    """Punkt sentences of ``text``, cached: a cluster's versions are checked and then
+    compared pairwise, so each text is segmented once instead of three times."""
+    return tuple(split_sentences(text))
 
 
 def run_rules(text: str, rules: Sequence[Rule]) -> list[Flag]:
@@ -49,7 +58,7 @@ def check_text(text: str, select: str | Sequence[str] | None = None,
     rules = select_rules(select, ignore)
     floor = severity_rank(min_severity)
     flags = run_rules(text, rules)
-    sentences = split_sentences(text)
+    sentences = sentences_of(text)
     n = max(1, len(sentences))
     starts = [s.start for s in sentences]
     worst: dict[int, float] = {}

@@ -71,6 +71,7 @@ def load_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+@lru_cache(maxsize=1)
 def rules_signature() -> str:
     """Short hash of the rule table, so a report says which rules produced it."""
     return hashlib.sha1(data_text("damage_rules.toml").encode("utf-8")).hexdigest()[:10]

@@ -233,10 +233,14 @@ def compare_versions(a_text: str, b_text: str, pairs: Any,
     diffs: list[Difference] = []
     pair_a = pair_b = 0.0
     for a0, a1, b0, b1 in spans:
+        if a_text[a0:a1] == b_text[b0:b1]:
+            continue  # the same sentence: nothing to attribute (most pairs inside a cluster)
         ta = [(m.group(), a0 + m.start(), a0 + m.end()) for m in _TOKEN.finditer(a_text[a0:a1])]
         tb = [(m.group(), b0 + m.start(), b0 + m.end()) for m in _TOKEN.finditer(b_text[b0:b1])]
         la = [t[0].lower() for t in ta]
         lb = [t[0].lower() for t in tb]
+        if la == lb:
+            continue  # the same words: nothing to attribute (most pairs inside a cluster)
         sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
         pts_a = pts_b = 0.0
         strong = False
@@ -322,14 +326,18 @@ def quick_pairs(a_text: str, b_text: str) -> list[tuple[Any, Any]]:
     Good enough to feed :func:`compare_versions` inside a cluster, where versions are close;
     use :func:`dedupe_news.align.align_texts` when merges, splits or moved paragraphs matter.
     """
-    from dedupe_news.segment import split_sentences
+    from dedupe_news.damage.engine import sentences_of
 
-    sa, sb = split_sentences(a_text), split_sentences(b_text)
+    sa, sb = sentences_of(a_text), sentences_of(b_text)
     wa = [set(_PAIR_WORD.findall(s.text.lower())) for s in sa]
     wb = [set(_PAIR_WORD.findall(s.text.lower())) for s in sb]
     pairs: list[tuple[Any, Any]] = []
     j0 = 0
     for i, x in enumerate(wa):
+        if j0 < len(sb) and x and sa[i].text == sb[j0].text:
+            pairs.append((sa[i], sb[j0]))  # the next sentence, unchanged (versions are close)
+            j0 += 1
+            continue
         best, best_j = PAIR_MIN_JACCARD, -1
         for j in range(j0, len(wb)):
             y = wb[j]
