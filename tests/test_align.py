@@ -186,5 +186,20 @@ def test_repeated_lines_pair_one_to_one() -> None:
     a = [caption, caption, "Beijing is also working with Russia on satellites."]
     b = [caption, "Beijing is also working with Russia on its satellites."]
     al = align_sentences(a, b)
-    assert [(g.a, g.b) for g in al.groups] == [((0,), (0,)), ((2,), (1,))]
-    assert al.dropped == [1]
+    # Either copy may take the caption (the diagonal context favours the one next to the
+    # following pair), but never both: one to one, the other copy dropped.
+    got = [(g.a, g.b) for g in al.groups]
+    assert got in ([((0,), (0,)), ((2,), (1,))], [((1,), (0,)), ((2,), (1,))])
+    assert len(al.dropped) == 1 and al.dropped[0] in (0, 1)
+
+
+def test_context_picks_the_copy_next_to_the_following_pair() -> None:
+    """Diagonal context: of two equal candidates, the one in line with its neighbours wins."""
+    caption = "Russian President Vladimir Putin talks with General Zhang Youxia in Moscow."
+    a = [caption, caption, "Beijing is also working with Russia on satellites."]
+    b = [caption, "Beijing is also working with Russia on its satellites."]
+    with_ctx = align_sentences(a, b)
+    without = align_sentences(a, b, context_weight=0.0)
+    assert [(g.a, g.b) for g in with_ctx.groups] == [((1,), (0,)), ((2,), (1,))]
+    assert [(g.a, g.b) for g in without.groups] == [((0,), (0,)), ((2,), (1,))]
+    assert with_ctx.settings["context_weight"] > 0 and without.settings["context_weight"] == 0

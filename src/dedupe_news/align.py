@@ -73,6 +73,18 @@ WORD_WEIGHT = 0.5
 #: Constant added to ln((1+N)/(1+df)) in the idf (sklearn uses 1): lower values silence words
 #: that occur in nearly every sentence of the pair.
 IDF_ADD = 1.0
+#: Share of the word weight taken from general English frequency (wordfreq Zipf, the list in
+#: ``data/damage_wordfreq.tsv``) instead of the pair's own idf.  Two documents give a very
+#: noisy idf (a dozen sentences); "the", "he", "said" are known to carry no content.  Words
+#: missing from the list (rare words, other languages) get the full weight.
+BACKGROUND_MIX = 0.5
+#: Gain added to a group per unit of the mean cosine of its two diagonal neighbours (the pair
+#: before it and the pair after it): text that keeps its order confirms a weak link.
+CONTEXT_WEIGHT = 0.4
+#: Cosine assumed for the diagonal neighbour beyond either document's start or end.
+CONTEXT_EDGE = 0.3
+#: Character n-gram sizes (inside words).
+CHAR_NGRAMS = (4, 4)
 #: Above this many sentence pairs the programme runs in windows (band) instead of in full.
 MAX_CELLS = 2_000_000
 #: Window size (A sentences) of the banded programme.
@@ -257,15 +269,17 @@ def align_spans(a_text: str, a_sents: list[Span], b_text: str, b_sents: list[Spa
                 merge_penalty: float = MERGE_PENALTY, word_weight: float = WORD_WEIGHT,
                 merge_min_gain: float = MERGE_MIN_GAIN,
                 member_floor_ratio: float = MEMBER_FLOOR_RATIO,
-                idf_add: float = IDF_ADD,
+                idf_add: float = IDF_ADD, background_mix: float = BACKGROUND_MIX,
+                context_weight: float = CONTEXT_WEIGHT,
                 max_cells: int | None = None) -> Alignment:
     """Align two segmented texts.  See the module docstring for the stages."""
     if not 0.0 <= threshold < 1.0:
         raise ValueError(f"threshold must be in [0, 1), got {threshold}")
-    settings = {"method": "tfidf-word+char4-dp", "threshold": threshold,
+    settings = {"method": "tfidf-word+char3-5-dp", "threshold": threshold,
                 "move_margin": move_margin, "merge_penalty": merge_penalty,
                 "word_weight": word_weight, "merge_min_gain": merge_min_gain,
                 "member_floor_ratio": member_floor_ratio, "idf_add": idf_add,
+                "background_mix": background_mix, "context_weight": context_weight,
                 "shapes": [f"{k}:{q}" for k, q in _SHAPES]}
     notes: list[str] = []
     if max_cells is None:
@@ -277,7 +291,8 @@ def align_spans(a_text: str, a_sents: list[Span], b_text: str, b_sents: list[Spa
     if n and m:
         full = n * m <= max_cells
         feats = _Features(a_list, b_list, word_weight, merge_min_gain,
-                          member_floor_ratio * threshold, idf_add, chars=full)
+                          member_floor_ratio * threshold, idf_add, chars=full,
+                          background_mix=background_mix, context_weight=context_weight)
         if full:
             path = _dp(feats, list(range(n)), list(range(m)), threshold, merge_penalty)
             raw = [(ga, gb, s, False) for ga, gb, s in path]
@@ -350,7 +365,8 @@ class _Features:
 
     def __init__(self, a: list[str], b: list[str], word_weight: float,
                  merge_min_gain: float, member_floor: float, idf_add: float,
-                 chars: bool = True) -> None:
+                 chars: bool = True, background_mix: float = BACKGROUND_MIX,
+                 context_weight: float = CONTEXT_WEIGHT) -> None:
         import numpy as np
         from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -360,10 +376,12 @@ class _Features:
         self.w = word_weight
         self.min_gain = merge_min_gain
         self.member_floor = member_floor
+        self.context = context_weight
         self.mats: list[Any] = []
-        analyzers: list[dict[str, Any]] = [{"analyzer": "word", "token_pattern": r"(?u)\b\w+\b"}]
+        analyzers: list[dict[str, Any]] = [{"analyzer": "word", "token_pattern": r"(?u)\b\w+\b",
+                                            "sublinear_tf": True}]
         if chars:
-            analyzers.append({"analyzer": "char_wb", "ngram_range": (4, 4)})
+            analyzers.append({"analyzer": "char_wb", "ngram_range": CHAR_NGRAMS})
         else:  # word cosine only
             self.w = 1.0
         for kw in analyzers:
@@ -375,9 +393,12 @@ class _Features:
                 continue
             # sklearn's smoothed idf is ln((1+N)/(1+df)) + 1: the "+ 1" keeps words found in
             # every sentence ("the", "und") at full weight, which swamps paraphrases.
-            if idf_add != 1.0:
-                scale = (vec.idf_ - 1.0 + idf_add) / vec.idf_
-                x = x @ sparse.diags(scale)
+            idf = vec.idf_ - 1.0 + idf_add
+            mix = background_mix if kw["analyzer"] == "word" else 0.0
+            if mix:
+                idf = (1.0 - mix) * idf + mix * _background_idf(np, vec.get_feature_names_out())
+            if mix or idf_add != 1.0:
+                x = x @ sparse.diags(idf / vec.idf_)
             x = sparse.csr_matrix(x)
             xa, xb = x[: self.n], x[self.n :]
             self.mats.append((xa, xb, _row_products(np, xa), _row_products(np, xb)))
@@ -457,6 +478,21 @@ class _Features:
         return out
 
 
+#: Cap and scale of the background idf: ln(10) * (ZIPF_TOP - zipf), capped at BG_CAP and
+#: rescaled to 0..BG_SCALE (the range of a pair idf); "the" (Zipf 7.7) gets about 0.
+_ZIPF_TOP, _BG_CAP, _BG_SCALE = 7.85, 8.0, 3.0
+
+
+def _background_idf(np: Any, words: Sequence[str]) -> Any:
+    import math
+
+    from dedupe_news.damage.versions import UNKNOWN_ZIPF, word_zipf
+
+    table = word_zipf()
+    raw = np.array([math.log(10) * (_ZIPF_TOP - table.get(w, UNKNOWN_ZIPF)) for w in words])
+    return np.clip(raw, 0.0, _BG_CAP) / _BG_CAP * _BG_SCALE
+
+
 def _adjacent(np: Any, idx: list[int], k: int) -> Any:
     arr = np.asarray(idx)
     ok = np.ones(len(idx) - k + 1, dtype=bool)
@@ -531,9 +567,17 @@ def _dp(feats: _Features, ia: list[int], ib: list[int], threshold: float,
     if not n or not m:
         return []
     sims = feats.sims_for(ia, ib)
+    # Diagonal context: s11 padded with CONTEXT_EDGE (document edges) and 0 elsewhere.
+    pad = np.zeros((n + 2, m + 2))
+    pad[1:-1, 1:-1] = sims[(1, 1)]
+    pad[0, 0] = pad[-1, -1] = CONTEXT_EDGE
     gains = {}
     for (k, q), s in sims.items():
         g = (s - threshold) * (k + q) / 2 - merge_penalty * (k + q - 2)
+        if feats.context:
+            rows, cols = s.shape
+            after = pad[1 + k : 1 + k + rows, 1 + q : 1 + q + cols]
+            g += feats.context * (pad[:rows, :cols] + after) / 2
         g[s < threshold] = -np.inf
         gains[(k, q)] = g
     d = np.zeros((n + 1, m + 1))
