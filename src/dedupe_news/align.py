@@ -8,13 +8,17 @@ The stages, in order:
    character 4-grams inside words, fitted on the two documents only.  Raw vectors add up, so
    the vector of a group of adjacent sentences is the sum of theirs and every group cosine
    comes from one Gram matrix (no re-vectorising).  Character n-grams catch the inflection and
-   spelling changes that machine translation makes ("reorganizes"/"reorganises").
+   spelling changes that machine translation makes ("reorganizes"/"reorganises").  Word counts
+   are sublinear (1 + ln tf) and the word idf is half the pair's own, half general English
+   frequency (``BACKGROUND_MIX``): a dozen sentences give too noisy an idf for paraphrases.
 3. **Monotone dynamic programme** over both sentence lists with 1:1, 1:2, 2:1, 1:3, 3:1
    groups, deletions and insertions.  A group of shape k:q with cosine ``s`` gains
    ``(s - threshold) * (k + q) / 2 - merge_penalty * (k + q - 2)``; skipping a sentence gains
-   0, so nothing below ``threshold`` is ever linked.  Each row is computed with numpy (the
-   insertion chain is a running maximum), which keeps two 300-sentence articles well under
-   100 ms.
+   0, so nothing below ``threshold`` is ever linked.  A group also gains ``CONTEXT_WEIGHT``
+   times the mean 1:1 cosine of its diagonal neighbours (the pair just before and just after
+   it), so among competing links the one in line with its neighbours wins.  Each row is
+   computed with numpy (the insertion chain is a running maximum), which keeps two
+   300-sentence articles under 100 ms.
 4. **Moved pass**: sentences left over by the monotone pass are aligned again among
    themselves (a moved paragraph is monotone within itself) with a stricter threshold
    (``threshold + move_margin``); a group that crosses the main path is labelled ``moved``.
@@ -275,7 +279,7 @@ def align_spans(a_text: str, a_sents: list[Span], b_text: str, b_sents: list[Spa
     """Align two segmented texts.  See the module docstring for the stages."""
     if not 0.0 <= threshold < 1.0:
         raise ValueError(f"threshold must be in [0, 1), got {threshold}")
-    settings = {"method": "tfidf-word+char3-5-dp", "threshold": threshold,
+    settings = {"method": "tfidf-word+char4-dp", "threshold": threshold,
                 "move_margin": move_margin, "merge_penalty": merge_penalty,
                 "word_weight": word_weight, "merge_min_gain": merge_min_gain,
                 "member_floor_ratio": member_floor_ratio, "idf_add": idf_add,
