@@ -21,16 +21,15 @@ The pipeline (``cluster_articles``):
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from dedupe_news import __version__, kernels
 from dedupe_news.candidates import LshSettings
-from dedupe_news.features import Features, featurize, workers_for
+from dedupe_news.features import Features, featurize, start_pool, workers_for
 from dedupe_news.model import Article
 from dedupe_news.normalize import STEPS
 from dedupe_news.shingle import NGRAM, STEM_CHARS
@@ -93,10 +92,29 @@ def _order_key(a: Article, size: int) -> tuple[object, ...]:
 
 def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | None = None,
                      progress: Callable[[str, int, int], None] | None = None,
-                     damage: Callable[[Sequence[str]], list[float]] | None = None
-                     ) -> ClusterResult:
-    """Cluster ``articles``; see the module docstring for the stages."""
+                     damage: Callable[[Sequence[str]], list[float]] | None = None,
+                     pool: Executor | None = None) -> ClusterResult:
+    """Cluster ``articles``; see the module docstring for the stages.
+
+    ``pool``: worker processes from :func:`dedupe_news.features.start_pool` (same
+    ``num_perm``/``seed``); without one, large inputs start their own.
+    """
     st = settings or ClusterSettings()
+    n = len(articles)
+    own = pool is None and workers_for(n, st.workers) > 1
+    if own:
+        pool = start_pool(workers_for(n, st.workers), st.lsh.num_perm, st.lsh.seed)
+    try:
+        return _cluster(articles, st, progress, damage, pool)
+    finally:
+        if own and pool is not None:
+            pool.shutdown()
+
+
+def _cluster(articles: Sequence[Article], st: ClusterSettings,
+             progress: Callable[[str, int, int], None] | None,
+             damage: Callable[[Sequence[str]], list[float]] | None,
+             pool: Executor | None) -> ClusterResult:
     n = len(articles)
     done = [0]
 
@@ -106,7 +124,7 @@ def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | No
             progress("features", done[0], n)
 
     feats = featurize([a.text for a in articles], st.lsh.num_perm, st.lsh.seed, st.workers,
-                      on_chunk=tick)
+                      on_chunk=tick, pool=pool)
     sizes = feats.sizes.tolist()
     order = np.array(sorted(range(n), key=lambda i: _order_key(articles[i], sizes[i])),
                      dtype=np.int64)
@@ -142,8 +160,11 @@ def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | No
     assignment: dict[int, tuple[int, float | None]] = {}
     clusters: list[dict[str, object]] = []
     pending = [(lead, members) for lead, members in groups.items()]
+    if progress:
+        progress("canonical", 0, len(pending))
     while pending:
-        canons = _choose_canonicals([m for _, m in pending], articles, feats, st, damage)
+        canons = _choose_canonicals([m for _, m in pending], articles, feats, st, damage,
+                                    pool)
         again: list[tuple[int, list[int]]] = []
         for (lead, group), canon in zip(pending, canons, strict=True):
             assignment[canon] = (canon, None)
@@ -162,6 +183,8 @@ def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | No
             if rest:
                 again.append((-1, rest))
         pending = again
+    if progress:
+        progress("canonical", len(groups), len(groups))
 
     records = []
     for i, a in enumerate(articles):
@@ -216,20 +239,18 @@ def _pool(group: list[int], articles: Sequence[Article], feats: Features,
 
 def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], feats: Features,
                        st: ClusterSettings,
-                       damage: Callable[[Sequence[str]], list[float]] | None) -> list[int]:
+                       damage: Callable[[Sequence[str]], list[float]] | None,
+                       executor: Executor | None) -> list[int]:
     """The canonical member of each group (see the module docstring)."""
     pools = [_pool(g, articles, feats, st) if len(g) > 1 else g for g in groups]
     scored = [k for k, p in enumerate(pools) if len(p) > 1]
     texts = [[articles[m].text for m in pools[k]] for k in scored]
-    nworkers = workers_for(len(articles), st.workers)
     if damage is not None:
         results = [damage(t) for t in texts]
-    elif nworkers > 1 and len(texts) >= PARALLEL_DAMAGE_MIN_POOLS:
-        step = max(1, len(texts) // (nworkers * 8))
+    elif executor is not None and len(texts) >= PARALLEL_DAMAGE_MIN_POOLS:
+        step = max(1, len(texts) // 64)
         batches = [texts[i:i + step] for i in range(0, len(texts), step)]
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(nworkers, mp_context=ctx) as ex:
-            results = [r for batch in ex.map(_score_pools, batches) for r in batch]
+        results = [r for batch in executor.map(_score_pools, batches) for r in batch]
     else:
         results = _score_pools(texts)
     canons = [p[0] for p in pools]

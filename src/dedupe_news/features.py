@@ -4,8 +4,9 @@ This is the embarrassingly parallel part of ``cluster``: each chunk of articles 
 in Python (normalise, set boilerplate aside), tokenised by the compiled
 :func:`dedupe_news.kernels.tokenize_chunk` (content stems, shingles and the sentence units
 used for verification, in one pass) and MinHashed (:class:`~dedupe_news.sketch.Sketcher`).
-Large inputs use worker processes, started with ``spawn`` so they do not inherit (and, in
-the memory accounting, double) the parent's articles.
+Large inputs use worker processes (:func:`start_pool`); the CLI starts them before it reads
+the articles, so the forked workers do not inherit (and, in the memory accounting, double)
+the parent's copy of a million texts.
 
 The result is columnar - a few numpy arrays for all articles, no per-article objects - so a
 million articles fit in about 1.5 GB and verification can run compiled over them.
@@ -16,13 +17,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from dedupe_news import kernels
-from dedupe_news.normalize import Boilerplate, prepare
+from dedupe_news.normalize import Boilerplate, find_boilerplate, prepare
 from dedupe_news.shingle import ABBREV_HASHES, STOP_HASHES, story_bytes
 from dedupe_news.sketch import Sketcher
 
@@ -61,7 +62,17 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
     bps = []
     origs, lows, cjk = [], [], []
     for text in texts:
-        prep = prepare(text)
+        bp = find_boilerplate(text)
+        if not bp and text.isascii():
+            # prepare() would only collapse whitespace, which the tokeniser does anyway
+            # (tests/test_kernels.py holds the two equal): skip it.
+            bps.append(())
+            raw = text.encode("ascii")
+            origs.append(raw)
+            lows.append(raw.lower())
+            cjk.append(False)
+            continue
+        prep = prepare(text, bp)
         bps.append(prep.boilerplate)
         sb = story_bytes(prep.body)
         origs.append(sb.orig)
@@ -79,6 +90,19 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
 
 def _chunk_worker(texts: Sequence[str]) -> Features:
     return featurize_chunk(texts)
+
+
+def _ready(_: int) -> int:
+    return os.getpid()
+
+
+def start_pool(workers: int, num_perm: int = 128, seed: int = 1) -> ProcessPoolExecutor:
+    """Start ``workers`` worker processes now (forked while this process is still small)."""
+    ctx = multiprocessing.get_context("fork")
+    ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
+                             initargs=(num_perm, seed))
+    list(ex.map(_ready, range(workers)))
+    return ex
 
 
 def workers_for(n: int, workers: int | None) -> int:
@@ -108,24 +132,31 @@ def concat(parts: Sequence[Features], num_perm: int) -> Features:
 
 def featurize(texts: Sequence[str], num_perm: int = 128, seed: int = 1,
               workers: int | None = None,
-              on_chunk: Callable[[int], None] | None = None) -> Features:
-    """Features of every text, in order; uses ``workers`` processes for large inputs."""
+              on_chunk: Callable[[int], None] | None = None,
+              pool: Executor | None = None) -> Features:
+    """Features of every text, in order.
+
+    Uses ``pool`` (from :func:`start_pool`, same ``num_perm``/``seed``) when given, else
+    ``workers`` processes for large inputs.
+    """
     n = len(texts)
-    nworkers = workers_for(n, workers)
     parts: list[Features] = []
     chunks = [texts[i : i + CHUNK_DOCS] for i in range(0, n, CHUNK_DOCS)]
-    if nworkers <= 1 or len(chunks) <= 1:
+    if pool is None and (workers_for(n, workers) <= 1 or len(chunks) <= 1):
         sk = Sketcher(num_perm, seed)
         for c in chunks:
             parts.append(featurize_chunk(c, sk))
             if on_chunk:
                 on_chunk(len(c))
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(nworkers, mp_context=ctx, initializer=_init,
-                                 initargs=(num_perm, seed)) as ex:
-            for c, part in zip(chunks, ex.map(_chunk_worker, chunks), strict=True):
-                parts.append(part)
-                if on_chunk:
-                    on_chunk(len(c))
+        return concat(parts, num_perm)
+    own = pool is None
+    ex = pool or start_pool(workers_for(n, workers), num_perm, seed)
+    try:
+        for c, part in zip(chunks, ex.map(_chunk_worker, chunks), strict=True):
+            parts.append(part)
+            if on_chunk:
+                on_chunk(len(c))
+    finally:
+        if own:
+            ex.shutdown()
     return concat(parts, num_perm)

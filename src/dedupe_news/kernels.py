@@ -38,6 +38,7 @@ _MIX = U32(0x9E3779B1)
 _ADD = U32(0x7F4A7C15)
 _S16 = U32(16)
 _STEM_CHARS = 4
+_MAX_STOP_BYTES = 16  # no stop word is longer ("themselves": 10); longer words skip the lookup
 
 # Byte classes (after the Python side has turned non-word non-ASCII characters into spaces).
 _WORD = np.zeros(256, dtype=np.bool_)
@@ -59,17 +60,22 @@ for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
 
 
 @njit(cache=True, nogil=True)
-def poly64(buf: np.ndarray, a: int, b: int) -> np.uint64:
-    """Polynomial hash of ``buf[a:b]`` (Horner, base FNV prime, mod 2**64), fmix64-mixed."""
-    h = _SEED
-    for k in range(a, b):
-        h = h * _Q + U64(buf[k]) + _ONE
+def _fmix64(h: np.uint64) -> np.uint64:
     h ^= h >> _S33
     h *= _M1
     h ^= h >> _S33
     h *= _M2
     h ^= h >> _S33
     return h
+
+
+@njit(cache=True, nogil=True)
+def poly64(buf: np.ndarray, a: int, b: int) -> np.uint64:
+    """Polynomial hash of ``buf[a:b]`` (Horner, base FNV prime, mod 2**64), fmix64-mixed."""
+    h = _SEED
+    for k in range(a, b):
+        h = h * _Q + U64(buf[k]) + _ONE
+    return _fmix64(h)
 
 
 @njit(cache=True, nogil=True)
@@ -167,25 +173,27 @@ def tokenize_chunk(orig: np.ndarray, low: np.ndarray, offsets: np.ndarray, cjk: 
                         ns += 1
                         k = m
                     continue
-                if _in_sorted(stop, poly64(low, a, i)):
-                    continue
+                # one pass: the Horner state after the stem's bytes and after the word's
+                h = _SEED
+                hstem = _SEED
+                chars = 0
                 digits = True
+                end = -1
                 for k in range(a, i):
-                    if not (48 <= low[k] <= 57):
+                    byte = low[k]
+                    if not (0x80 <= byte < 0xC0):
+                        chars += 1
+                        if chars == _STEM_CHARS + 1:
+                            end = k
+                            hstem = h
+                    if not (48 <= byte <= 57):
                         digits = False
-                        break
-                end = i
-                if not digits:
-                    chars = 0
-                    k = a
-                    while k < i:
-                        if not (0x80 <= low[k] < 0xC0):
-                            chars += 1
-                            if chars > _STEM_CHARS:
-                                break
-                        k += 1
-                    end = k
-                stems[ns] = U32(poly64(low, a, end) & _LOW32)
+                    h = h * _Q + U64(byte) + _ONE
+                if i - a <= _MAX_STOP_BYTES and _in_sorted(stop, _fmix64(h)):
+                    continue
+                if digits or end < 0:
+                    hstem = h
+                stems[ns] = U32(_fmix64(hstem) & _LOW32)
                 unit_of[ns] = unit
                 ns += 1
             elif _SPACE[c]:

@@ -90,7 +90,20 @@ BOILERPLATE_PATTERNS: tuple[tuple[str, str, str], ...] = (
 )
 MAX_BOILERPLATE_WORDS = 60  # longer lines are story text, whatever they contain
 MIN_REPEAT_CHARS = 40  # a repeated line this long is a caption printed twice
-_COMPILED = tuple((name, re.compile(rx, re.I), why) for name, rx, why in BOILERPLATE_PATTERNS)
+
+
+def _max_width(rx: str) -> int:
+    """Longest string ``rx`` can match (huge when unbounded): longer lines skip the pattern."""
+    try:
+        from re import _parser  # the stdlib's own pattern parser (Python 3.11+)
+
+        return int(min(_parser.parse(rx, re.I).getwidth()[1], 1 << 30))
+    except Exception:  # pragma: no cover - a future Python without it: try every line
+        return 1 << 30
+
+
+_COMPILED = tuple((name, re.compile(rx, re.I), why, _max_width(rx))
+                  for name, rx, why in BOILERPLATE_PATTERNS)
 
 
 @dataclass(frozen=True)
@@ -128,8 +141,8 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
     for span, norm in lines:
         if norm.count(" ") >= MAX_BOILERPLATE_WORDS:
             continue
-        for name, rx, why in _COMPILED:
-            if rx.fullmatch(norm):
+        for name, rx, why, width in _COMPILED:
+            if len(norm) <= width and rx.fullmatch(norm):
                 found[span.start] = Boilerplate(span, name, why)
                 break
     # Captions printed twice (often once with a photo credit appended).
@@ -153,9 +166,9 @@ class Prepared:
     boilerplate: tuple[Boilerplate, ...]
 
 
-def prepare(text: str) -> Prepared:
-    """Normalise ``text`` and set its boilerplate lines aside."""
-    bp = find_boilerplate(text)
+def prepare(text: str, boilerplate: list[Boilerplate] | None = None) -> Prepared:
+    """Normalise ``text`` and set its boilerplate lines aside (``boilerplate``: already found)."""
+    bp = find_boilerplate(text) if boilerplate is None else boilerplate
     if not bp:
         return Prepared(normalize_story(text), ())
     parts, pos = [], 0

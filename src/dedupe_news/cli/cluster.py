@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,6 +20,20 @@ from dedupe_news.cli._common import (
 )
 
 CSV_FIELDS = ("id", "cluster", "canonical", "duplicate_of", "similarity", "relation", "links")
+LARGE_INPUT = 8_000_000  # bytes of input files: ~4,000 news articles, worth worker processes
+
+
+def _input_bytes(paths: tuple[str, ...]) -> int:
+    """Size of the named input files (directories and stdin count as small)."""
+    total = 0
+    for p in paths:
+        path = Path(p)
+        try:
+            if p != "-" and path.is_file():
+                total += path.stat().st_size
+        except OSError:
+            continue
+    return total
 
 
 def _settings(num_perm: int, bands: int, rows: int, copy_coverage: float,
@@ -71,7 +87,8 @@ def _progress_cb(quiet: bool):
 @click.option("--sentence-threshold", type=click.FloatRange(0, 1), default=0.5,
               show_default=True, help="Cosine for two sentences to count as aligned.")
 @click.option("--workers", type=click.IntRange(0), default=0,
-              help="Processes for fingerprinting (0: automatic).")
+              help="Worker processes for fingerprinting and damage scoring "
+                   "(0: automatic, all cores for inputs over 8 MB).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @input_options
 def cluster(paths: tuple[str, ...], fmt: str | None, num_perm: int, bands: int, rows: int,
@@ -87,11 +104,21 @@ def cluster(paths: tuple[str, ...], fmt: str | None, num_perm: int, bands: int, 
       dedupe-news cluster seeds/ --format jsonl
     """
     from dedupe_news.cluster import cluster_articles
+    from dedupe_news.features import start_pool
 
     settings = _settings(num_perm, bands, rows, copy_coverage, sentence_threshold,
                          workers or None)
-    articles, rejects = collect(paths, max_bytes)
-    result = cluster_articles(articles, settings, progress=_progress_cb(quiet))
+    # Worker processes are forked before the articles are read, so they do not carry a
+    # copy of them: started for large inputs (or when --workers asks for them).
+    nworkers = workers or (min(os.cpu_count() or 1, 8) if _input_bytes(paths) >= LARGE_INPUT
+                           else 1)
+    pool = start_pool(nworkers, num_perm) if nworkers > 1 else None
+    try:
+        articles, rejects = collect(paths, max_bytes)
+        result = cluster_articles(articles, settings, progress=_progress_cb(quiet), pool=pool)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     fmt = default_format(fmt)
     out = sys.stdout
     if fmt == "jsonl":
