@@ -1,0 +1,532 @@
+"""The compiled kernels (:mod:`dedupe_news.kernels`) against plain-Python definitions.
+
+* ``tokenize_chunk`` against the reference tokeniser ``shingle.story_units`` (units, sizes,
+  shingles), on generated texts (through ``prepare`` and raw) and on the whole BBC corpus;
+* ``poly64`` against ``shingle.poly64``;
+* ``compare_units`` against an independent numpy/Python re-implementation of the rule in
+  ``verify``'s docstring, on generated unit sets and on real article pairs;
+* ``band_candidates`` against datasketch's ``MinHashLSH`` on real signatures;
+* ``leader_loop`` against a plain-Python star clustering on BBC articles and their copies.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import random
+import re
+from functools import cache
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SEEDS, SHARED
+from dedupe_news import kernels, shingle, verify
+from dedupe_news.features import featurize_chunk
+from dedupe_news.normalize import prepare
+from dedupe_news.shingle import (
+    ABBREV_HASHES,
+    STOP_HASHES,
+    content_stems,
+    shingle_hashes,
+    stem_hash,
+    story_bytes,
+    story_units,
+)
+from dedupe_news.sketch import Sketcher
+
+CORPUS = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
+needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason="BBC corpus not available")
+HYP = settings(max_examples=200, deadline=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@cache
+def bbc_texts() -> tuple[str, ...]:
+    with CORPUS.open(encoding="utf-8") as f:
+        return tuple(json.loads(line)["text"] for line in f if line.strip())
+
+
+def _words_changed(text: str, rng: random.Random, k: int) -> str:
+    words = text.split(" ")
+    for _ in range(k):
+        p = rng.randrange(len(words))
+        words[p] = rng.choice(["blue", "Harbour", "quickly", "2017", "metal", "vote"])
+    return " ".join(words)
+
+
+def _truncated(text: str, share: float) -> str:
+    paras = text.split("\n")
+    return "\n".join(paras[: max(1, int(len(paras) * share))])
+
+
+# ------------------------------------------------------------------------------------------
+# 1. tokenize_chunk == story_units
+# ------------------------------------------------------------------------------------------
+
+
+def kernel_tokenize(bodies: list[str]):
+    sbs = [story_bytes(b) for b in bodies]
+    offsets = np.zeros(len(bodies) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(sb.orig) for sb in sbs])
+    return kernels.tokenize_chunk(
+        np.frombuffer(b"".join(sb.orig for sb in sbs), dtype=np.uint8),
+        np.frombuffer(b"".join(sb.low for sb in sbs), dtype=np.uint8),
+        offsets, np.array([sb.cjk for sb in sbs], dtype=np.bool_), STOP_HASHES, ABBREV_HASHES)
+
+
+def reference_tokenize(body: str) -> tuple[list[list[int]], int, list[int]]:
+    units = story_units(body)
+    sets = [sorted({stem_hash(s) for s in u.stems}) for u in units]
+    stems = [s.decode("utf-8", "surrogatepass") for u in units for s in u.stems]
+    if len(body) < 2000:  # content_stems is this list (it re-runs story_units: quadratic)
+        assert content_stems(body) == stems
+    return sets, len(stems), shingle_hashes(stems).tolist()
+
+
+def assert_tokenize_equal(bodies: list[str]) -> None:
+    sizes, sh_flat, sh_off, u_flat, u_off, doc_units = kernel_tokenize(bodies)
+    assert len(sizes) == len(bodies) and len(sh_off) == len(doc_units) == len(bodies) + 1
+    assert u_off[-1] == len(u_flat) and sh_off[-1] == len(sh_flat)
+    for d, body in enumerate(bodies):
+        units, size, shingles = reference_tokenize(body)
+        got_units = [u_flat[u_off[k]:u_off[k + 1]].tolist()
+                     for k in range(doc_units[d], doc_units[d + 1])]
+        assert got_units == units, (d, body)
+        assert int(sizes[d]) == size, (d, body)
+        assert sh_flat[sh_off[d]:sh_off[d + 1]].tolist() == shingles, (d, body)
+
+
+PIECES = [
+    # ASCII words, capitalised words, stop words, digits
+    "china", "China", "increased", "sales", "Russia", "machine", "tools", "supplies",
+    "supplying", "the", "The", "a", "A", "I", "said", "of", "and", "it", "its", "x", "_",
+    "foo_bar", "12", "2004", "3.5", "007", "1st", "B52",
+    # abbreviations and dotted things
+    "Mr.", "Mrs.", "Dr.", "Corp.", "Inc.", "No.", "St.", "U.S.", "U.K.", "e.g.", "etc.",
+    "a.m.", "Sept.", "MR.", "mr.", "Jr.", "Xx.", "Ltd.)",
+    # sentence punctuation, quotes, brackets
+    ".", "!", "?", "...", '"', "'", ")", "]", "(", "[", ",", ";", ":", "-", "/", "&",
+    '."', ".)", '!")', "?'", '"(', "['",
+    # whitespace (ASCII and not)
+    " ", " ", " ", " ", "  ", "\n", "\n\n", "\t", "\r", "\r\n", "\x0b", "\x0c", "\x1c",
+    "\x1f", "\u00a0", "\u2028", "\u3000", "\u0085",
+    # non-ASCII letters
+    "café", "Éclair", "É", "straße", "STRASSE", "ẞ", "ß", "Москва", "ПРАВДА", "Ёж",
+    "ΟΔΥΣΣΕΥΣ", "Σ", "σοφός", "ΣΑΣ", "İstanbul", "İ", "ı", "\u212a", "\u212aelvin",
+    "ﬁne", "ﬃ", "Ⅻ", "²", "١٢٣", "e\u0301", "ǅemal", "Ωmega", "ﬀ", "ŉ",
+    # letters whose lowercase has another UTF-8 length (İ: 2 -> 3 bytes; ẞ, Ɫ: 3 -> 2)
+    "ẞtraße", "Ⱥx", "Ɫy",
+    # non-word non-ASCII symbols
+    "£", "€", "—", "–", "“", "”", "‘", "’", "«", "»", "…", "·", "†", "™", "\u200b",
+    # CJK and other space-less scripts
+    "中国增加了对俄罗斯的机床销售", "東京", "ひらがな", "カタカナ", "한국어", "ภาษาไทย", "。", "，",
+]
+
+_piece = st.sampled_from(PIECES)
+_chars = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=6)
+texts = st.lists(st.one_of(_piece, _piece, _piece, _chars), max_size=60).map("".join)
+# Mostly CJK, so the character-stem branch is taken.
+_cjk_words = st.sampled_from(["中国", "増加", "俄罗斯", "한국어", "ภาษา", "東京"])
+cjk_texts = st.lists(st.one_of(_cjk_words, _piece), max_size=30).map("".join)
+
+
+@HYP
+@given(st.lists(st.one_of(texts, cjk_texts), min_size=1, max_size=4))
+def test_tokenize_matches_reference_prepared(docs: list[str]) -> None:
+    assert_tokenize_equal([prepare(t).body for t in docs])
+
+
+@HYP
+@given(st.lists(st.one_of(texts, cjk_texts), min_size=1, max_size=4))
+def test_tokenize_matches_reference_raw(docs: list[str]) -> None:
+    assert_tokenize_equal(docs)
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "\n", "the of and", "A.", "12", "x", "China", "中国", "Mr. Smith went. He left.",
+    "He works for U.S. Steel. The firm grew.", "It rose 5%. 12 more followed.",
+    'He said "stop." "Go" was next.', "End.) (Next one", "Q? A! B. c. D",
+    "Σίσυφος ΟΔΥΣΣΕΥΣ. Next", "İstanbul \u212aelvin. Next", "line one\nline two\r\nthree",
+    "trailing. ", "trailing.\n", "a.\n\nB", "Corp. Inc. Ltd. No. 5", "J. R. R. Tolkien. Yes",
+])
+def test_tokenize_examples(text: str) -> None:
+    assert_tokenize_equal([text])
+    assert_tokenize_equal([prepare(text).body])
+
+
+def test_tokenize_seeds() -> None:
+    paths = sorted(SEEDS.glob("*.txt"))
+    assert paths
+    assert_tokenize_equal([prepare(p.read_text(encoding="utf-8")).body for p in paths])
+
+
+@needs_corpus
+def test_tokenize_bbc_corpus_in_one_chunk() -> None:
+    # every 5th article and the 20 longest (the reference tokeniser is slow on long texts)
+    corpus = bbc_texts()
+    longest = sorted(range(len(corpus)), key=lambda k: -len(corpus[k]))[:20]
+    picks = sorted(set(range(0, len(corpus), 5)) | set(longest))
+    assert_tokenize_equal([prepare(corpus[k]).body for k in picks])
+
+
+# Lowercasing must keep every character's byte length, else ``low[word span]`` is not the
+# word (the docstring: "ASCII only in the rare text where that changes byte lengths").
+# story_bytes only compares the *total* length, so a longer lowercase (İ -> i̇) and a shorter
+# one (ẞ -> ß) cancel out and the word spans of ``low`` are shifted: the reference tokeniser
+# then fails to decode a stem (UnicodeDecodeError) or reads stems that contain a space.
+MISALIGNED = ["İ ẞ", "Straße İ ẞ x", "İstanbul ẞtraße", "Ⱥx Ɫy zzzz"]
+
+
+@pytest.mark.parametrize("text", MISALIGNED)
+def test_story_bytes_lowercase_keeps_word_spans(text: str) -> None:
+    sb = story_bytes(text)
+    assert len(sb.low) == len(sb.orig)
+    for m in re.finditer(rb"[0-9A-Za-z_\x80-\xff]+", sb.orig):
+        word = sb.orig[m.start():m.end()]
+        assert sb.low[m.start():m.end()] in (word.decode().lower().encode(), word.lower())
+
+
+@pytest.mark.parametrize("text", MISALIGNED)
+def test_tokenize_misaligned_lowercase(text: str) -> None:
+    assert_tokenize_equal([text])
+    assert_tokenize_equal([prepare(text).body])
+
+
+def test_featurize_chunk_units_are_the_reference_profiles() -> None:
+    docs = [seed for p in sorted(SEEDS.glob("*.txt"))[:6]
+            for seed in [p.read_text(encoding="utf-8")]]
+    feats = featurize_chunk(docs, Sketcher())
+    for d, text in enumerate(docs):
+        prof = verify.profile(prepare(text).body)
+        a, b = feats.doc_units[d], feats.doc_units[d + 1]
+        off = feats.u_off[a: b + 1]
+        assert feats.u_flat[off[0]: off[-1]].tolist() == prof.flat.tolist()
+        assert (off - off[0]).tolist() == prof.offsets.tolist()
+
+
+@HYP
+@given(st.binary(max_size=300))
+def test_poly64_matches_reference(data: bytes) -> None:
+    got = kernels.poly64(np.frombuffer(data, np.uint8), 0, len(data))
+    assert int(got) == shingle.poly64(data)
+
+
+def test_poly64_subrange() -> None:
+    data = "prefix Straße 中国 suffix".encode()
+    buf = np.frombuffer(data, np.uint8)
+    for a, b in [(0, 0), (7, 14), (3, len(data)), (len(data), len(data))]:
+        assert int(kernels.poly64(buf, a, b)) == shingle.poly64(data[a:b])
+
+
+# ------------------------------------------------------------------------------------------
+# 2. compare_units == the verification rule
+# ------------------------------------------------------------------------------------------
+
+
+def lis_bisect_right(seq: list[int]) -> list[int]:
+    """Indices of a longest non-decreasing subsequence (bisect_right, predecessor links)."""
+    tails: list[int] = []
+    tails_idx: list[int] = []
+    prev: list[int] = []
+    for i, x in enumerate(seq):
+        k = bisect.bisect_right(tails, x)
+        if k == len(tails):
+            tails.append(x)
+            tails_idx.append(i)
+        else:
+            tails[k] = x
+            tails_idx[k] = i
+        prev.append(tails_idx[k - 1] if k > 0 else -1)
+    out: list[int] = []
+    i = tails_idx[-1] if tails_idx else -1
+    while i != -1:
+        out.append(i)
+        i = prev[i]
+    return out[::-1]
+
+
+def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: float,
+                      cc: float, pt: float, pm: int, mp: int):
+    """The rule of :mod:`dedupe_news.verify`, written out plainly."""
+    if not a_units or not b_units:
+        return 0, 0.0, 0.0, 0.0, [], [], []
+    wa = [len(u) for u in a_units]
+    wb = [len(u) for u in b_units]
+    swap = sum(wa) > sum(wb)  # ties: A is the short side
+    short, long_ = (b_units, a_units) if swap else (a_units, b_units)
+    ws, wl = (wb, wa) if swap else (wa, wb)
+    lsets = [set(u) for u in long_]
+    sims = np.array([[len(set(s) & ls) / math.sqrt(float(wi) * float(wj))
+                      for ls, wj in zip(lsets, wl, strict=True)]
+                     for s, wi in zip(short, ws, strict=True)], dtype=np.float64)
+    best = [int(np.argmax(row)) for row in sims]  # first maximum
+    best_sim = [float(sims[i, best[i]]) for i in range(len(short))]
+    matched = [i for i in range(len(short)) if best_sim[i] >= st_]
+    keep = [matched[k] for k in lis_bisect_right([best[i] for i in matched])]
+    total = float(sum(ws))
+    cov_short = 0.0
+    score = 0.0
+    strong = 0
+    for i in keep:
+        w = float(ws[i])
+        cov_short += w
+        score += w * best_sim[i]
+        if best_sim[i] >= pt and w >= mp:
+            strong += 1
+    cov_short /= total
+    score = min(score / total, 1.0)
+    colmax = sims.max(axis=0)
+    cov_long = sum(float(wl[j]) for j in range(len(long_)) if colmax[j] >= st_) / float(sum(wl))
+    rel = 2 if cov_short >= cc else 1 if strong >= pm else 0
+    pairs_short = keep
+    pairs_long = [best[i] for i in keep]
+    ps = [best_sim[i] for i in keep]
+    if swap:
+        return rel, score, cov_long, cov_short, pairs_long, pairs_short, ps
+    return rel, score, cov_short, cov_long, pairs_short, pairs_long, ps
+
+
+def flatten(units: list[list[int]], base: int = 0, pad: int = 0):
+    """Units as (flat, offsets); ``pad`` junk values first so offsets start at ``base``."""
+    flat = np.array([7] * pad + [h for u in units for h in u], dtype=np.uint32)
+    off = np.zeros(len(units) + 1, dtype=np.int64)
+    off[1:] = np.cumsum([len(u) for u in units])
+    return flat, off + base
+
+
+def assert_compare_equal(a_units, b_units, args, pad_a: int = 0, pad_b: int = 0) -> tuple:
+    af, ao = flatten(a_units, pad_a, pad_a)
+    bf, bo = flatten(b_units, pad_b, pad_b)
+    rel, score, ca, cb, pa, pb, ps = kernels.compare_units(af, ao, bf, bo, *args)
+    exp = reference_compare(a_units, b_units, *args)
+    got = (int(rel), float(score), float(ca), float(cb), pa.tolist(), pb.tolist(), ps.tolist())
+    assert got == exp, (a_units, b_units, args)
+    return got
+
+
+# a small vocabulary so units overlap a lot and cosine ties happen
+_unit = st.lists(st.sampled_from([3, 17, 0xFFFFFFFF, 1 << 31, 5, 8, 13, 21, 34, 55, 89]),
+                 min_size=1, max_size=7, unique=True).map(sorted)
+_args = st.tuples(st.sampled_from([0.5, 0.3, 0.7, 1.0, 1 / math.sqrt(2), 0.0]),
+                  st.sampled_from([0.75, 0.5, 1.0, 0.0]),
+                  st.sampled_from([0.6, 0.5, 0.8]),
+                  st.integers(0, 3), st.integers(1, 5))
+
+
+@HYP
+@given(st.lists(_unit, max_size=9), st.lists(_unit, max_size=9), _args,
+       st.integers(0, 3), st.integers(0, 3))
+def test_compare_units_matches_reference(a_units, b_units, args, pad_a, pad_b) -> None:
+    assert_compare_equal(a_units, b_units, args, pad_a, pad_b)
+
+
+@HYP
+@given(st.lists(_unit, min_size=1, max_size=9), st.data())
+def test_compare_units_on_edited_copies(a_units, data) -> None:
+    """B = A with units dropped, edited and moved: many matches, ties and order breaks."""
+    b_units = [u for u in a_units if data.draw(st.booleans()) or len(a_units) < 3]
+    for k in range(len(b_units)):
+        if data.draw(st.integers(0, 3)) == 0:
+            b_units[k] = data.draw(_unit)
+    if b_units and data.draw(st.booleans()):
+        b_units.insert(data.draw(st.integers(0, len(b_units))), b_units.pop(0))
+    args = data.draw(_args)
+    assert_compare_equal(a_units, b_units, args)
+    assert_compare_equal(b_units, a_units, args)
+
+
+def test_lis_reference_examples() -> None:
+    assert lis_bisect_right([]) == []
+    assert lis_bisect_right([3, 1, 2, 2, 0]) == [1, 2, 3]
+    assert lis_bisect_right([5, 5, 5]) == [0, 1, 2]
+    assert lis_bisect_right([2, 1]) == [1]  # the later, smaller tail wins
+
+
+def _mutations(text: str, rng: random.Random) -> list[str]:
+    paras = text.split("\n")
+    shuffled = paras[:]
+    rng.shuffle(shuffled)
+    return [
+        text,
+        _words_changed(text, rng, 3),
+        _words_changed(text, rng, 25),
+        _truncated(text, 0.5),
+        "\n".join(p for k, p in enumerate(paras) if k % 3 != 1),
+        "\n".join(shuffled),
+        text.replace(". ", ".\n"),
+    ]
+
+
+@needs_corpus
+def test_compare_units_on_bbc_pairs() -> None:
+    rng = random.Random(7)
+    corpus = bbc_texts()
+    picks = rng.sample(range(len(corpus)), 40)
+    args = verify.VerifySettings().args()
+    relations: dict[int, int] = {0: 0, 1: 0, 2: 0}
+    for n, k in enumerate(picks):
+        base = verify.profile(prepare(corpus[k]).body)
+        others = [m for m in _mutations(corpus[k], rng)]
+        others += [corpus[picks[(n + 1) % len(picks)]], corpus[(k + 1) % len(corpus)]]
+        for text in others:
+            other = verify.profile(prepare(text).body)
+            for a, b in [(base, other), (other, base)]:
+                ev = verify.compare(a, b)
+                units_a = [a.flat[a.offsets[i]:a.offsets[i + 1]].tolist()
+                           for i in range(a.n_units)]
+                units_b = [b.flat[b.offsets[i]:b.offsets[i + 1]].tolist()
+                           for i in range(b.n_units)]
+                exp = reference_compare(units_a, units_b, *args)
+                got = ({"copy": 2, "partial": 1, None: 0}[ev.relation], ev.score,
+                       ev.coverage_a, ev.coverage_b, [p[0] for p in ev.pairs],
+                       [p[1] for p in ev.pairs], [p[2] for p in ev.pairs])
+                assert got == exp, (k, text[:200])
+                relations[exp[0]] += 1
+    # the pairs exercise every verdict
+    assert min(relations.values()) > 0, relations
+
+
+# ------------------------------------------------------------------------------------------
+# 3. band_candidates == datasketch MinHashLSH
+# ------------------------------------------------------------------------------------------
+
+
+@cache
+def bbc_set() -> tuple[tuple[str, ...], object]:
+    """~300 BBC articles and perturbed copies of some, with their features."""
+    rng = random.Random(11)
+    corpus = bbc_texts()
+    base = [corpus[k] for k in sorted(rng.sample(range(len(corpus)), 300))]
+    copies = [_words_changed(t, rng, rng.randint(1, 20)) for t in base[:80]]
+    copies += [_truncated(t, rng.choice([0.3, 0.6])) for t in base[40:100]]
+    texts = tuple(base + copies)
+    return texts, featurize_chunk(list(texts), Sketcher())
+
+
+@needs_corpus
+@pytest.mark.parametrize(("bands", "rows"), [(64, 2), (32, 4)])
+def test_band_candidates_match_datasketch(bands: int, rows: int) -> None:
+    from datasketch import MinHashLSH
+
+    _texts, feats = bbc_set()
+    sigs = feats.signatures
+    sk = Sketcher()
+    lsh = MinHashLSH(num_perm=128, params=(bands, rows))
+    mhs = [sk.to_minhash(row) for row in sigs]
+    for k, mh in enumerate(mhs):
+        lsh.insert(k, mh)
+    beyond_self = 0
+    for k, mh in enumerate(mhs):
+        got = kernels.band_candidates(sigs, sigs[k], bands, rows).tolist()
+        assert got == sorted(lsh.query(mh)), k
+        beyond_self += len(got) > 1
+    assert beyond_self > 100  # real collisions, not just every row finding itself
+
+
+# ------------------------------------------------------------------------------------------
+# 4. leader_loop == plain star clustering
+# ------------------------------------------------------------------------------------------
+
+
+def reference_leader_loop(order, sigs, nshingles, bands, rows, min_jaccard, max_candidates,
+                          profiles, vs: verify.VerifySettings):
+    n = len(order)
+    num_perm = sigs.shape[1]
+    leader_of = [-1] * n
+    evidence: dict[int, tuple[float, float, float, int]] = {}
+    table: dict[tuple[int, bytes], list[int]] = {}
+    rank: dict[int, int] = {}
+    links: list[tuple[int, int, float]] = []
+    for i in order:
+        cands = []
+        if nshingles[i] > 0 and rank:
+            seen: set[int] = set()
+            for b in range(bands):
+                for j in table.get((b, sigs[i, b * rows:(b + 1) * rows].tobytes()), []):
+                    if j in seen:
+                        continue
+                    seen.add(j)
+                    eq = int((sigs[i] == sigs[j]).sum())
+                    if eq / num_perm >= min_jaccard:
+                        cands.append((-eq, rank[j], j))
+            cands.sort()
+        best_j, best = -1, None
+        for _, _, j in cands[:max_candidates]:
+            ev = verify.compare(profiles[i], profiles[j], vs)
+            if ev.relation == "copy":
+                if best is None or ev.score > best.score:
+                    best_j, best = j, ev
+            elif ev.relation == "partial":
+                links.append((i, j, ev.score))
+        if best is not None:
+            leader_of[i] = best_j
+            evidence[i] = (best.score, best.coverage_a, best.coverage_b, len(best.pairs))
+            continue
+        rank[i] = len(rank)
+        for b in range(bands):
+            table.setdefault((b, sigs[i, b * rows:(b + 1) * rows].tobytes()), []).append(i)
+    return leader_of, evidence, links
+
+
+@cache
+def leader_set() -> tuple[tuple[str, ...], object, tuple]:
+    rng = random.Random(5)
+    corpus = bbc_texts()
+    base = [corpus[k] for k in sorted(rng.sample(range(len(corpus)), 150))]
+    texts = list(base)
+    texts += [_words_changed(t, rng, rng.randint(1, 6)) for t in base[:50]]
+    texts += [_truncated(t, rng.choice([0.4, 0.7])) for t in base[30:70]]
+    # mashups: half of one story and half of another (partial copies of both)
+    for k in range(100, 130):
+        a, b = base[k].split("\n"), base[k + 1].split("\n")
+        texts.append("\n".join(a[: len(a) // 2] + b[len(b) // 2:]))
+    # P + X and P + Y, then P itself: a copy of both with score 1.0 (first candidate wins)
+    in_base = set(base)
+    others = [t for t in corpus if t not in in_base]
+    for k in range(5):
+        half = _truncated(base[130 + k], 0.5)
+        texts += [half + "\n" + others[2 * k], half + "\n" + others[2 * k + 1], half]
+    texts += ["", "the of and"]  # no shingles
+    profiles = tuple(verify.profile(prepare(t).body) for t in texts)
+    return tuple(texts), featurize_chunk(texts, Sketcher()), profiles
+
+
+@needs_corpus
+@pytest.mark.parametrize(("bands", "rows", "min_jaccard", "max_candidates", "ordering"), [
+    (64, 2, 0.06, 8, "size"),
+    (64, 2, 0.06, 1, "shuffled"),
+    (32, 4, 0.2, 3, "reversed"),
+])
+def test_leader_loop_matches_reference(bands, rows, min_jaccard, max_candidates,
+                                       ordering) -> None:
+    texts, feats, profiles = leader_set()
+    n = len(texts)
+    sizes = feats.sizes.tolist()
+    if ordering == "size":
+        order = sorted(range(n), key=lambda i: (-sizes[i], i))
+    elif ordering == "reversed":
+        order = list(range(n))[::-1]
+    else:
+        order = list(range(n))
+        random.Random(3).shuffle(order)
+    vs = verify.VerifySettings()
+    leader_of, score, cov, npairs, links, link_scores, _ncand = kernels.leader_loop(
+        np.array(order, dtype=np.int64), feats.signatures, feats.shingle_counts, bands, rows,
+        min_jaccard, max_candidates, feats.u_flat, feats.u_off, feats.doc_units, *vs.args())
+    exp_leader, exp_ev, exp_links = reference_leader_loop(
+        order, feats.signatures, feats.shingle_counts, bands, rows, min_jaccard,
+        max_candidates, profiles, vs)
+    assert leader_of.tolist() == exp_leader
+    got_links = [(int(i), int(j), float(s))
+                 for (i, j), s in zip(links.tolist(), link_scores.tolist(), strict=True)]
+    assert got_links == exp_links
+    got_ev = {i: (float(score[i]), float(cov[i, 0]), float(cov[i, 1]), int(npairs[i]))
+              for i in range(n) if leader_of[i] >= 0}
+    assert got_ev == exp_ev
+    # the set is not trivial: copies join, mashups link
+    assert sum(x >= 0 for x in exp_leader) >= 50
+    assert len(exp_links) >= 5
