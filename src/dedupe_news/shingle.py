@@ -78,8 +78,7 @@ ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Prof", "Gen", "Gov", "Sen", "Rep", "L
 _NONWORD_NONASCII = re.compile(r"[^\w\x00-\x7f]")
 _WORD_B = re.compile(rb"[0-9A-Za-z_\x80-\xff]+")
 _SPACE_B = re.compile(rb"[ \t\n\r\x0b\x0c\x1c-\x1f]+")
-_END_B = re.compile(rb"[.!?][\"')\]]*\Z")
-_ABBR_B = re.compile(rb"(?<![0-9A-Za-z_\x80-\xff])([0-9A-Za-z_\x80-\xff]+)\.[\"')\]]*\Z")
+_CLOSERS_B = (b'"', b"'", b")", b"]")
 _NEXT_B = re.compile(rb"[\"'(\[]?[A-Z0-9]")
 _DIGITS_B = re.compile(rb"[0-9]+")
 
@@ -123,12 +122,22 @@ class StoryBytes:
 
 def story_bytes(story: str) -> StoryBytes:
     """Bytes for the tokeniser (see the module docstring for the rules)."""
-    s = story if story.isascii() else _NONWORD_NONASCII.sub(" ", story)
+    if story.isascii():
+        orig = story.encode("ascii")
+        return StoryBytes(orig, orig.lower(), False)
+    s = _NONWORD_NONASCII.sub(" ", story)
     orig = s.encode("utf-8", "surrogatepass")
     low = s.lower().encode("utf-8", "surrogatepass")
-    if len(low) != len(orig):
-        low = orig.lower()  # ASCII-only lowercasing keeps byte offsets aligned
+    if len(low) != len(orig) or any(_resized(c) for c in set(s) if not c.isascii()):
+        # a letter whose lowercase has another UTF-8 length ("İ", "ẞ") would shift the
+        # words of ``low`` against ``orig`` (even when totals cancel): ASCII-only lowercasing
+        low = orig.lower()
     return StoryBytes(orig, low, is_cjk(story))
+
+
+def _resized(c: str) -> bool:
+    return len(c.lower().encode("utf-8", "surrogatepass")) != \
+        len(c.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True)
@@ -144,13 +153,18 @@ class Unit:
 def _is_break(orig: bytes, start: int, ws: int, we: int) -> bool:
     if b"\n" in orig[ws:we]:
         return True
-    if we >= len(orig) or not _END_B.search(orig, start, ws):
+    if we >= len(orig) or not _NEXT_B.match(orig, we):
         return False
-    if not _NEXT_B.match(orig, we):
+    p = ws - 1
+    while p >= start and orig[p:p + 1] in _CLOSERS_B:
+        p -= 1
+    if p < start or orig[p:p + 1] not in (b".", b"!", b"?"):
         return False
-    m = _ABBR_B.search(orig, start, ws)
-    if m:
-        word = m.group(1)
+    if orig[p:p + 1] == b".":
+        t = p
+        while t > start and _WORD_B.fullmatch(orig, t - 1, t):
+            t -= 1
+        word = orig[t:p]
         if (len(word) == 1 and word.isupper()) or word in _ABBREV_B:
             return False
     return True
