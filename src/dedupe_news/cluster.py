@@ -21,6 +21,7 @@ The pipeline (``cluster_articles``):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class ClusterResult:
     boilerplate: dict[str, list[dict[str, object]]]
     signature: str
     stats: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (not output)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
              pool: Executor | None) -> ClusterResult:
     n = len(articles)
     done = [0]
+    t0 = time.perf_counter()
 
     def tick(k: int) -> None:
         done[0] += k
@@ -128,6 +131,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     sizes = feats.sizes.tolist()
     order = np.array(sorted(range(n), key=lambda i: _order_key(articles[i], sizes[i])),
                      dtype=np.int64)
+    t1 = time.perf_counter()
     if progress:
         progress("verify", 0, n)
     vargs = st.verify.args()
@@ -137,6 +141,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
         *vargs)
     if progress:
         progress("verify", n, n)
+    t2 = time.perf_counter()
     stats = {"articles": n, "candidates": int(ncand)}  # every candidate is verified
     links: dict[int, dict[int, float]] = {}
 
@@ -185,6 +190,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
         pending = again
     if progress:
         progress("canonical", len(groups), len(groups))
+    t3 = time.perf_counter()
 
     records = []
     for i, a in enumerate(articles):
@@ -207,11 +213,13 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
                    for i, a in enumerate(articles) if feats.boilerplate[i]}
     stats["clusters"] = len(clusters)
     stats["leaders"] = len(groups)
-    return ClusterResult(records, clusters, boilerplate, st.signature(), stats)
+    timings = {"features": t1 - t0, "leaders": t2 - t1, "canonical": t3 - t2,
+               "records": time.perf_counter() - t3}
+    return ClusterResult(records, clusters, boilerplate, st.signature(), stats, timings)
 
 
 def _reverify(others: list[int], canon: int, feats: Features,
-              vargs: tuple[float, float, float, int, int],
+              vargs: tuple[float, float, float, int, int, float],
               link: Callable[[int, int, float], None]) -> tuple[dict[int, Match], list[int]]:
     """Members verified as copies of ``canon`` (with evidence), and the ones that are not."""
     pairs = np.array([[m, canon] for m in others], dtype=np.int64)

@@ -111,23 +111,55 @@ def workers_for(n: int, workers: int | None) -> int:
     return 1 if n < PARALLEL_MIN_DOCS else max(1, min(os.cpu_count() or 1, 8))
 
 
+class _Table:
+    """Feature arrays filled chunk by chunk (no second copy of everything at the end)."""
+
+    def __init__(self, n: int, num_perm: int, flat_hint: int) -> None:
+        self.sigs = np.empty((n, num_perm), dtype=np.uint32)
+        self.sizes = np.empty(n, dtype=np.int64)
+        self.shingles = np.empty(n, dtype=np.int64)
+        self.doc_units = np.zeros(n + 1, dtype=np.int64)
+        self.u_flat = np.empty(max(16, flat_hint), dtype=np.uint32)
+        self.u_off = np.zeros(max(16, flat_hint // 8), dtype=np.int64)
+        self.boilerplate: list[tuple[Boilerplate, ...]] = []
+        self.docs = self.flat = self.units = 0
+
+    @staticmethod
+    def _room(arr: np.ndarray, need: int) -> np.ndarray:
+        if need <= len(arr):
+            return arr
+        grown = np.empty(max(need, len(arr) + len(arr) // 2), dtype=arr.dtype)
+        grown[: len(arr)] = arr
+        return grown
+
+    def add(self, part: Features) -> None:
+        d, k = self.docs, len(part)
+        nf, nu = len(part.u_flat), len(part.u_off) - 1
+        self.sigs[d : d + k] = part.signatures
+        self.sizes[d : d + k] = part.sizes
+        self.shingles[d : d + k] = part.shingle_counts
+        self.boilerplate.extend(part.boilerplate)
+        self.u_flat = self._room(self.u_flat, self.flat + nf)
+        self.u_flat[self.flat : self.flat + nf] = part.u_flat
+        self.u_off = self._room(self.u_off, self.units + nu + 1)
+        self.u_off[self.units : self.units + nu + 1] = part.u_off + self.flat
+        self.doc_units[d : d + k + 1] = part.doc_units + self.units
+        self.docs, self.flat, self.units = d + k, self.flat + nf, self.units + nu
+
+    def features(self) -> Features:
+        """Views of the filled part (no copy)."""
+        n = self.docs
+        return Features(self.sigs[:n], self.sizes[:n], self.shingles[:n], self.boilerplate,
+                        self.u_flat[: self.flat], self.u_off[: self.units + 1],
+                        self.doc_units[: n + 1])
+
+
 def concat(parts: Sequence[Features], num_perm: int) -> Features:
     """One feature table from consecutive chunks."""
-    if not parts:
-        z = np.zeros(0, np.int64)
-        return Features(np.zeros((0, num_perm), np.uint32), z, z, [], np.zeros(0, np.uint32),
-                        np.zeros(1, np.int64), np.zeros(1, np.int64))
-    flat_base = np.cumsum([0] + [len(p.u_flat) for p in parts])
-    unit_base = np.cumsum([0] + [len(p.u_off) - 1 for p in parts])
-    u_off = np.concatenate([p.u_off[:-1] + flat_base[k] for k, p in enumerate(parts)]
-                           + [np.array([flat_base[-1]], np.int64)])
-    doc_units = np.concatenate([p.doc_units[:-1] + unit_base[k] for k, p in enumerate(parts)]
-                               + [np.array([unit_base[-1]], np.int64)])
-    return Features(np.concatenate([p.signatures for p in parts]),
-                    np.concatenate([p.sizes for p in parts]),
-                    np.concatenate([p.shingle_counts for p in parts]),
-                    [b for p in parts for b in p.boilerplate],
-                    np.concatenate([p.u_flat for p in parts]), u_off, doc_units)
+    table = _Table(sum(len(p) for p in parts), num_perm, sum(len(p.u_flat) for p in parts))
+    for p in parts:
+        table.add(p)
+    return table.features()
 
 
 def featurize(texts: Sequence[str], num_perm: int = 128, seed: int = 1,
@@ -140,23 +172,27 @@ def featurize(texts: Sequence[str], num_perm: int = 128, seed: int = 1,
     ``workers`` processes for large inputs.
     """
     n = len(texts)
-    parts: list[Features] = []
     chunks = [texts[i : i + CHUNK_DOCS] for i in range(0, n, CHUNK_DOCS)]
+    # News text has ~0.1 distinct unit stems per character; the table is sized for 0.25 (the
+    # untouched rest of an np.empty array costs address space, not memory) and grows if needed
+    table = _Table(n, num_perm, sum(len(t) for t in texts) // 4)
+
+    def take(c: Sequence[str], part: Features) -> None:
+        table.add(part)
+        if on_chunk:
+            on_chunk(len(c))
+
     if pool is None and (workers_for(n, workers) <= 1 or len(chunks) <= 1):
         sk = Sketcher(num_perm, seed)
         for c in chunks:
-            parts.append(featurize_chunk(c, sk))
-            if on_chunk:
-                on_chunk(len(c))
-        return concat(parts, num_perm)
+            take(c, featurize_chunk(c, sk))
+        return table.features()
     own = pool is None
     ex = pool or start_pool(workers_for(n, workers), num_perm, seed)
     try:
         for c, part in zip(chunks, ex.map(_chunk_worker, chunks), strict=True):
-            parts.append(part)
-            if on_chunk:
-                on_chunk(len(c))
+            take(c, part)
     finally:
         if own:
             ex.shutdown()
-    return concat(parts, num_perm)
+    return table.features()

@@ -315,12 +315,13 @@ def _lis(seq: np.ndarray) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray,
                   sentence_threshold: float, copy_coverage: float, partial_threshold: float,
-                  partial_min: int, min_passage: int):
+                  partial_min: int, min_passage: int, moved_threshold: float):
     """The verification rule (see :mod:`dedupe_news.verify`) on two unit lists.
 
     ``af``/``ao``: side A's unit stems and unit offsets (``ao[0]`` may be non-zero).
-    Returns ``(relation, score, cov_a, cov_b, pa, pb, ps)`` with the in-order matched
-    sentence pairs as index arrays into A's and B's units and their cosines.
+    Returns ``(relation, score, cov_a, cov_b, pa, pb, ps)`` with the matched sentence pairs
+    (in-order ones, plus moved ones at ``moved_threshold`` or more) as index arrays into A's
+    and B's units, sorted by the shorter side's index, and their cosines.
     """
     na = len(ao) - 1
     nb = len(bo) - 1
@@ -348,6 +349,20 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
         best_sim[i] = bs
     matched = np.flatnonzero(best_sim >= sentence_threshold)
     keep = matched[_lis(best[matched])]
+    # moved sentences: out of order but nearly identical, to a long unit no in-order pair uses
+    taken = np.zeros(nl, dtype=np.bool_)
+    for k in keep:
+        taken[best[k]] = True
+    is_kept = np.zeros(ns, dtype=np.bool_)
+    is_kept[keep] = True
+    nmoved = 0
+    for i in matched:
+        if not is_kept[i] and best_sim[i] >= moved_threshold and not taken[best[i]]:
+            taken[best[i]] = True
+            is_kept[i] = True
+            nmoved += 1
+    if nmoved:
+        keep = np.flatnonzero(is_kept)
     total = float(so[ns] - so[0])
     cov_short = 0.0
     score = 0.0
@@ -357,7 +372,7 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
         cov_short += w
         score += w * best_sim[k]
         if best_sim[k] >= partial_threshold and w >= min_passage:
-            strong += 1
+            strong += 1  # (a moved sentence is at least partial_threshold similar)
     cov_short /= total
     score /= total
     hit = 0.0
@@ -385,17 +400,18 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
 
 @njit(cache=True, nogil=True)
 def compare_docs(i: int, j: int, u_flat: np.ndarray, u_off: np.ndarray, doc_units: np.ndarray,
-                 st: float, cc: float, pt: float, pm: int, mp: int):
+                 st: float, cc: float, pt: float, pm: int, mp: int, mt: float):
     """:func:`compare_units` for documents ``i`` (A) and ``j`` (B) of a feature table."""
     ai, aj = doc_units[i], doc_units[i + 1]
     bi, bj = doc_units[j], doc_units[j + 1]
     return compare_units(u_flat, u_off[ai: aj + 1], u_flat, u_off[bi: bj + 1],
-                         st, cc, pt, pm, mp)
+                         st, cc, pt, pm, mp, mt)
 
 
 @njit(cache=True, nogil=True)
 def compare_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
-                 doc_units: np.ndarray, st: float, cc: float, pt: float, pm: int, mp: int):
+                 doc_units: np.ndarray, st: float, cc: float, pt: float, pm: int, mp: int,
+                 mt: float):
     """Relation, score, coverages and matched-pair count for many (A, B) document pairs."""
     n = len(pairs)
     rel = np.zeros(n, dtype=np.int64)
@@ -404,7 +420,7 @@ def compare_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
     npairs = np.zeros(n, dtype=np.int64)
     for k in range(n):
         r, s, ca, cb, pa, _pb, _ps = compare_docs(pairs[k, 0], pairs[k, 1], u_flat, u_off,
-                                                  doc_units, st, cc, pt, pm, mp)
+                                                  doc_units, st, cc, pt, pm, mp, mt)
         rel[k] = r
         score[k] = s
         cov[k, 0] = ca
@@ -463,7 +479,7 @@ def _table_grow(keys, used, head):
 def leader_loop(order: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands: int,
                 rows: int, min_jaccard: float, max_candidates: int, u_flat: np.ndarray,
                 u_off: np.ndarray, doc_units: np.ndarray, st: float, cc: float, pt: float,
-                pm: int, mp: int):
+                pm: int, mp: int, mt: float):
     """Star clustering: each document (in ``order``) joins the best verified leader.
 
     Every document queries an LSH table of the leaders so far (a candidate = a leader
@@ -536,7 +552,7 @@ def leader_loop(order: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, band
                 j = cand[srt[k]]
                 ncand_total += 1
                 r, s, ca, cb, pa, _pb, _ps = compare_docs(i, j, u_flat, u_off, doc_units,
-                                                          st, cc, pt, pm, mp)
+                                                          st, cc, pt, pm, mp, mt)
                 if r == COPY:
                     if best_j == -1 or s > best_s:
                         best_j = j

@@ -13,7 +13,10 @@ many.  Whether one is a *copy* of the other is decided here, sentence by sentenc
    sentence of the longer one; a match counts when cosine >= ``sentence_threshold``.
 3. Only matches that keep the order count (longest increasing subsequence of the matched
    positions): a copy tells the story in the same order, a different article on the same
-   event does not.  (``align`` additionally finds moved paragraphs.)
+   event does not.  The one exception is a *moved* sentence: out of order but nearly
+   identical (cosine >= ``moved_threshold``, 0.8) to a sentence no in-order match uses -
+   editors and MT pipelines swap neighbouring sentences, and in a short article one swap
+   otherwise costs a tenth of the coverage.
 4. ``coverage`` of the shorter side = share of its content words in in-order matched
    sentences.  ``copy`` when coverage >= ``copy_coverage``; ``partial`` when at least
    ``partial_min_sentences`` sentences match strongly (cosine >= ``partial_sentence_threshold``)
@@ -47,15 +50,17 @@ class VerifySettings:
     copy_coverage: float = 0.75
     partial_sentence_threshold: float = 0.6
     partial_min_sentences: int = 2
+    moved_threshold: float = 0.8
 
     def signature(self) -> str:
         return (f"sent{self.sentence_threshold:g}+cov{self.copy_coverage:g}"
-                f"+part{self.partial_sentence_threshold:g}x{self.partial_min_sentences}")
+                f"+part{self.partial_sentence_threshold:g}x{self.partial_min_sentences}"
+                f"+moved{self.moved_threshold:g}")
 
-    def args(self) -> tuple[float, float, float, int, int]:
+    def args(self) -> tuple[float, float, float, int, int, float]:
         """The kernel's positional thresholds."""
         return (self.sentence_threshold, self.copy_coverage, self.partial_sentence_threshold,
-                self.partial_min_sentences, MIN_PASSAGE_STEMS)
+                self.partial_min_sentences, MIN_PASSAGE_STEMS, self.moved_threshold)
 
 
 @dataclass

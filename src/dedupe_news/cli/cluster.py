@@ -148,8 +148,9 @@ def cluster(paths: tuple[str, ...], fmt: str | None, num_perm: int, bands: int, 
                   f"clusters of copies; settings {result.signature}\n")
     out.flush()
     if not quiet:
+        spent = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
         click.echo(f"dedupe-news: {len(articles)} articles, {result.stats['clusters']} "
-                   "copy clusters", err=True)
+                   f"copy clusters ({spent})", err=True)
     finish(rejects, skip_bad)
 
 
