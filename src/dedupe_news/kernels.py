@@ -23,7 +23,7 @@ numba (like numpy) turns ``uint64 op int64`` into float64.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 U64 = np.uint64
 U32 = np.uint32
@@ -408,7 +408,7 @@ def compare_docs(i: int, j: int, u_flat: np.ndarray, u_off: np.ndarray, doc_unit
                          st, cc, pt, pm, mp, mt)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def compare_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
                  doc_units: np.ndarray, st: float, cc: float, pt: float, pm: int, mp: int,
                  mt: float):
@@ -418,7 +418,7 @@ def compare_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
     score = np.zeros(n, dtype=np.float64)
     cov = np.zeros((n, 2), dtype=np.float64)
     npairs = np.zeros(n, dtype=np.int64)
-    for k in range(n):
+    for k in prange(n):  # independent pairs: all cores (numba threads)
         r, s, ca, cb, pa, _pb, _ps = compare_docs(pairs[k, 0], pairs[k, 1], u_flat, u_off,
                                                   doc_units, st, cc, pt, pm, mp, mt)
         rel[k] = r
