@@ -167,14 +167,6 @@ class _Table:
                         self.doc_units[: n + 1])
 
 
-def concat(parts: Sequence[Features], num_perm: int) -> Features:
-    """One feature table from consecutive chunks."""
-    table = _Table(sum(len(p) for p in parts), num_perm, sum(len(p.u_flat) for p in parts))
-    for p in parts:
-        table.add(p)
-    return table.features()
-
-
 def featurize(texts: Sequence[str], num_perm: int = 128, seed: int = 1,
               workers: int | None = None,
               on_chunk: Callable[[int], None] | None = None,

@@ -40,23 +40,22 @@ _S16 = U32(16)
 _STEM_CHARS = 4
 _MAX_STOP_BYTES = 16  # no stop word is longer ("themselves": 10); longer words skip the lookup
 
+
+
+def _byte_class(members: bytes, high: bool = False) -> np.ndarray:
+    table = np.zeros(256, dtype=np.bool_)
+    table[list(members)] = True
+    table[0x80:] = high
+    return table
+
+
 # Byte classes (after the Python side has turned non-word non-ASCII characters into spaces).
-_WORD = np.zeros(256, dtype=np.bool_)
-for _c in b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_":
-    _WORD[_c] = True
-_WORD[0x80:] = True
-_SPACE = np.zeros(256, dtype=np.bool_)
-for _c in b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f":
-    _SPACE[_c] = True
-_CLOSER = np.zeros(256, dtype=np.bool_)
-for _c in b"\"')]":
-    _CLOSER[_c] = True
-_OPENER = np.zeros(256, dtype=np.bool_)
-for _c in b"\"'([":
-    _OPENER[_c] = True
-_UPPER_DIGIT = np.zeros(256, dtype=np.bool_)
-for _c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
-    _UPPER_DIGIT[_c] = True
+_WORD = _byte_class(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_",
+                    high=True)
+_SPACE = _byte_class(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
+_CLOSER = _byte_class(b"\"')]")
+_OPENER = _byte_class(b"\"'([")
+_UPPER_DIGIT = _byte_class(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 @njit(cache=True, nogil=True)

@@ -6,7 +6,7 @@ datasketch 2.0's default ``affine32`` scheme computes, for each permutation k,
 ``datasketch.MinHash`` and applies them to many documents at once with numpy, which is far
 faster than ``MinHash.update_batch`` (SHA-1 per shingle, one document per call) and gives the
 same ``hashvalues`` as ``MinHash(num_perm, seed, hashfunc=shingle.hash_shingle)`` would
-(tested in tests/test_sketch.py).  ``to_minhash`` wraps a row as a ``LeanMinHash`` for
+(tested in tests/test_cluster.py).  ``to_minhash`` wraps a row as a ``LeanMinHash`` for
 datasketch's LSH.
 """
 
@@ -88,8 +88,3 @@ class Sketcher:
         from datasketch import LeanMinHash
 
         return LeanMinHash(seed=self.seed, hashvalues=row, scheme=SCHEME)
-
-
-def estimate_jaccard(row: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Estimated Jaccard of one signature against many (share of equal minima)."""
-    return (rows == row[None, :]).mean(axis=1)

@@ -113,7 +113,3 @@ def compare(a: Profile, b: Profile, settings: VerifySettings | None = None) -> E
         a.flat, a.offsets, b.flat, b.offsets, *st.args())
     pairs = [(int(i), int(j), float(x)) for i, j, x in zip(pa, pb, ps, strict=True)]
     return Evidence(_RELATIONS[int(rel)], float(score), float(cov_a), float(cov_b), pairs)
-
-
-def relation_name(code: int) -> str | None:
-    return _RELATIONS[int(code)]
