@@ -68,14 +68,11 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
             # prepare() would only collapse whitespace, which the tokeniser does anyway
             # (tests/test_kernels.py holds the two equal): skip it.
             bps.append(())
-            raw = text.encode("ascii")
-            origs.append(raw)
-            lows.append(raw.lower())
-            cjk.append(False)
-            continue
-        prep = prepare(text, bp)
-        bps.append(prep.boilerplate)
-        sb = story_bytes(prep.body)
+            sb = story_bytes(text)
+        else:
+            prep = prepare(text, bp)
+            bps.append(prep.boilerplate)
+            sb = story_bytes(prep.body)
         origs.append(sb.orig)
         lows.append(sb.low)
         cjk.append(sb.cjk)

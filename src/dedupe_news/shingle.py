@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -218,7 +218,7 @@ def combine(h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
     return (h1 * np.uint32(_MIX)) ^ (h2 + np.uint32(0x7F4A7C15)) ^ (h1 >> np.uint32(16))
 
 
-def shingle_hashes(stems: list[str]) -> np.ndarray:
+def shingle_hashes(stems: Sequence[str | bytes]) -> np.ndarray:
     """Distinct 32-bit hashes of the consecutive stem pairs (a single stem if only one)."""
     if not stems:
         return np.zeros(0, dtype=np.uint32)
