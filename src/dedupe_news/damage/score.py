@@ -13,8 +13,12 @@ SEVERITY_WEIGHT: dict[str, float] = {"major": 1.0, "minor": 0.5, "info": 0.0}
 
 
 def style_signals(text: str, n_sentences: int) -> dict[str, float]:
-    """Document-level MT-style measurements (empty until calibrated)."""
-    return {}
+    """Document-level MT-style measurements (:mod:`dedupe_news.damage.style`): P(machine-
+    translated) from the translationese traits and the damaged-sentence share it implies."""
+    from dedupe_news.damage import style
+
+    p = style.p_translated(text)
+    return {"p_translated": p, "style_share": p * style.MT_DAMAGED_SHARE}
 
 
 def combine(flagged_share: float, signals: dict[str, float]) -> float:
