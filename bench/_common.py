@@ -236,3 +236,39 @@ def score_clusters(
             k: {"rate": v[0] / v[1], "merged": v[0], "n": v[1]} for k, v in sorted(by_neg.items())
         },
     }
+
+
+CORPUS_PREFIX = "bbc-"
+
+
+def canonical_rate(records: list[dict[str, Any]], labels: list[dict[str, Any]]
+                   ) -> dict[str, Any]:
+    """Share of source stories whose canonical is an original (the source, or a corpus
+    duplicate of it), over the sources clustered with at least one of their copies (copies are
+    the ids that do not start with ``CORPUS_PREFIX``)."""
+    by_id = {r["id"]: r for r in records}
+    copies: dict[str, list[dict[str, Any]]] = {}
+    twins: dict[str, set[str]] = {}
+    for r in labels:
+        if r["relation"] != "copy":
+            continue
+        if not r["a"].startswith(CORPUS_PREFIX):
+            copies.setdefault(r["b"], []).append(r)
+        else:
+            twins.setdefault(r["a"], set()).add(r["b"])
+            twins.setdefault(r["b"], set()).add(r["a"])
+    hit = n = 0
+    wrong: dict[str, int] = {}
+    for src, rows in copies.items():
+        cluster = by_id[src]["cluster"]
+        if not any(by_id[c["a"]]["cluster"] == cluster for c in rows):
+            continue
+        n += 1
+        if cluster == src or cluster in twins.get(src, ()):
+            hit += 1
+        else:
+            won = next((c for c in rows if c["a"] == cluster), None)
+            key = won["variant"] if won else "unrelated"
+            wrong[key] = wrong.get(key, 0) + 1
+    return {"stories": n, "original_canonical": hit, "rate": round(hit / n, 4) if n else None,
+            "lost_to": wrong}

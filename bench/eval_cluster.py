@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import make_cluster_dev as gen
-from _common import OUT_DIR, log, read_jsonl, score_clusters
+from _common import OUT_DIR, canonical_rate, log, read_jsonl, score_clusters
 
 BASELINE_THRESHOLDS = (0.8, 0.5)
 
@@ -125,6 +125,7 @@ def evaluate(split: str, data_dir: Path, only_baseline: bool = False) -> dict[st
         scores = score_clusters(pred, gold, copy_rows, neg_rows, ignore)
         if records is not None:
             scores["same_story_partial_link_recall"] = partial_link_recall(records, labels)
+            scores["canonical"] = canonical_rate(records, labels)
         systems[name] = {**info, **scores}
     return {
         "split": split,
@@ -176,6 +177,8 @@ def print_table(report: dict[str, Any]) -> None:
                       if v in systems[n]["false_merges"])
         row(f"false merge {v} (n={n_rows})", [f"{systems[n]['false_merges'][v]['rate']:.3f}"
                                               for n in names])
+    row("canonical = original", [f"{systems[n]['canonical']['rate']:.3f}"
+                                 if "canonical" in systems[n] else "-" for n in names])
     row("seconds", [f"{systems[n]['seconds']:.2f}" for n in names])
     row("docs/s", [f"{systems[n]['docs_per_s']:.0f}" for n in names])
 

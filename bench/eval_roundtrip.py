@@ -36,7 +36,7 @@ from typing import Any
 
 import make_cluster_dev as gen
 import make_roundtrip as rt
-from _common import OUT_DIR, log, score_clusters
+from _common import OUT_DIR, canonical_rate, log, score_clusters
 from eval_cluster import run_baseline, run_ours
 
 PARTS = ("cluster", "damage", "align")
@@ -75,38 +75,6 @@ def eval_cluster(arts: list[dict[str, Any]], labels: list[dict[str, Any]]) -> di
         if records is not None:
             canonical = canonical_rate(records, labels)
     return {"systems": systems, "canonical": canonical}
-
-
-def canonical_rate(records: list[dict[str, Any]], labels: list[dict[str, Any]]
-                   ) -> dict[str, Any]:
-    """Share of source stories whose canonical is an original (the source, or a corpus
-    duplicate of it), over the sources clustered with at least one of their round trips."""
-    by_id = {r["id"]: r for r in records}
-    copies: dict[str, list[dict[str, Any]]] = {}
-    twins: dict[str, set[str]] = {}
-    for r in labels:
-        if r["relation"] != "copy":
-            continue
-        if r["a"].startswith("r"):
-            copies.setdefault(r["b"], []).append(r)
-        else:
-            twins.setdefault(r["a"], set()).add(r["b"])
-            twins.setdefault(r["b"], set()).add(r["a"])
-    hit = n = 0
-    wrong: dict[str, int] = {}
-    for src, rows in copies.items():
-        cluster = by_id[src]["cluster"]
-        if not any(by_id[c["a"]]["cluster"] == cluster for c in rows):
-            continue
-        n += 1
-        if cluster == src or cluster in twins.get(src, ()):
-            hit += 1
-        else:
-            won = next((c for c in rows if c["a"] == cluster), None)
-            key = won["variant"] if won else "unrelated"
-            wrong[key] = wrong.get(key, 0) + 1
-    return {"stories": n, "original_canonical": hit, "rate": round(hit / n, 4) if n else None,
-            "lost_to": wrong}
 
 
 def eval_damage(arts: list[dict[str, Any]], labels: list[dict[str, Any]]) -> dict[str, Any]:
