@@ -40,6 +40,19 @@ def _characters(text: str) -> str:
     return text
 
 
+def _chars_in_place(text: str) -> str | None:
+    """``_characters(text)`` when it maps character for character (same length, so every
+    line of the result is ``_characters`` of that line: text already in NFKC - any piece of it
+    too - only quotes and dashes replaced), else None."""
+    if text.isascii():
+        return text
+    if not unicodedata.is_normalized("NFKC", text):
+        return None
+    if _SPECIAL.search(text):
+        return _SPECIAL.sub(lambda m: _QUOTE_MAP.get(m.group(), "-"), text)
+    return text
+
+
 def normalize(text: str) -> str:
     """Unicode NFKC, ASCII quotes and dashes, single spaces. Idempotent."""
     return " ".join(_characters(text).split())
@@ -50,8 +63,15 @@ def normalize_story(text: str) -> str:
 
     Paragraph and headline breaks are sentence-unit boundaries for verification.
     """
-    lines = (" ".join(line.split()) for line in _characters(text).split("\n"))
+    lines = (line if _single_spaced(line) else " ".join(line.split())
+             for line in _characters(text).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _single_spaced(line: str) -> bool:
+    """``" ".join(line.split()) == line``, cheaply: every whitespace character but the space
+    is non-printable (str.isprintable), so a printable line needs only spaces checked."""
+    return line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " "
 
 
 # Boilerplate line patterns: (name, regex, why). Matched against a normalised, stripped line.
@@ -104,6 +124,13 @@ def _max_width(rx: str) -> int:
 
 _COMPILED = tuple((name, re.compile(rx, re.I), why, _max_width(rx))
                   for name, rx, why in BOILERPLATE_PATTERNS)
+# All patterns as one alternation: fullmatch tries the branches in order, so the branch that
+# matches is the first pattern that matches the whole line, as a loop over _COMPILED would
+# find (one regex call a line instead of eight).
+_ANY = re.compile("|".join(f"(?P<r{k}>{rx})" for k, (_, rx, _) in
+                           enumerate(BOILERPLATE_PATTERNS)), re.I)
+_ANY_WIDTH = max(w for *_, w in _COMPILED)
+_RULE = {f"r{k}": (name, why) for k, (name, _, why) in enumerate(BOILERPLATE_PATTERNS)}
 
 
 @dataclass(frozen=True)
@@ -118,44 +145,60 @@ class Boilerplate:
         return {**self.span.to_dict(), "rule": self.rule, "why": self.why}
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    out, pos = [], 0
-    for line in text.split("\n"):
-        out.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return out
-
-
 def find_boilerplate(text: str) -> list[Boilerplate]:
     """Boilerplate lines of ``text`` with spans into it (trailing whitespace excluded)."""
     found: dict[int, Boilerplate] = {}
-    lines = []
-    for start, end in _lines(text):
-        raw = text[start:end]
+    # When the characters are already normal (the usual case), a stripped line with single
+    # spaces is its own normal form: no per-line normalize() call.
+    chars = _chars_in_place(text)
+    lines: list[tuple[int, str, str]] = []  # (start of the stripped line, stripped, normalised)
+    pos = 0
+    for raw in text.split("\n"):
+        start = pos
+        pos += len(raw) + 1
         stripped = raw.strip()
         if not stripped or stripped.count(" ") > 4 * MAX_BOILERPLATE_WORDS:
             continue  # story paragraphs: nothing to set aside
-        lead = len(raw) - len(raw.lstrip())
-        span = Span(start + lead, start + lead + len(stripped), stripped)
-        lines.append((span, normalize(stripped)))
-    for span, norm in lines:
-        if norm.count(" ") >= MAX_BOILERPLATE_WORDS:
+        lead = 0 if raw[0] == stripped[0] else len(raw) - len(raw.lstrip())
+        if chars is None:
+            norm = normalize(stripped)
+        else:
+            norm = stripped if chars is text else chars[start + lead:start + lead + len(stripped)]
+            if not _single_spaced(norm):
+                norm = " ".join(norm.split())
+        lines.append((start + lead, stripped, norm))
+        if norm.count(" ") >= MAX_BOILERPLATE_WORDS or len(norm) > _ANY_WIDTH:
             continue
-        for name, rx, why, width in _COMPILED:
-            if len(norm) <= width and rx.fullmatch(norm):
-                found[span.start] = Boilerplate(span, name, why)
-                break
-    # Captions printed twice (often once with a photo credit appended).
+        m = _ANY.fullmatch(norm)
+        if m:
+            name, why = _RULE[m.lastgroup]  # type: ignore[index]
+            found[start + lead] = Boilerplate(_span(start + lead, stripped), name, why)
+    # Captions printed twice (often once with a photo credit appended).  A line and its
+    # repeat or extension share their first MIN_REPEAT_CHARS (lowercased) characters, so only
+    # lines sharing that head with another line are compared.
+    heads: dict[str, int] = {}
+    for _, _, norm in lines:
+        if len(norm) >= MIN_REPEAT_CHARS:
+            head = norm.lower()[:MIN_REPEAT_CHARS] if not norm.isascii() else \
+                norm[:MIN_REPEAT_CHARS].lower()
+            heads[head] = heads.get(head, 0) + 1
+    if len(heads) == sum(heads.values()):
+        return [found[k] for k in sorted(found)]
     # Sorted, a line sits right before its repeats and its extensions.
-    norms = sorted((norm.lower(), span.start, span) for span, norm in lines
+    norms = sorted((norm.lower(), start, stripped) for start, stripped, norm in lines
                    if len(norm) >= MIN_REPEAT_CHARS)
-    for (norm, _, span), (nxt, _, nspan) in itertools.pairwise(norms):
+    for (norm, start, stripped), (nxt, nstart, nstripped) in itertools.pairwise(norms):
         if nxt.startswith(norm):
-            for sp in (span, nspan):
-                found.setdefault(sp.start, Boilerplate(
-                    sp, "repeated_caption",
-                    "a line printed twice (a photo caption and its repeat) is page layout"))
+            for st, sx in ((start, stripped), (nstart, nstripped)):
+                if st not in found:
+                    found[st] = Boilerplate(
+                        _span(st, sx), "repeated_caption",
+                        "a line printed twice (a photo caption and its repeat) is page layout")
     return [found[k] for k in sorted(found)]
+
+
+def _span(start: int, stripped: str) -> Span:
+    return Span(start, start + len(stripped), stripped)
 
 
 @dataclass(frozen=True)

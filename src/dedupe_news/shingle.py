@@ -76,6 +76,7 @@ ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Prof", "Gen", "Gov", "Sen", "Rep", "L
                  "Capt", "Sgt", "St", "Jr", "Sr", "Co", "Corp", "Inc", "Ltd", "No", "Jan",
                  "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
 _NONWORD_NONASCII = re.compile(r"[^\w\x00-\x7f]")
+_NONASCII = re.compile(r"[^\x00-\x7f]")
 _WORD_B = re.compile(rb"[0-9A-Za-z_\x80-\xff]+")
 _SPACE_B = re.compile(rb"[ \t\n\r\x0b\x0c\x1c-\x1f]+")
 _CLOSERS_B = (b'"', b"'", b")", b"]")
@@ -125,14 +126,23 @@ def story_bytes(story: str) -> StoryBytes:
     if story.isascii():
         orig = story.encode("ascii")
         return StoryBytes(orig, orig.lower(), False)
-    s = _NONWORD_NONASCII.sub(" ", story)
+    # The distinct non-ASCII characters decide everything below (news text has a handful).
+    special = set(_NONASCII.findall(story))
+    s = story
+    letters = []
+    for c in special:
+        if _NONWORD_NONASCII.match(c):
+            s = s.replace(c, " ")  # = _NONWORD_NONASCII.sub(" ", story)
+        else:
+            letters.append(c)
     orig = s.encode("utf-8", "surrogatepass")
     low = s.lower().encode("utf-8", "surrogatepass")
-    if len(low) != len(orig) or any(_resized(c) for c in set(s) if not c.isascii()):
+    if len(low) != len(orig) or any(_resized(c) for c in letters):
         # a letter whose lowercase has another UTF-8 length ("İ", "ẞ") would shift the
         # words of ``low`` against ``orig`` (even when totals cancel): ASCII-only lowercasing
         low = orig.lower()
-    return StoryBytes(orig, low, is_cjk(story))
+    cjk = any(_NOSPACE_SCRIPT.match(c) for c in special) and is_cjk(story)
+    return StoryBytes(orig, low, cjk)
 
 
 def _resized(c: str) -> bool:
