@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import math
 import random
@@ -268,6 +269,19 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
     matched = [i for i in range(len(short)) if best_sim[i] >= st_]
     keep = [matched[k] for k in lis_bisect_right([best[i] for i in matched])]
     taken = {best[i] for i in keep}
+    block: set[int] = set()  # moved blocks: neighbouring out-of-order sentences, strong
+    for i, i2 in itertools.pairwise(matched):
+        if i2 != i + 1 or i2 in keep or (i in keep and i not in block):
+            continue
+        if not 1 <= best[i2] - best[i] <= 2 or min(best_sim[i], best_sim[i2]) < pt:
+            continue
+        if best[i2] in taken or (i not in block and best[i] in taken):
+            continue
+        for x in (i, i2):
+            if x not in block:
+                block.add(x)
+                taken.add(best[x])
+                keep = sorted([*keep, x])
     for i in matched:  # moved: out of order, nearly identical, to an unused long unit
         if i not in keep and best_sim[i] >= mt and best[i] not in taken:
             taken.add(best[i])
@@ -395,6 +409,22 @@ def test_compare_units_on_bbc_pairs() -> None:
                 relations[exp[0]] += 1
     # the pairs exercise every verdict
     assert min(relations.values()) > 0, relations
+
+
+def test_moved_paragraph_counts_as_matched_and_an_unrelated_block_does_not() -> None:
+    """A copy whose paragraph of three sentences moved to the front: the block is matched;
+    without the block rule the copy would lose 3 of its 10 sentences (coverage 0.7)."""
+    args = verify.VerifySettings().args()
+    a_units = [list(range(10 * k, 10 * k + 10)) for k in range(10)]
+    # last paragraph (units 7-9) moved to the front and reworded: cosine 0.7, below the
+    # single moved-sentence threshold (0.8), above partial_sentence_threshold (0.6)
+    reworded = [u[:7] + [2000 + 10 * k + t for t in range(3)] for k, u in enumerate(a_units)]
+    b_units = reworded[7:] + a_units[:7]
+    got = assert_compare_equal(a_units, b_units, args)
+    assert got[0] == kernels.COPY and sorted(int(i) for i in got[4]) == list(range(10))
+    single = [reworded[9], *a_units[:9]]  # one reworded sentence moved alone: not counted
+    got = assert_compare_equal(a_units, single, args)
+    assert 9 not in [int(i) for i in got[4]]
 
 
 # ------------------------------------------------------------------------------------------

@@ -355,6 +355,26 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     is_kept = np.zeros(ns, dtype=np.bool_)
     is_kept[keep] = True
     nmoved = 0
+    # moved blocks: runs of neighbouring sentences, out of order, each matched at
+    # partial_threshold or more to neighbouring unused units (one apart allowed: a dropped
+    # sentence) - a moved paragraph
+    block = np.zeros(ns, dtype=np.bool_)
+    for q in range(len(matched) - 1):
+        i = matched[q]
+        i2 = matched[q + 1]
+        if i2 != i + 1 or is_kept[i2] or (is_kept[i] and not block[i]):
+            continue
+        d = best[i2] - best[i]
+        if d < 1 or d > 2 or min(best_sim[i], best_sim[i2]) < partial_threshold:
+            continue
+        if taken[best[i2]] or (not block[i] and taken[best[i]]):
+            continue
+        for x in (i, i2):
+            if not block[x]:
+                block[x] = True
+                is_kept[x] = True
+                taken[best[x]] = True
+                nmoved += 1
     for i in matched:
         if not is_kept[i] and best_sim[i] >= moved_threshold and not taken[best[i]]:
             taken[best[i]] = True
