@@ -113,21 +113,39 @@ def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | No
             pool.shutdown()
 
 
+def cluster_features(articles: Sequence[Article], feats: Features,
+                     settings: ClusterSettings | None = None,
+                     progress: Callable[[str, int, int], None] | None = None,
+                     damage: Callable[[Sequence[str]], list[float]] | None = None,
+                     pool: Executor | None = None,
+                     features_seconds: float = 0.0) -> ClusterResult:
+    """:func:`cluster_articles` for articles whose features are already computed (e.g. by
+    :func:`dedupe_news.features.featurize_jsonl`, same ``num_perm``/``seed``).
+
+    ``articles[i]`` needs ``id`` and ``published``; ``text`` is read only for the members
+    that compete to be canonical.
+    """
+    st = settings or ClusterSettings()
+    return _cluster(articles, st, progress, damage, pool, feats, features_seconds)
+
+
 def _cluster(articles: Sequence[Article], st: ClusterSettings,
              progress: Callable[[str, int, int], None] | None,
              damage: Callable[[Sequence[str]], list[float]] | None,
-             pool: Executor | None) -> ClusterResult:
+             pool: Executor | None, feats: Features | None = None,
+             features_seconds: float = 0.0) -> ClusterResult:
     n = len(articles)
     done = [0]
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() - features_seconds
 
     def tick(k: int) -> None:
         done[0] += k
         if progress:
             progress("features", done[0], n)
 
-    feats = featurize([a.text for a in articles], st.lsh.num_perm, st.lsh.seed, st.workers,
-                      on_chunk=tick, pool=pool)
+    if feats is None:
+        feats = featurize([a.text for a in articles], st.lsh.num_perm, st.lsh.seed,
+                          st.workers, on_chunk=tick, pool=pool)
     sizes = feats.sizes.tolist()
     order = np.array(sorted(range(n), key=lambda i: _order_key(articles[i], sizes[i])),
                      dtype=np.int64)
@@ -173,6 +191,12 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
         canons = _choose_canonicals([m for _, m in pending], articles, feats, st, damage,
                                     pool)
         again: list[tuple[int, list[int]]] = []
+        # every member re-verified against a new canonical, in one compiled call
+        checks = [[m, canon] for (lead, group), canon in zip(pending, canons, strict=True)
+                  if canon != lead for m in group if m != canon]
+        verdicts = kernels.compare_many(np.array(checks, dtype=np.int64).reshape(-1, 2),
+                                        feats.u_flat, feats.u_off, feats.doc_units, *vargs)
+        done_checks = 0
         for (lead, group), canon in zip(pending, canons, strict=True):
             assignment[canon] = (canon, None)
             others = [m for m in group if m != canon]
@@ -182,7 +206,8 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
                 matches = {m: leader_match(m) for m in others}
                 rest: list[int] = []
             else:
-                matches, rest = _reverify(others, canon, feats, vargs, link)
+                matches, rest = _reverify(others, canon, verdicts, done_checks, link)
+                done_checks += len(others)
             for m, mt in matches.items():
                 assignment[m] = (canon, mt.score)
             if matches:
@@ -196,21 +221,24 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     feats.u_flat, feats.u_off = feats.u_flat[:0], feats.u_off[:1]  # verification is done
 
     records = []
-    for i, a in enumerate(articles):
+    ids = [a.id for a in articles]
+    for i, aid in enumerate(ids):
         canon, sim = assignment[i]
-        cid = articles[canon].id
-        lk = sorted(((articles[j].id, s) for j, s in links.get(i, {}).items()
-                     if assignment[j][0] != canon), key=lambda t: (-t[1], t[0]))
-        records.append({
-            "id": a.id,
-            "cluster": cid,
-            "canonical": canon == i,
-            "duplicate_of": None if canon == i else cid,
-            "similarity": None if sim is None else round(sim, 4),
-            "relation": None if canon == i else "copy",
-            "links": [{"id": j, "relation": "partial", "score": round(s, 4)}
-                      for j, s in lk[: st.max_links]],
-        })
+        lk: list[dict[str, object]] = []
+        if i in links:
+            near = sorted(((ids[j], s) for j, s in links[i].items()
+                           if assignment[j][0] != canon), key=lambda t: (-t[1], t[0]))
+            lk = [{"id": j, "relation": "partial", "score": round(s, 4)}
+                  for j, s in near[: st.max_links]]
+        if canon == i:
+            records.append({"id": aid, "cluster": aid, "canonical": True, "duplicate_of": None,
+                            "similarity": None if sim is None else round(sim, 4),
+                            "relation": None, "links": lk})
+        else:
+            cid = ids[canon]
+            records.append({"id": aid, "cluster": cid, "canonical": False, "duplicate_of": cid,
+                            "similarity": None if sim is None else round(sim, 4),
+                            "relation": "copy", "links": lk})
     clusters.sort(key=lambda c: str(c["canonical"]))
     boilerplate = {a.id: [b.to_dict() for b in feats.boilerplate[i]]
                    for i, a in enumerate(articles) if feats.boilerplate[i]}
@@ -221,16 +249,17 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     return ClusterResult(records, clusters, boilerplate, st.signature(), stats, timings)
 
 
-def _reverify(others: list[int], canon: int, feats: Features,
-              vargs: tuple[float, float, float, int, int, float],
+def _reverify(others: list[int], canon: int,
+              verdicts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], first: int,
               link: Callable[[int, int, float], None]) -> tuple[dict[int, Match], list[int]]:
-    """Members verified as copies of ``canon`` (with evidence), and the ones that are not."""
-    pairs = np.array([[m, canon] for m in others], dtype=np.int64)
-    rel, score, cov, npairs = kernels.compare_many(pairs, feats.u_flat, feats.u_off,
-                                                   feats.doc_units, *vargs)
+    """Members verified as copies of ``canon`` (with evidence), and the ones that are not.
+
+    ``verdicts``: :func:`kernels.compare_many` results, row ``first + k`` for ``others[k]``.
+    """
+    rel, score, cov, npairs = verdicts
     matches: dict[int, Match] = {}
     rest: list[int] = []
-    for k, m in enumerate(others):
+    for k, m in enumerate(others, first):
         if rel[k] == kernels.COPY:
             matches[m] = Match(float(score[k]), float(cov[k, 0]), float(cov[k, 1]),
                                int(npairs[k]))
@@ -301,4 +330,4 @@ def order_invariant_view(result: ClusterResult) -> list[tuple[str, str]]:
     return sorted((str(r["id"]), str(r["cluster"])) for r in result.records)
 
 
-__all__ = ["ClusterResult", "ClusterSettings", "cluster_articles"]
+__all__ = ["ClusterResult", "ClusterSettings", "cluster_articles", "cluster_features"]

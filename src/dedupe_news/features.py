@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -24,6 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedupe_news import kernels
+from dedupe_news.load import (
+    DEFAULT_MAX_BYTES,
+    RawLine,
+    iter_raw_jsonl,
+    parse_jsonl_line,
+)
+from dedupe_news.model import Article, Reject
 from dedupe_news.normalize import Boilerplate, find_boilerplate, prepare
 from dedupe_news.shingle import ABBREV_HASHES, STOP_HASHES, story_bytes
 from dedupe_news.sketch import Sketcher
@@ -46,6 +54,23 @@ class Features:
 
     def __len__(self) -> int:
         return len(self.sizes)
+
+    def select(self, rows: Sequence[int]) -> Features:
+        """The features of ``rows`` only, in that order (a copy)."""
+        idx = np.asarray(rows, dtype=np.int64)
+        flat_parts, off_parts, doc_units = [], [np.zeros(1, dtype=np.int64)], [0]
+        base = 0
+        for r in idx.tolist():
+            a, b = int(self.doc_units[r]), int(self.doc_units[r + 1])
+            lo, hi = int(self.u_off[a]), int(self.u_off[b])
+            flat_parts.append(self.u_flat[lo:hi])
+            off_parts.append(self.u_off[a + 1 : b + 1] - lo + base)
+            base += hi - lo
+            doc_units.append(doc_units[-1] + b - a)
+        return Features(self.signatures[idx], self.sizes[idx], self.shingle_counts[idx],
+                        [self.boilerplate[r] for r in idx.tolist()],
+                        np.concatenate([np.zeros(0, np.uint32), *flat_parts]),
+                        np.concatenate(off_parts), np.asarray(doc_units, dtype=np.int64))
 
 
 _SKETCHER: Sketcher | None = None
@@ -96,6 +121,25 @@ def _chunk_worker(payload: tuple[bytes, list[int]]) -> Features:
     return featurize_chunk(texts)
 
 
+def _lines_worker(payload: tuple[list[str], list[int], bytes, list[int]]
+                  ) -> tuple[Features, list[Reject | tuple[str, str | None] | None]]:
+    """Parse raw JSONL lines (as :func:`dedupe_news.load.parse_jsonl_line`) and featurize the
+    articles among them: the features, and per line a Reject, ``(id, published)`` or None."""
+    wheres, linenos, blob, lengths = payload
+    texts: list[str] = []
+    items: list[Reject | tuple[str, str | None] | None] = []
+    pos = 0
+    for where, lineno, k in zip(wheres, linenos, lengths, strict=True):
+        item = parse_jsonl_line(blob[pos : pos + k], where, lineno)
+        pos += k
+        if item is None or isinstance(item, Reject):
+            items.append(item)
+        else:
+            texts.append(item.text)
+            items.append((item.id, item.published))
+    return featurize_chunk(texts), items
+
+
 def _payload(texts: Sequence[str]) -> tuple[bytes, list[int]]:
     """A chunk as one UTF-8 blob: pickling a non-ASCII ``str`` would leave a cached UTF-8
     copy inside every text of the caller (~0.7 GB per million news articles)."""
@@ -142,8 +186,20 @@ class _Table:
         grown[: len(arr)] = arr
         return grown
 
+    def _room_docs(self, need: int) -> None:
+        if need <= len(self.sizes):
+            return
+        cap = max(need, len(self.sizes) + len(self.sizes) // 2)
+        sigs = np.empty((cap, self.sigs.shape[1]), dtype=np.uint32)
+        sigs[: self.docs] = self.sigs[: self.docs]
+        self.sigs = sigs
+        self.sizes = self._room(self.sizes, cap)
+        self.shingles = self._room(self.shingles, cap)
+        self.doc_units = self._room(self.doc_units, cap + 1)
+
     def add(self, part: Features) -> None:
         d, k = self.docs, len(part)
+        self._room_docs(d + k)
         nf, nu = len(part.u_flat), len(part.u_off) - 1
         self.sigs[d : d + k] = part.signatures
         self.sizes[d : d + k] = part.sizes
@@ -207,3 +263,150 @@ def featurize(texts: Sequence[str], num_perm: int = 128, seed: int = 1,
         if own:
             ex.shutdown()
     return table.features()
+
+
+class JsonlArticles(Sequence[Article]):
+    """Articles read by the workers (:func:`featurize_jsonl`): ids and dates kept, texts
+    read again from their file when asked for (only canonical candidates are)."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.published: list[str | None] = []
+        self._files: list[str] = []
+        self._file = array("i")
+        self._lineno = array("q")
+        self._offset = array("q")
+        self._length = array("q")
+        self._fds: dict[int, int] = {}
+
+    def add(self, aid: str, published: str | None, line: RawLine) -> None:
+        self.ids.append(aid)
+        self.published.append(published)
+        if not self._files or self._files[-1] != line.where:
+            self._files.append(line.where)
+        self._file.append(len(self._files) - 1)
+        self._lineno.append(line.lineno)
+        self._offset.append(line.offset)
+        self._length.append(len(line.raw))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return _ArticleRef(self, i, self.ids[i], self.published[i])
+
+    def text(self, i: int) -> str:
+        f = self._file[i]
+        if f not in self._fds:
+            self._fds[f] = os.open(self._files[f], os.O_RDONLY)
+        raw = os.pread(self._fds[f], self._length[i], self._offset[i])
+        item = parse_jsonl_line(raw, self._files[f], self._lineno[i])
+        if not isinstance(item, Article) or item.id != self.ids[i]:
+            raise OSError(f"{self.origin(i)}: the file changed while it was being clustered")
+        return item.text
+
+    def origin(self, i: int) -> str:
+        return f"{self._files[self._file[i]]}:{self._lineno[i]}"
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+
+
+class _ArticleRef:
+    """What the clustering reads of an :class:`Article`; the text is fetched on use."""
+
+    __slots__ = ("_i", "_src", "id", "published")
+
+    def __init__(self, src: JsonlArticles, i: int, aid: str, published: str | None) -> None:
+        self._src, self._i, self.id, self.published = src, i, aid, published
+
+    @property
+    def text(self) -> str:
+        return self._src.text(self._i)
+
+    @property
+    def origin(self) -> str:
+        return self._src.origin(self._i)
+
+
+def featurize_jsonl(paths: Sequence[str], pool: Executor, num_perm: int = 128,
+                    max_bytes: int = DEFAULT_MAX_BYTES,
+                    on_reject: Callable[[Reject], None] | None = None,
+                    on_chunk: Callable[[int], None] | None = None,
+                    size_hint: int = 0) -> tuple[JsonlArticles, Features, list[Reject]]:
+    """Read plain ``.jsonl`` files and featurize them, parsing in the worker processes.
+
+    The same articles, rejects (in the same order, reported through ``on_reject`` as they
+    are met) and features as :func:`dedupe_news.load.iter_articles` + :func:`featurize`:
+    this process only splits lines and sends them on, so reading overlaps fingerprinting,
+    and it keeps ids, dates and file offsets instead of a million texts.
+    """
+    table = _Table(max(16, size_hint // 1000), num_perm, size_hint // 4)
+    arts = JsonlArticles()
+    rejects: list[Reject] = []
+    seen: set[str] = set()
+
+    def reject(r: Reject) -> None:
+        rejects.append(r)
+        if on_reject:
+            on_reject(r)
+
+    def take(entries: list[RawLine | Reject], fut: Future[tuple[Features, list]]) -> None:
+        part, items = fut.result()
+        keep: list[int] = []
+        row = 0
+        results = iter(items)
+        for e in entries:
+            if isinstance(e, Reject):
+                reject(e)
+                continue
+            item = next(results)
+            if item is None:
+                continue
+            if isinstance(item, Reject):
+                reject(item)
+                continue
+            aid, published = item
+            if aid in seen:
+                origin = f"{e.where}:{e.lineno}"
+                reject(Reject(origin, None, "duplicate_id",
+                              f"{origin}: id {aid!r} was already used; "
+                              "ids must be unique (this record is skipped)"))
+            else:
+                seen.add(aid)
+                arts.add(aid, published, e)
+                keep.append(row)
+            row += 1
+        table.add(part if len(keep) == len(part) else part.select(keep))
+        if on_chunk:
+            on_chunk(len(keep))
+
+    def submit(entries: list[RawLine | Reject]) -> Future[tuple[Features, list]]:
+        lines = [e for e in entries if isinstance(e, RawLine)]
+        return pool.submit(_lines_worker, ([e.where for e in lines], [e.lineno for e in lines],
+                                           b"".join(e.raw for e in lines),
+                                           [len(e.raw) for e in lines]))
+
+    window: deque[tuple[list[RawLine | Reject], Future[tuple[Features, list]]]] = deque()
+    limit = 2 * (getattr(pool, "_max_workers", 2) or 2)
+    entries: list[RawLine | Reject] = []
+    nlines = 0
+    for e in iter_raw_jsonl(paths, max_bytes):
+        entries.append(e)
+        nlines += isinstance(e, RawLine)
+        if nlines >= CHUNK_DOCS:
+            window.append((entries, submit(entries)))
+            entries, nlines = [], 0
+            if len(window) > limit:
+                take(*window.popleft())
+    if entries:
+        window.append((entries, submit(entries)))
+    while window:
+        take(*window.popleft())
+    return arts, table.features(), rejects

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -235,6 +236,68 @@ def read_jsonl(fh: BinaryIO, where: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         item = parse_jsonl_line(raw, where, lineno)
         if item is not None:
             yield item
+
+
+@dataclass(frozen=True)
+class RawLine:
+    """One JSONL line as read, not yet parsed: ``parse_jsonl_line(raw, where, lineno)``.
+
+    ``offset`` is the byte offset of the line in the file, so the article can be read again
+    later (:func:`read_line_at`) instead of being kept in memory.
+    """
+
+    where: str
+    lineno: int
+    offset: int
+    raw: bytes
+
+
+def plain_jsonl_files(args: Iterable[str]) -> bool:
+    """Are all ``args`` uncompressed ``.jsonl`` files (re-readable by byte offset)?"""
+    args = list(args)
+    return bool(args) and all(
+        a != "-" and a.lower().endswith(".jsonl") and Path(a).is_file() for a in args)
+
+
+def iter_raw_jsonl(args: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES
+                   ) -> Iterator[RawLine | Reject]:
+    """Plain ``.jsonl`` files as raw lines, with the Rejects :func:`iter_articles` gives for
+    what happens before parsing (unreadable file, over-long line, binary data), in order.
+
+    Parsing each line (:func:`parse_jsonl_line`) and the duplicate-id rule are left to the
+    caller, which may do them in worker processes.
+    """
+    for arg in args:
+        where = str(Path(arg))
+        try:
+            fh = _open_jsonl(Path(arg))
+        except OSError as exc:
+            yield Reject(where, None, "unreadable",
+                         f"{where}: cannot read ({exc.strerror or exc}); check the path")
+            continue
+        try:
+            with fh:
+                offset = 0
+                for lineno, raw in _bounded_lines(fh, max_bytes):
+                    at = offset
+                    offset = fh.tell() if raw is None else offset + len(raw)
+                    if raw is None:
+                        yield Reject(where, lineno, "too_large",
+                                     f"{where}:{lineno}: line over the {max_bytes:,}-byte "
+                                     "limit; skipped (raise --max-bytes to accept it)")
+                        continue
+                    if lineno == 1:
+                        kind = sniff_binary(raw[:16])
+                        if kind:
+                            yield Reject(where, lineno, "binary",
+                                         f"{where}: looks like {kind}, not JSONL"
+                                         + ("; name it .jsonl.gz" if kind == "gzip data"
+                                            else ""))
+                            break
+                    yield RawLine(where, lineno, at, raw)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            yield Reject(where, None, "unreadable",
+                         f"{where}: read failed ({exc}); is the file complete and not corrupt?")
 
 
 def _open_jsonl(path: Path) -> BinaryIO:

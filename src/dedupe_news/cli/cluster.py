@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from dedupe_news.cli._common import (
     finish,
     input_options,
     json_line,
+    report_reject,
     table,
     write_csv,
 )
@@ -48,6 +51,57 @@ def _settings(num_perm: int, bands: int, rows: int, copy_coverage: float,
         raise click.UsageError(str(exc)) from None
     return ClusterSettings(lsh=lsh, verify=VerifySettings(
         sentence_threshold=sentence_threshold, copy_coverage=copy_coverage), workers=workers)
+
+
+_STR = json.encoder.encode_basestring  # json.dumps(s, ensure_ascii=False) for a str
+_LITERAL = {True: "true", False: "false", None: "null"}
+_RAW_BREAKS = ("\u2028", "\u2029", "\x85")
+
+
+def _value(v: object) -> str:
+    if v is None or v is True or v is False:
+        return _LITERAL[v]  # type: ignore[index]
+    if type(v) is str:
+        return _STR(v)
+    if type(v) is float and v - v == 0:  # finite: json writes float.__repr__
+        return float.__repr__(v)
+    return json.dumps(v)
+
+
+def _record_line(r: dict[str, Any]) -> str:
+    """``json.dumps(r, ensure_ascii=False)`` for a cluster record, built directly."""
+    if list(r) != _KEYS:
+        raise KeyError("not a cluster record")
+    links = ", ".join(map(_link_text, r["links"]))
+    return (f'{{"id": {_value(r["id"])}, "cluster": {_value(r["cluster"])}, '
+            f'"canonical": {_value(r["canonical"])}, '
+            f'"duplicate_of": {_value(r["duplicate_of"])}, '
+            f'"similarity": {_value(r["similarity"])}, "relation": {_value(r["relation"])}, '
+            f'"links": [{links}]}}')
+
+
+def _link_text(lk: dict[str, Any]) -> str:
+    if len(lk) != 3:
+        raise KeyError("not a link")
+    return (f'{{"id": {_value(lk["id"])}, "relation": {_value(lk["relation"])}, '
+            f'"score": {_value(lk["score"])}}}')
+
+
+_KEYS = ["id", "cluster", "canonical", "duplicate_of", "similarity", "relation", "links"]
+
+
+def write_jsonl(records: list[dict[str, Any]], out: Any, block: int = 20000) -> None:
+    """The JSONL output, as :func:`json_line` writes each record, a block at a time."""
+    for k in range(0, len(records), block):
+        part = records[k : k + block]
+        try:
+            text = "\n".join(map(_record_line, part)) + "\n"
+            text.encode("utf-8")  # a lone surrogate: json_line escapes that record instead
+            if any(b in text for b in _RAW_BREAKS):
+                raise ValueError("raw line separator")
+        except (UnicodeEncodeError, ValueError, KeyError, TypeError):
+            text = "".join(json_line(r) + "\n" for r in part)
+        out.write(text)
 
 
 def _progress_cb(quiet: bool):
@@ -103,8 +157,9 @@ def cluster(paths: tuple[str, ...], fmt: str | None, num_perm: int, bands: int, 
     Example:
       dedupe-news cluster seeds/ --format jsonl
     """
-    from dedupe_news.cluster import cluster_articles
-    from dedupe_news.features import start_pool
+    from dedupe_news.cluster import cluster_articles, cluster_features
+    from dedupe_news.features import featurize_jsonl, start_pool
+    from dedupe_news.load import plain_jsonl_files
 
     settings = _settings(num_perm, bands, rows, copy_coverage, sentence_threshold,
                          workers or None)
@@ -113,17 +168,26 @@ def cluster(paths: tuple[str, ...], fmt: str | None, num_perm: int, bands: int, 
     nworkers = workers or (min(os.cpu_count() or 1, 8) if _input_bytes(paths) >= LARGE_INPUT
                            else 1)
     pool = start_pool(nworkers, num_perm) if nworkers > 1 else None
+    progress_cb = _progress_cb(quiet)
     try:
-        articles, rejects = collect(paths, max_bytes)
-        result = cluster_articles(articles, settings, progress=_progress_cb(quiet), pool=pool)
+        if pool is not None and plain_jsonl_files(paths):
+            # the workers parse the lines too, while this process reads on
+            t0 = time.perf_counter()
+            articles, feats, rejects = featurize_jsonl(
+                paths, pool, num_perm, max_bytes, on_reject=report_reject,
+                size_hint=_input_bytes(paths))
+            result = cluster_features(articles, feats, settings, progress=progress_cb,
+                                      pool=pool, features_seconds=time.perf_counter() - t0)
+        else:
+            articles, rejects = collect(paths, max_bytes)
+            result = cluster_articles(articles, settings, progress=progress_cb, pool=pool)
     finally:
         if pool is not None:
             pool.shutdown()
     fmt = default_format(fmt)
     out = sys.stdout
     if fmt == "jsonl":
-        for rec in result.records:
-            out.write(json_line(rec) + "\n")
+        write_jsonl(result.records, out)
     elif fmt == "json":
         out.write(json_line({
             "settings": result.signature,
