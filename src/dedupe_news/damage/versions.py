@@ -355,14 +355,14 @@ def quick_pairs(a_text: str, b_text: str) -> list[tuple[Any, Any]]:
 def version_scores(texts: Sequence[str], word_evidence: bool = False) -> list[float]:
     """Adjusted damage scores for versions of one story (e.g. the members of a cluster).
 
-    Each text's ``check_text`` score (boilerplate lines set aside, so site furniture does not
-    decide) is combined with, over the other versions, the mean
+    Each text's ``check_text`` score is combined with, over the other versions, the mean
     probability that it is the machine translation of the other one
-    (:func:`dedupe_news.damage.style.p_b_translated`: translationese traits compared
-    directly on the texts with boilerplate lines set aside, which cancels the story's own
-    style), times the share of MT sentences raters mark as damaged. With ``word_evidence`` the word-level evidence of
-    :func:`compare_versions` is added too (off by default: on real round trips its
-    commonness clue pointed at the original; see ``bench/eval_roundtrip.py``).
+    (:func:`dedupe_news.damage.style.p_b_translated`: translationese traits compared directly,
+    which cancels the story's own style), times the share of MT sentences raters mark as
+    damaged. Both read the texts with boilerplate lines set aside, so site furniture does not
+    decide. With ``word_evidence`` the word-level evidence of :func:`compare_versions` is
+    added too (off by default: on real round trips its commonness clue pointed at the
+    original; see ``bench/eval_roundtrip.py``).
     Same signature as the cluster's damage scorer: ``list[str] -> list[float]``.
     """
     from dedupe_news.damage import style
