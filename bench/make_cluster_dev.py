@@ -974,24 +974,9 @@ def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[s
             out_arts.append({"id": cid, **fields})
             labels.append({"a": cid, "b": src_id, "relation": "copy", "variant": kind, **meta})
             copies_of[src_id].append((cid, kind))
-    labels.extend(r for r in rel if r["relation"] == "copy")
-    # hard negatives and ambiguous pairs, plus the same relation between a copy of one side
-    # and the other side ("derived": the copy inherits its source's relation).
-    for r in [*rel, *topic]:
-        if r["relation"] == "copy":
-            continue
-        labels.append(r)
-        for x, y in ((r["a"], r["b"]), (r["b"], r["a"])):
-            for cid, kind in copies_of.get(x, []):
-                labels.append({"a": cid, "b": y, "relation": r["relation"],
-                               "variant": r["variant"], "derived": True, "copy_variant": kind})
+    labels.extend(relation_labels(rel, topic, copies_of))
     rng.shuffle(out_arts)
-
-    gold = gold_partition(out_arts, labels)
-    n_bad = sum(1 for r in labels if r["relation"] in NEGATIVE_RELATIONS
-                and gold[r["a"]] == gold[r["b"]])
-    if n_bad:
-        raise RuntimeError(f"{n_bad} negative pairs fall inside a gold cluster; check the rules")
+    gold = check_negatives(out_arts, labels)
     kept: dict[str, list[float]] = defaultdict(list)
     for r in labels:
         if r["relation"] == "copy" and "kept_5grams" in r:
@@ -1012,6 +997,35 @@ def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[s
 
 
 NEGATIVE_RELATIONS = ("same_story", "same_topic")
+
+
+def relation_labels(rel: list[dict[str, Any]], topic: list[dict[str, Any]],
+                    copies_of: dict[str, list[tuple[str, str]]]) -> list[dict[str, Any]]:
+    """Label rows from the corpus relations: its copies, then hard negatives and ambiguous
+    pairs, each followed by the same relation between a copy of one side and the other side
+    ("derived": the copy inherits its source's relation)."""
+    out = [r for r in rel if r["relation"] == "copy"]
+    for r in [*rel, *topic]:
+        if r["relation"] == "copy":
+            continue
+        out.append(r)
+        for x, y in ((r["a"], r["b"]), (r["b"], r["a"])):
+            for cid, kind in copies_of.get(x, []):
+                out.append({"a": cid, "b": y, "relation": r["relation"],
+                            "variant": r["variant"], "derived": True, "copy_variant": kind})
+    return out
+
+
+def check_negatives(arts: list[dict[str, Any]], labels: list[dict[str, Any]]
+                    ) -> dict[str, str]:
+    """The gold partition; raises when a negative pair falls inside a gold cluster (the label
+    rules contradict each other)."""
+    gold = gold_partition(arts, labels)
+    n_bad = sum(1 for r in labels if r["relation"] in NEGATIVE_RELATIONS
+                and gold[r["a"]] == gold[r["b"]])
+    if n_bad:
+        raise RuntimeError(f"{n_bad} negative pairs fall inside a gold cluster; check the rules")
+    return gold
 
 
 def gold_partition(arts: list[dict[str, Any]], labels: list[dict[str, Any]]) -> dict[str, str]:

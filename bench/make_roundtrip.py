@@ -245,21 +245,9 @@ def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[s
             align_rows.append({"dataset": "bbc-apertium-rt", "pair_id": cid, "source": src_id,
                                "variant": kind, "pivot": pivot, "a_sents": a_sents,
                                "b_sents": b_sents, "gold_links": links, "gold_groups": groups})
-    labels.extend(r for r in rel if r["relation"] == "copy")
-    for r in [*rel, *topic]:
-        if r["relation"] == "copy":
-            continue
-        labels.append(r)
-        for x, y in ((r["a"], r["b"]), (r["b"], r["a"])):
-            for cid, kind in copies_of.get(x, []):
-                labels.append({"a": cid, "b": y, "relation": r["relation"],
-                               "variant": r["variant"], "derived": True, "copy_variant": kind})
+    labels.extend(gen.relation_labels(rel, topic, copies_of))
     rng.shuffle(out_arts)
-    gold = gen.gold_partition(out_arts, labels)
-    n_bad = sum(1 for r in labels if r["relation"] in gen.NEGATIVE_RELATIONS
-                and gold[r["a"]] == gold[r["b"]])
-    if n_bad:
-        raise RuntimeError(f"{n_bad} negative pairs fall inside a gold cluster")
+    gen.check_negatives(out_arts, labels)
     kept5: dict[str, list[float]] = defaultdict(list)
     for r in labels:
         if r["relation"] == "copy" and "kept_5grams" in r:
