@@ -218,20 +218,31 @@ def parse_jsonl_line(raw: bytes, where: str, lineno: int) -> Item | None:
                    published=_str_field(obj, "published"), origin=f"{where}:{lineno}")
 
 
+def _too_large(where: str, lineno: int, max_bytes: int) -> Reject:
+    return Reject(where, lineno, "too_large",
+                  f"{where}:{lineno}: line over the {max_bytes:,}-byte limit; "
+                  "skipped (raise --max-bytes to accept it)")
+
+
+def _binary_jsonl(where: str, first_line: bytes) -> Reject | None:
+    """A Reject when a JSONL file's first line looks like binary data, else None."""
+    kind = sniff_binary(first_line[:16])
+    if not kind:
+        return None
+    return Reject(where, 1, "binary", f"{where}: looks like {kind}, not JSONL"
+                  + ("; name it .jsonl.gz" if kind == "gzip data" else ""))
+
+
 def read_jsonl(fh: BinaryIO, where: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Item]:
     """Stream a JSONL byte stream; bad lines become Rejects with their line number."""
     for lineno, raw in _bounded_lines(fh, max_bytes):
         if raw is None:
-            yield Reject(where, lineno, "too_large",
-                         f"{where}:{lineno}: line over the {max_bytes:,}-byte limit; "
-                         "skipped (raise --max-bytes to accept it)")
+            yield _too_large(where, lineno, max_bytes)
             continue
         if lineno == 1:
-            kind = sniff_binary(raw[:16])
-            if kind:
-                yield Reject(where, lineno, "binary",
-                             f"{where}: looks like {kind}, not JSONL"
-                             + ("; name it .jsonl.gz" if kind == "gzip data" else ""))
+            binary = _binary_jsonl(where, raw)
+            if binary:
+                yield binary
                 return
         item = parse_jsonl_line(raw, where, lineno)
         if item is not None:
@@ -282,17 +293,12 @@ def iter_raw_jsonl(args: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES
                     at = offset
                     offset = fh.tell() if raw is None else offset + len(raw)
                     if raw is None:
-                        yield Reject(where, lineno, "too_large",
-                                     f"{where}:{lineno}: line over the {max_bytes:,}-byte "
-                                     "limit; skipped (raise --max-bytes to accept it)")
+                        yield _too_large(where, lineno, max_bytes)
                         continue
                     if lineno == 1:
-                        kind = sniff_binary(raw[:16])
-                        if kind:
-                            yield Reject(where, lineno, "binary",
-                                         f"{where}: looks like {kind}, not JSONL"
-                                         + ("; name it .jsonl.gz" if kind == "gzip data"
-                                            else ""))
+                        binary = _binary_jsonl(where, raw)
+                        if binary:
+                            yield binary
                             break
                     yield RawLine(where, lineno, at, raw)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
