@@ -692,13 +692,14 @@ def drop_merge(text: str, rng: random.Random) -> tuple[str, dict[str, int]]:
     return join(out), stats
 
 
-def truncate(text: str, rng: random.Random) -> tuple[str, float]:
-    """Keep the first ~40-60% of characters, cut at a sentence boundary."""
-    pars = paragraphs(text)
+def truncate_paragraphs(pars: list[list[str]], rng: random.Random
+                        ) -> tuple[list[list[str]], int, float]:
+    """The first ~40-60% of characters, cut at a sentence boundary: (paragraphs kept,
+    sentences kept, share of characters kept)."""
     total = sum(len(s) + 1 for p in pars for s in p)
     target = total * rng.uniform(0.4, 0.6)
     out: list[list[str]] = []
-    used = 0
+    used = kept = 0
     for par in pars:
         cur: list[str] = []
         for s in par:
@@ -706,11 +707,18 @@ def truncate(text: str, rng: random.Random) -> tuple[str, float]:
                 break
             cur.append(s)
             used += len(s) + 1
+            kept += 1
         if cur:
             out.append(cur)
         if used >= target:
             break
-    return join(out), used / total if total else 1.0
+    return out, kept, used / total if total else 1.0
+
+
+def truncate(text: str, rng: random.Random) -> tuple[str, float]:
+    """Keep the first ~40-60% of characters, cut at a sentence boundary."""
+    out, _, share = truncate_paragraphs(paragraphs(text), rng)
+    return join(out), share
 
 
 def glue(text: str) -> str:

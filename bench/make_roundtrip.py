@@ -152,28 +152,6 @@ def build_copy(paras: list[list[str]], rt: list[list[str]], kind: str, rng: rand
     return out_paras, groups
 
 
-def _truncate(paras: list[list[str]], groups: list[dict[str, Any]], rng: random.Random
-              ) -> tuple[list[list[str]], list[dict[str, Any]], float]:
-    total = sum(len(s) + 1 for p in paras for s in p)
-    target = total * rng.uniform(0.4, 0.6)
-    out: list[list[str]] = []
-    used = kept = 0
-    for par in paras:
-        cur: list[str] = []
-        for s in par:
-            if used >= target and (cur or out):
-                break
-            cur.append(s)
-            used += len(s) + 1
-            kept += 1
-        if cur:
-            out.append(cur)
-        if used >= target:
-            break
-    groups = [g for g in groups if max(g["b"]) < kept]
-    return out, groups, used / total if total else 1.0
-
-
 def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[str, Any]],
                 splits: dict[str, str], n_sources: int, seed: int
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]],
@@ -222,7 +200,8 @@ def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[s
         b_paras, groups = build_copy(sp, rt, kind, rng)
         meta: dict[str, Any] = {"pivot": pivot}
         if kind == "rt_truncate":
-            b_paras, groups, kept = _truncate(b_paras, groups, rng)
+            b_paras, n_kept, kept = gen.truncate_paragraphs(b_paras, rng)
+            groups = [g for g in groups if max(g["b"]) < n_kept]
             meta["kept_chars"] = round(kept, 3)
         text = "\n".join(" ".join(p) for p in b_paras)
         title = table[(pivot, src.get("title") or ".")] if src.get("title") else None
