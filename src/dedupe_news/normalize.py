@@ -132,6 +132,35 @@ _ANY = re.compile("|".join(f"(?P<r{k}>{rx})" for k, (_, rx, _) in
 _ANY_WIDTH = max(w for *_, w in _COMPILED)
 _RULE = {f"r{k}": (name, why) for k, (name, _, why) in enumerate(BOILERPLATE_PATTERNS)}
 
+# A cheap necessary condition for _ANY.fullmatch (most lines are story text and fail it): a
+# line can only be boilerplate if it starts with one of these words (every pattern but the
+# two below begins with a literal; prefixes of them here), ends in ")" (photo_credit, once
+# trailing whitespace is dropped) or contains "all rights reserved" (copyright's second
+# form).  Case-insensitive with re.I like the patterns themselves, so the same characters
+# match ("ſ" is an "s", "K" a "k").  tests/test_boilerplate_fast.py holds it necessary.
+_HEADS = re.compile(
+    r"subscribe|sign up|sign in|log in|register now|follow|join|share|like|download |"
+    r"get the app|read more|read also|see also|related|more from|click here|advertisement|"
+    r"sponsored content|newsletter|"  # call_to_action
+    r"menu|home|search|skip to |comments are closed|leave a |no comments|print|email|"
+    r"back to top|top stories|trending|log out|close|most |loading|"  # navigation
+    r"find|"  # social_handles (follow, join, like, share above)
+    r"©|\(c\)|copyright|"  # copyright, first form
+    r"distributed by|syndicated by|this article |this story |"  # distribution
+    r"visit |go to |"  # visit_site
+    r"date|published|updated|posted|last modified|by|author|tag|filed under",  # metadata
+    re.I)
+_RIGHTS = re.compile("all rights reserved", re.I)
+_RIGHTS_WIDTH = next(w for name, _, _, w in _COMPILED if name == "copyright")
+# whitespace other than the space and the line break (str.split() and \s agree on it)
+_OTHER_SPACE = re.compile(r"[^\S \n]")
+
+
+def _may_be_boilerplate(norm: str) -> bool:
+    """False only when ``_ANY.fullmatch(norm)`` is None (a prefilter; see _HEADS)."""
+    return (_HEADS.match(norm) is not None or norm.rstrip()[-1:] == ")"
+            or (len(norm) <= _RIGHTS_WIDTH and _RIGHTS.search(norm) is not None))
+
 
 @dataclass(frozen=True)
 class Boilerplate:
@@ -147,11 +176,50 @@ class Boilerplate:
 
 def find_boilerplate(text: str) -> list[Boilerplate]:
     """Boilerplate lines of ``text`` with spans into it (trailing whitespace excluded)."""
-    found: dict[int, Boilerplate] = {}
     # When the characters are already normal (the usual case), a stripped line with single
     # spaces is its own normal form: no per-line normalize() call.
     chars = _chars_in_place(text)
-    lines: list[tuple[int, str, str]] = []  # (start of the stripped line, stripped, normalised)
+    if chars is not None and _spacing_is_clean(chars):
+        found, lines, repeats = _scan_clean(text, chars)
+    else:
+        found, lines, repeats = _scan(text, chars)
+    if repeats:
+        _repeated_captions(found, lines)
+    return [found[k] for k in sorted(found)]
+
+
+_Line = tuple[int, str, str]  # (start of the stripped line, stripped, normalised)
+_VISIBLE = bytes(range(0x21, 0x7F)) + b" \n"
+
+
+def _spacing_is_clean(chars: str) -> bool:
+    """Is every whitespace character of ``chars`` a single space or a line break?  Then each
+    line, stripped, is its own ``" ".join(line.split())``."""
+    if "  " in chars:
+        return False
+    # what is left: ASCII control characters and the UTF-8 bytes of non-ASCII characters
+    rest = chars.encode("utf-8", "surrogatepass").translate(None, _VISIBLE)
+    return not rest or _OTHER_SPACE.search(rest.decode("utf-8", "surrogatepass")) is None
+
+
+def _match(norm: str) -> tuple[str, str] | None:
+    """(rule, why) of the first pattern matching the whole normalised line, if any."""
+    m = _ANY.fullmatch(norm)
+    return _RULE[m.lastgroup] if m else None  # type: ignore[index]
+
+
+def _head(norm: str) -> str:
+    return norm.lower()[:MIN_REPEAT_CHARS] if not norm.isascii() else \
+        norm[:MIN_REPEAT_CHARS].lower()
+
+
+def _scan(text: str, chars: str | None) -> tuple[dict[int, Boilerplate], list[_Line], bool]:
+    """Pattern matches, the lines that may be repeated captions (MIN_REPEAT_CHARS or longer),
+    and whether two of those share their head (else no line repeats another)."""
+    found: dict[int, Boilerplate] = {}
+    lines: list[_Line] = []
+    heads: set[str] = set()
+    repeats = False
     pos = 0
     for raw in text.split("\n"):
         start = pos
@@ -166,27 +234,68 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
             norm = stripped if chars is text else chars[start + lead:start + lead + len(stripped)]
             if not _single_spaced(norm):
                 norm = " ".join(norm.split())
-        lines.append((start + lead, stripped, norm))
-        if norm.count(" ") >= MAX_BOILERPLATE_WORDS or len(norm) > _ANY_WIDTH:
-            continue
-        m = _ANY.fullmatch(norm)
-        if m:
-            name, why = _RULE[m.lastgroup]  # type: ignore[index]
-            found[start + lead] = Boilerplate(_span(start + lead, stripped), name, why)
-    # Captions printed twice (often once with a photo credit appended).  A line and its
-    # repeat or extension share their first MIN_REPEAT_CHARS (lowercased) characters, so only
-    # lines sharing that head with another line are compared.
-    heads: dict[str, int] = {}
-    for _, _, norm in lines:
         if len(norm) >= MIN_REPEAT_CHARS:
-            head = norm.lower()[:MIN_REPEAT_CHARS] if not norm.isascii() else \
-                norm[:MIN_REPEAT_CHARS].lower()
-            heads[head] = heads.get(head, 0) + 1
-    if len(heads) == sum(heads.values()):
-        return [found[k] for k in sorted(found)]
+            lines.append((start + lead, stripped, norm))
+            head = _head(norm)
+            repeats = repeats or head in heads
+            heads.add(head)
+        if norm.count(" ") >= MAX_BOILERPLATE_WORDS or len(norm) > _ANY_WIDTH \
+                or not _may_be_boilerplate(norm):
+            continue
+        rule = _match(norm)
+        if rule:
+            found[start + lead] = Boilerplate(_span(start + lead, stripped), *rule)
+    return found, lines, repeats
+
+
+def _scan_clean(text: str, chars: str) -> tuple[dict[int, Boilerplate], list[_Line], bool]:
+    """:func:`_scan` when ``_spacing_is_clean(chars)``: a line's only whitespace is single
+    spaces, so stripped it is normalised already, and its spaces are only counted when it
+    may be boilerplate or a repeated caption."""
+    found: dict[int, Boilerplate] = {}
+    lines: list[_Line] = []
+    heads: set[str] = set()
+    repeats = False
+    pos = 0
+    heads_match, rights_search = _HEADS.match, _RIGHTS.search
+    raws = text.split("\n")
+    for raw, line in zip(raws, raws if chars is text else chars.split("\n"), strict=True):
+        start = pos
+        pos += len(raw) + 1
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        if raw[0] == " ":
+            start += 1
+        norm = stripped if line is raw else line.strip()
+        n = len(norm)
+        if n >= MIN_REPEAT_CHARS:
+            # (lines with more than 4 * MAX_BOILERPLATE_WORDS spaces are dropped below, only
+            # when some head repeats: the comparison needs the exact list)
+            lines.append((start, stripped, norm))
+            head = norm[:MIN_REPEAT_CHARS].lower() if norm.isascii() else \
+                norm.lower()[:MIN_REPEAT_CHARS]
+            if head in heads:
+                repeats = True
+            heads.add(head)
+        # _may_be_boilerplate(norm), inline (norm has no trailing whitespace)
+        if heads_match(norm) is None and norm[-1] != ")" \
+                and (n > _RIGHTS_WIDTH or rights_search(norm) is None):
+            continue
+        if norm.count(" ") < MAX_BOILERPLATE_WORDS and n <= _ANY_WIDTH:
+            rule = _match(norm)
+            if rule:
+                found[start] = Boilerplate(_span(start, stripped), *rule)
+    if repeats:
+        lines = [x for x in lines if x[1].count(" ") <= 4 * MAX_BOILERPLATE_WORDS]
+    return found, lines, repeats
+
+
+def _repeated_captions(found: dict[int, Boilerplate], lines: list[_Line]) -> None:
+    """Captions printed twice (often once with a photo credit appended): a line and its
+    repeat or extension (they share their first MIN_REPEAT_CHARS lowercased characters)."""
     # Sorted, a line sits right before its repeats and its extensions.
-    norms = sorted((norm.lower(), start, stripped) for start, stripped, norm in lines
-                   if len(norm) >= MIN_REPEAT_CHARS)
+    norms = sorted((norm.lower(), start, stripped) for start, stripped, norm in lines)
     for (norm, start, stripped), (nxt, nstart, nstripped) in itertools.pairwise(norms):
         if nxt.startswith(norm):
             for st, sx in ((start, stripped), (nstart, nstripped)):
@@ -194,7 +303,6 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
                     found[st] = Boilerplate(
                         _span(st, sx), "repeated_caption",
                         "a line printed twice (a photo caption and its repeat) is page layout")
-    return [found[k] for k in sorted(found)]
 
 
 def _span(start: int, stripped: str) -> Span:
