@@ -85,7 +85,11 @@ def reference_tokenize(body: str) -> tuple[list[list[int]], int, list[int]]:
     stems = [s.decode("utf-8", "surrogatepass") for u in units for s in u.stems]
     if len(body) < 2000:  # content_stems is this list (it re-runs story_units: quadratic)
         assert content_stems(body) == stems
-    return sets, len(stems), shingle_hashes(stems).tolist()
+    hashes = np.array([stem_hash(s) for s in stems], dtype=np.uint32)
+    pairs = shingle.combine(hashes[:-1], hashes[1:]) if len(hashes) > 1 else hashes
+    first_seen = list(dict.fromkeys(pairs.tolist()))  # the kernel's order: first occurrence
+    assert sorted(first_seen) == shingle_hashes(stems).tolist()
+    return sets, len(stems), first_seen
 
 
 def assert_tokenize_equal(bodies: list[str]) -> None:

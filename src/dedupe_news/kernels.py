@@ -122,6 +122,65 @@ def _is_break(orig: np.ndarray, s: int, e: int, ws: int, we: int, has_nl: bool,
     return True
 
 
+_SMALL_UNIT = 32  # units up to this many stems are insertion-sorted in place
+
+
+@njit(cache=True, nogil=True)
+def _hash_set(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` (64-bit hashes) as an open-addressing table at most a quarter full:
+    ``(keys, used)``, looked up with :func:`_in_set`."""
+    cap = 64
+    while cap < 4 * len(values):
+        cap *= 2
+    keys = np.zeros(cap, dtype=np.uint64)
+    used = np.zeros(cap, dtype=np.bool_)
+    mask = cap - 1
+    for x in values:
+        slot = np.int64(x >> _S33) & mask
+        while used[slot] and keys[slot] != x:
+            slot = (slot + 1) & mask
+        keys[slot] = x
+        used[slot] = True
+    return keys, used
+
+
+@njit(cache=True, nogil=True)
+def _in_set(keys: np.ndarray, used: np.ndarray, x: np.uint64) -> bool:
+    mask = len(keys) - 1
+    slot = np.int64(x >> _S33) & mask
+    while used[slot]:
+        if keys[slot] == x:
+            return True
+        slot = (slot + 1) & mask
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _emit_unit(stems: np.ndarray, a: int, b: int, u_flat: np.ndarray, at: int) -> int:
+    """Write the distinct values of ``stems[a:b]``, sorted, to ``u_flat[at:]``; the new end."""
+    if b - a > _SMALL_UNIT:
+        grp = np.sort(stems[a:b])
+        m = at
+        for t in range(b - a):
+            if t == 0 or grp[t] != grp[t - 1]:
+                u_flat[m] = grp[t]
+                m += 1
+        return m
+    m = at  # insertion sort into u_flat[at:m], duplicates skipped
+    for t in range(a, b):
+        x = stems[t]
+        q = m
+        while q > at and u_flat[q - 1] > x:
+            q -= 1
+        if q > at and u_flat[q - 1] == x:
+            continue
+        for r in range(m, q, -1):
+            u_flat[r] = u_flat[r - 1]
+        u_flat[q] = x
+        m += 1
+    return m
+
+
 @njit(cache=True, nogil=True)
 def tokenize_chunk(orig: np.ndarray, low: np.ndarray, offsets: np.ndarray, cjk: np.ndarray,
                    stop: np.ndarray, abbrev: np.ndarray):
@@ -132,20 +191,25 @@ def tokenize_chunk(orig: np.ndarray, low: np.ndarray, offsets: np.ndarray, cjk: 
     ``abbrev``: sorted 64-bit hashes of stop words (lowercase) and abbreviations (as written).
 
     Returns ``(sizes, sh_flat, sh_off, u_flat, u_off, doc_units)``: content-word counts; the
-    distinct shingle hashes of document d in ``sh_flat[sh_off[d]:sh_off[d+1]]`` (sorted);
-    the units' distinct stem hashes (sorted within a unit) in ``u_flat`` with unit k in
+    distinct shingle hashes of document d in ``sh_flat[sh_off[d]:sh_off[d+1]]`` (in order of
+    first occurrence, not sorted: only the set matters to MinHash and to the count); the
+    units' distinct stem hashes (sorted within a unit) in ``u_flat`` with unit k in
     ``u_flat[u_off[k]:u_off[k+1]]``, and document d's units ``doc_units[d]..doc_units[d+1]``.
     """
     n = len(offsets) - 1
     total = offsets[n] - offsets[0]
     stems = np.empty(total + 1, dtype=np.uint32)
-    unit_of = np.empty(total + 1, dtype=np.int64)
     sizes = np.zeros(n, dtype=np.int64)
     sh_flat = np.empty(total + 1, dtype=np.uint32)
     sh_off = np.zeros(n + 1, dtype=np.int64)
     u_flat = np.empty(total + 1, dtype=np.uint32)
-    u_off = np.zeros(total + 2, dtype=np.int64)
+    u_off = np.empty(total + 2, dtype=np.int64)  # (np.zeros would write it all: slow)
     doc_units = np.zeros(n + 1, dtype=np.int64)
+    stop_keys, stop_used = _hash_set(stop)  # (a hash lookup a word beats a binary search)
+    # distinct shingles of a document: an open-addressing set (at most half full), entries
+    # stamped with their document so it never needs clearing
+    set_key = np.empty(1024, dtype=np.uint32)
+    set_doc = np.full(1024, -1, dtype=np.int64)
     nsh = 0
     nu_flat = 0
     nunits = 0
@@ -153,47 +217,47 @@ def tokenize_chunk(orig: np.ndarray, low: np.ndarray, offsets: np.ndarray, cjk: 
         s = offsets[d]
         e = offsets[d + 1]
         ns = 0
-        unit = 0
+        ustart = 0  # first stem of the current unit
         i = s
         while i < e:
             c = orig[i]
             if _WORD[c]:
                 a = i
-                while i < e and _WORD[orig[i]]:
-                    i += 1
                 if cjk[d]:  # each character is a stem
+                    while i < e and _WORD[orig[i]]:
+                        i += 1
                     k = a
                     while k < i:
                         m = k + 1
                         while m < i and 0x80 <= low[m] < 0xC0:
                             m += 1
                         stems[ns] = U32(poly64(low, k, m) & _LOW32)
-                        unit_of[ns] = unit
                         ns += 1
                         k = m
                     continue
-                # one pass: the Horner state after the stem's bytes and after the word's
+                # one pass: the word's end, and the Horner state after the stem's bytes and
+                # after the word's
                 h = _SEED
                 hstem = _SEED
                 chars = 0
                 digits = True
                 end = -1
-                for k in range(a, i):
-                    byte = low[k]
+                while i < e and _WORD[orig[i]]:
+                    byte = low[i]
                     if not (0x80 <= byte < 0xC0):
                         chars += 1
                         if chars == _STEM_CHARS + 1:
-                            end = k
+                            end = i
                             hstem = h
                     if not (48 <= byte <= 57):
                         digits = False
                     h = h * _Q + U64(byte) + _ONE
-                if i - a <= _MAX_STOP_BYTES and _in_sorted(stop, _fmix64(h)):
+                    i += 1
+                if i - a <= _MAX_STOP_BYTES and _in_set(stop_keys, stop_used, _fmix64(h)):
                     continue
                 if digits or end < 0:
                     hstem = h
                 stems[ns] = U32(_fmix64(hstem) & _LOW32)
-                unit_of[ns] = unit
                 ns += 1
             elif _SPACE[c]:
                 ws = i
@@ -202,45 +266,57 @@ def tokenize_chunk(orig: np.ndarray, low: np.ndarray, offsets: np.ndarray, cjk: 
                     if orig[i] == 10:
                         has_nl = True
                     i += 1
-                if _is_break(orig, s, e, ws, i, has_nl, abbrev):
-                    unit += 1
+                if not has_nl:
+                    # most runs follow a word: only a . ! ? (closers allowed) can end a unit
+                    if i >= e:
+                        continue
+                    p = ws - 1
+                    while p >= s and _CLOSER[orig[p]]:
+                        p -= 1
+                    if p < s or (orig[p] != 46 and orig[p] != 33 and orig[p] != 63):
+                        continue
+                    if not _is_break(orig, s, e, ws, i, False, abbrev):
+                        continue
+                if ns > ustart:  # a unit ends: its distinct stems, sorted
+                    u_off[nunits] = nu_flat
+                    nu_flat = _emit_unit(stems, ustart, ns, u_flat, nu_flat)
+                    nunits += 1
+                    ustart = ns
             else:
                 i += 1
+        if ns > ustart:
+            u_off[nunits] = nu_flat
+            nu_flat = _emit_unit(stems, ustart, ns, u_flat, nu_flat)
+            nunits += 1
+        u_off[nunits] = nu_flat
+        doc_units[d + 1] = nunits
         sizes[d] = ns
-        # shingles: consecutive stem pairs (a lone stem is its own shingle)
+        # shingles: consecutive stem pairs (a lone stem is its own shingle), distinct
         if ns == 1:
             sh_flat[nsh] = stems[0]
             nsh += 1
         elif ns > 1:
-            tmp = np.empty(ns - 1, dtype=np.uint32)
+            bits = 4
+            while (1 << bits) < 2 * ns:
+                bits += 1
+            if (1 << bits) > len(set_key):
+                set_key = np.empty(1 << bits, dtype=np.uint32)
+                set_doc = np.full(1 << bits, -1, dtype=np.int64)
+            mask = (1 << bits) - 1
+            shift = U32(32 - bits) if bits < 32 else U32(0)
             for k in range(ns - 1):
-                tmp[k] = combine32(stems[k], stems[k + 1])
-            tmp.sort()
-            last = U32(0)
-            for k in range(ns - 1):
-                if k == 0 or tmp[k] != last:
-                    sh_flat[nsh] = tmp[k]
+                x = combine32(stems[k], stems[k + 1])
+                slot = np.int64(U32(x * _MIX) >> shift) & mask
+                while set_doc[slot] == d and set_key[slot] != x:
+                    slot = (slot + 1) & mask
+                if set_doc[slot] != d:
+                    set_doc[slot] = d
+                    set_key[slot] = x
+                    sh_flat[nsh] = x
                     nsh += 1
-                    last = tmp[k]
         sh_off[d + 1] = nsh
-        # units: distinct stems per unit, sorted; units without stems are dropped
-        k = 0
-        while k < ns:
-            m = k
-            while m < ns and unit_of[m] == unit_of[k]:
-                m += 1
-            grp = np.sort(stems[k:m])
-            u_off[nunits] = nu_flat
-            for t in range(m - k):
-                if t == 0 or grp[t] != grp[t - 1]:
-                    u_flat[nu_flat] = grp[t]
-                    nu_flat += 1
-            nunits += 1
-            k = m
-        u_off[nunits] = nu_flat
-        doc_units[d + 1] = nunits
-    return (sizes, sh_flat[:nsh].copy(), sh_off, u_flat[:nu_flat].copy(),
-            u_off[: nunits + 1].copy(), doc_units)
+    # views, not copies: the untouched rest of an np.empty buffer costs address space only
+    return sizes, sh_flat[:nsh], sh_off, u_flat[:nu_flat], u_off[: nunits + 1], doc_units
 
 
 # ------------------------------------------------------------------------------------------
