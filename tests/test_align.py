@@ -203,3 +203,33 @@ def test_context_picks_the_copy_next_to_the_following_pair() -> None:
     assert [(g.a, g.b) for g in with_ctx.groups] == [((1,), (0,)), ((2,), (1,))]
     assert [(g.a, g.b) for g in without.groups] == [((0,), (0,)), ((2,), (1,))]
     assert with_ctx.settings["context_weight"] > 0 and without.settings["context_weight"] == 0
+
+
+def test_gapped_merge_leaves_out_an_unrelated_interior_sentence() -> None:
+    """A 3:1 window whose middle sentence is unrelated becomes the 2:1 group A [0, 2] -> B 0."""
+    a = ["The hungry fox saw ripe grapes hanging high on a vine.",
+         "It was a hot day in the middle of summer.",
+         "He jumped again and again but could not reach the grapes."]
+    b = ["A hungry fox saw grapes hanging high on a vine and jumped again and again but could "
+         "not reach them."]
+    al = align_sentences(a, b)
+    assert [(g.a, g.b, g.kind) for g in al.groups] == [((0, 2), (0,), "merged")]
+    assert al.dropped == [1]
+    assert al.to_dict()["pairs"][0]["a"] == [0, 2]
+    off = align_sentences(a, b, gap_floor_ratio=0.0)
+    assert [(g.a, g.b) for g in off.groups] == [((2,), (0,))]
+    assert al.settings["gap_floor_ratio"] > 0 and off.settings["gap_floor_ratio"] == 0
+
+
+def test_length_term_keeps_a_short_sentence_from_taking_a_long_one() -> None:
+    """A short A sentence whose words all recur in a long B sentence: without the length term
+    it takes the long one and its short paraphrase (1:2 split); with it, only the paraphrase."""
+    a = ["The old wolf ran into the dark forest."]
+    b = ["The old wolf ran into the dark forest at night, far from the village, and hid there "
+         "among the oaks until the hunters, tired and cold, went home again to their wives.",
+         "At night the wolf fled into the dark woods."]
+    al = align_sentences(a, b)
+    assert [(g.a, g.b) for g in al.groups] == [((0,), (1,))]
+    off = align_sentences(a, b, length_weight=0.0)
+    assert [(g.a, g.b) for g in off.groups] == [((0,), (0, 1))]
+    assert al.settings["length_weight"] > 0
