@@ -8,13 +8,19 @@ I/O (the calque lexicon is read once through :func:`registry.data_text`).
 
 Regexes are compiled once per process (``lru_cache`` keyed by rule id); the params are
 static for a process, so the cache is exact.
+
+Most rules hit a text rarely, and a full regex scan costs 30-60 us on a news article, so a
+rule may register a *prefilter*: a cheap test (a substring, or a regex that starts with a
+literal) that is true whenever the rule can yield anything, derived from the rule's own
+regex.  When it is false the rule is skipped; the flags are the same (tests/
+test_damage_prefilters.py runs every rule with and without its prefilter).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -24,16 +30,29 @@ Hit = tuple[int, int, dict[str, Any]]
 RuleFunc = Callable[[str, Rule], Iterator[Hit]]
 
 RULE_FUNCS: dict[str, RuleFunc] = {}
+UNFILTERED: dict[str, RuleFunc] = {}  # the rule functions without their prefilters
+Prefilter = Callable[[str], bool]
 
 
-def rule(rule_id: str) -> Callable[[RuleFunc], RuleFunc]:
-    """Register the function implementing ``rule_id`` (checked against the table in tests)."""
+def rule(rule_id: str, prefilter: Prefilter | None = None) -> Callable[[RuleFunc], RuleFunc]:
+    """Register the function implementing ``rule_id`` (checked against the table in tests),
+    run only on texts where ``prefilter`` (if given) is true."""
     def deco(func: RuleFunc) -> RuleFunc:
         if rule_id in RULE_FUNCS:
             raise ValueError(f"rule {rule_id} implemented twice")
-        RULE_FUNCS[rule_id] = func
+        UNFILTERED[rule_id] = func
+        RULE_FUNCS[rule_id] = func if prefilter is None else _filtered(func, prefilter)
         return func
     return deco
+
+
+def _filtered(func: RuleFunc, prefilter: Prefilter) -> RuleFunc:
+    def run(text: str, r: Rule) -> Iterator[Hit]:
+        if prefilter(text):
+            yield from func(text, r)
+
+    run.__doc__ = func.__doc__
+    return run
 
 
 def _alt(words: list[str]) -> str:
@@ -41,6 +60,7 @@ def _alt(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
+@cache
 def _lower_set(rule_id: str, key: str) -> frozenset[str]:
     return frozenset(w.lower() for w in get_rule(rule_id).params.get(key, []))
 
@@ -56,7 +76,11 @@ def _mt001_lists() -> tuple[frozenset[str], frozenset[str]]:
     return _lower_set("MT001", "abbreviations"), _lower_set("MT001", "allowed_starts")
 
 
-@rule("MT001")
+# a flag needs a bare "." then spaces then a lowercase letter (the "stop" and "frag" groups)
+_MT001_PRE = re.compile(r"\.[ \t]+[a-z]")
+
+
+@rule("MT001", lambda text: _MT001_PRE.search(text) is not None)
 def mt001(text: str, r: Rule) -> Iterator[Hit]:
     """A lowercase sentence fragment after a full stop ("group. of civil society.")."""
     abbreviations, allowed = _mt001_lists()
@@ -83,7 +107,12 @@ _MT002 = re.compile(r"(?<=[\w)\"”’])(?P<stop>[.!?])[\"”’]?[ \t]+(?P<punc
                     r"[ \t]*\w*")
 
 
-@rule("MT002")
+def _mt002_pre(text: str) -> bool:
+    """A space or tab right before the comma, semicolon or colon (``[ \t]+(?P<punct>...)``)."""
+    return " ," in text or " ;" in text or " :" in text or "\t" in text
+
+
+@rule("MT002", _mt002_pre)
 def mt002(text: str, r: Rule) -> Iterator[Hit]:
     """A sentence that starts with a comma, semicolon or colon ("China. , said")."""
     for m in _MT002.finditer(text):
@@ -101,7 +130,12 @@ def _mt003_re() -> re.Pattern[str]:
         rf"(?P<attr>{_alt(p['attributions'])}) (?P<tail>[^.!?,;:\n]{{1,120}})[.!?]")
 
 
-@rule("MT003")
+@lru_cache(maxsize=1)
+def _mt003_pre() -> re.Pattern[str]:
+    return re.compile(rf", (?:{_alt(get_rule('MT003').params['attributions'])}) ")
+
+
+@rule("MT003", lambda text: _mt003_pre().search(text) is not None)
 def mt003(text: str, r: Rule) -> Iterator[Hit]:
     """A name + attribution left as its own "sentence" ("Russia. Ukraine, according to X.")."""
     max_tail = int(r.params.get("max_tail_words", 8))
@@ -122,7 +156,12 @@ def _mt004() -> tuple[re.Pattern[str], frozenset[str]]:
     return pattern, _lower_set("MT004", "title_cues")
 
 
-@rule("MT004")
+@lru_cache(maxsize=1)
+def _mt004_pre() -> re.Pattern[str]:
+    return re.compile(rf"[a-z'’-] (?:{_alt(get_rule('MT004').params['openers'])}) [a-z]")
+
+
+@rule("MT004", lambda text: _mt004_pre().search(text) is not None)
 def mt004(text: str, r: Rule) -> Iterator[Hit]:
     """A lowercase word running into a capitalised sentence opener ("shows As soon as")."""
     pattern, cues = _mt004()
@@ -141,7 +180,14 @@ def _mt005() -> re.Pattern[str]:
                       rf"(?P<words>[A-Z][a-z]+{suffix}\b(?:\s+[A-Z][a-z]+\b)*)")
 
 
-@rule("MT005")
+@lru_cache(maxsize=1)
+def _mt005_pre() -> re.Pattern[str]:
+    p = get_rule("MT005").params
+    suffix = re.escape(p.get("suffix", "ing"))
+    return re.compile(rf"(?:{_alt(p['modals'])})\s+[A-Z][a-z]+{suffix}\b")
+
+
+@rule("MT005", lambda text: _mt005_pre().search(text) is not None)
 def mt005(text: str, r: Rule) -> Iterator[Hit]:
     """A modal followed by a Title Case -ing word ("must Facilitating Banking")."""
     for m in _mt005().finditer(text):
@@ -155,7 +201,12 @@ def _mt006() -> re.Pattern[str]:
                       r"\s+(?P<verb>[a-z]+)\b")
 
 
-@rule("MT006")
+@lru_cache(maxsize=1)
+def _mt006_pre() -> re.Pattern[str]:
+    return re.compile(rf"to\s+(?:{_alt(get_rule('MT006').params['modals'])})\s+[a-z]")
+
+
+@rule("MT006", lambda text: _mt006_pre().search(text) is not None)
 def mt006(text: str, r: Rule) -> Iterator[Hit]:
     """'to' + modal + verb ("threatening to will cut")."""
     not_after = _lower_set("MT006", "not_after")
@@ -174,7 +225,12 @@ def _mt007() -> tuple[re.Pattern[str], frozenset[str]]:
     return pattern, _lower_set("MT007", "not_verbs")
 
 
-@rule("MT007")
+@lru_cache(maxsize=1)
+def _mt007_pre() -> re.Pattern[str]:
+    return re.compile(rf"(?:{_alt(get_rule('MT007').params['prepositions'])})\s+to\s+[a-z]")
+
+
+@rule("MT007", lambda text: _mt007_pre().search(text) is not None)
 def mt007(text: str, r: Rule) -> Iterator[Hit]:
     """A preposition followed by 'to' + verb ("abstaining from to call")."""
     pattern, not_verbs = _mt007()
@@ -185,12 +241,34 @@ def mt007(text: str, r: Rule) -> Iterator[Hit]:
 
 # --- DUP001 --------------------------------------------------------------------------------
 _DUP = re.compile(r"(?<![\w'’-])(?P<w>[^\W\d_][\w'’-]*)[ \t]+(?P=w)(?![\w'’-])")
+# ASCII bytes that cannot be in a run of [\w'’-] -> spaces (UTF-8 bytes of others kept)
+_DUP_RUNS = bytes(c if chr(c).isalnum() or c in b"_'-" else 32 for c in range(128)) + \
+    bytes(range(128, 256))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_RUN_CHAR = re.compile(r"[\w'’-]")
 
 
-@rule("DUP001")
+def _dup001_pre(text: str) -> bool:
+    r"""Two equal runs of ``[\w'’-]`` in a row: the two copies of ``w`` in a match are
+    maximal runs with only ``[ \t]+`` between them.  Byte-wise, once the (few distinct)
+    non-ASCII characters outside the class are spaces."""
+    if not text.isascii():
+        for c in set(_NON_ASCII.findall(text)):
+            if not _RUN_CHAR.match(c):
+                text = text.replace(c, " ")
+    runs = text.encode("utf-8", "surrogatepass").translate(_DUP_RUNS).split()
+    return any(map(bytes.__eq__, runs, runs[1:]))
+
+
+@lru_cache(maxsize=1)
+def _dup001_allowed() -> frozenset[str]:
+    return _lower_set("DUP001", "allowed") | _lower_set("DUP001", "function_words")
+
+
+@rule("DUP001", _dup001_pre)
 def dup001(text: str, r: Rule) -> Iterator[Hit]:
     """The same word twice in a row ("Corporation Corporation")."""
-    allowed = _lower_set("DUP001", "allowed") | _lower_set("DUP001", "function_words")
+    allowed = _dup001_allowed()
     institutions = frozenset(r.params.get("institution_words", []))
     min_len = int(r.params.get("min_length", 3))
     for m in _DUP.finditer(text):
@@ -206,7 +284,7 @@ def dup001(text: str, r: Rule) -> Iterator[Hit]:
 _SLASH = re.compile(r"(?<![\w/.])(?P<a>[a-z]{2,}) / (?P<b>[a-z]{2,})(?![\w/.])")
 
 
-@rule("PUN001")
+@rule("PUN001", lambda text: " / " in text)
 def pun001(text: str, r: Rule) -> Iterator[Hit]:
     """Two lowercase alternatives around a spaced slash ("essential / primary")."""
     units = _lower_set("PUN001", "units")
@@ -246,6 +324,7 @@ def _calque_bigrams() -> frozenset[tuple[str, ...]]:
 
 
 _NON_WORD = re.compile(r"[^a-z'’-]+")
+_NON_WORD_BYTES = bytes(c if 97 <= c <= 122 or c in b"'-" else 32 for c in range(256))
 _NEXT_WORD = re.compile(r"[ \t\n]+([A-Za-z]+(?:['’-][A-Za-z]+)*)")
 
 
@@ -257,7 +336,12 @@ def lex001(text: str, r: Rule) -> Iterator[Hit]:
     text costs one dict lookup per word.
     """
     index = calque_lexicon()
-    words = _NON_WORD.sub(" ", text.lower()).split()
+    low = text.lower()
+    if "’" not in low:  # the same words, byte-wise: _NON_WORD's characters -> spaces
+        words = low.encode("utf-8", "surrogatepass").translate(_NON_WORD_BYTES) \
+            .decode("ascii").split()
+    else:
+        words = _NON_WORD.sub(" ", low).split()
     if _calque_bigrams().isdisjoint(pairwise(words)):
         return  # prefilter: most texts contain no first two words of any phrase
     pos = 0
@@ -287,7 +371,11 @@ def _fmt001() -> re.Pattern[str]:
     return re.compile(rf"(?<![\d.,])\d{{1,3}},\d{{1,2}}(?![\d,])(?:\s*(?:{units}))(?![A-Za-z])")
 
 
-@rule("FMT001")
+# the decimal part: a comma, one or two digits, no digit or comma after them
+_FMT001_PRE = re.compile(r",\d{1,2}(?![\d,])")
+
+
+@rule("FMT001", lambda text: _FMT001_PRE.search(text) is not None)
 def fmt001(text: str, r: Rule) -> Iterator[Hit]:
     """A decimal comma before a unit ("1,13 billion", "2,5%")."""
     for m in _fmt001().finditer(text):
@@ -298,7 +386,7 @@ def fmt001(text: str, r: Rule) -> Iterator[Hit]:
 _SPACED_PCT = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)? %(?!\w)")
 
 
-@rule("FMT002")
+@rule("FMT002", lambda text: " %" in text)
 def fmt002(text: str, r: Rule) -> Iterator[Hit]:
     """A number, a space, then "%" ("70 %")."""
     for m in _SPACED_PCT.finditer(text):
@@ -312,7 +400,7 @@ _CURRENCY_WORD = re.compile(
     r"|(?P<mag2>million|billion|trillion)\s+(?:British )?pounds(?: sterling)?)\b")
 
 
-@rule("FMT003")
+@rule("FMT003", lambda text: "dollars" in text or "pounds" in text)
 def fmt003(text: str, r: Rule) -> Iterator[Hit]:
     """An amount followed by "dollars" (or "million pounds")."""
     for m in _CURRENCY_WORD.finditer(text):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from dedupe_news.damage.model import Flag
+from dedupe_news.damage.model import Flag, Report
 from dedupe_news.damage.registry import data_text
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*|[^\w\s]")
@@ -371,7 +371,9 @@ def version_scores(texts: Sequence[str], word_evidence: bool = False) -> list[fl
 
     n = len(texts)
     bodies = [prepare(t).body for t in texts] if n > 1 else list(texts)  # boilerplate aside
-    reports = [check_text(t, min_severity="info") for t in bodies]
+    checked: dict[str, Report] = {}  # copies with the same body are checked once
+    reports = [checked[t] if t in checked else
+               checked.setdefault(t, check_text(t, min_severity="info")) for t in bodies]
     extra = [0.0] * n
     for i in range(n):
         for j in range(i + 1, n):
