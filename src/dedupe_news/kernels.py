@@ -332,25 +332,44 @@ def _similarity(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray) 
     ns = len(so) - 1
     nl = len(lo) - 1
     counts = np.zeros((ns, nl), dtype=np.float64)
-    owner = np.empty(lo[nl] - lo[0], dtype=np.int64)
+    # the long side's stems in a hash table: stem -> chain of its positions (and units)
+    base = lo[0]
+    m = lo[nl] - base
+    cap = 16
+    while cap < 2 * m:
+        cap *= 2
+    mask = cap - 1
+    keys = np.empty(cap, dtype=np.uint32)
+    head = np.full(cap, -1, dtype=np.int64)
+    nxt = np.empty(m, dtype=np.int64)
+    owner = np.empty(m, dtype=np.int64)
     for j in range(nl):
         for t in range(lo[j], lo[j + 1]):
-            owner[t - lo[0]] = j
-    base = lo[0]
-    vals = lf[base: lo[nl]]
-    order = np.argsort(vals, kind="mergesort")
-    sv = vals[order]
+            x = lf[t]
+            slot = np.int64(x) & mask  # (stems are mixed hashes: their low bits will do)
+            while head[slot] != -1 and keys[slot] != x:
+                slot = (slot + 1) & mask
+            keys[slot] = x
+            nxt[t - base] = head[slot]
+            head[slot] = t - base
+            owner[t - base] = j
     for i in range(ns):
         for t in range(so[i], so[i + 1]):
             x = sf[t]
-            k = np.searchsorted(sv, x)
-            while k < len(sv) and sv[k] == x:
-                counts[i, owner[order[k]]] += 1.0
-                k += 1
+            slot = np.int64(x) & mask
+            while head[slot] != -1:
+                if keys[slot] == x:
+                    q = head[slot]
+                    while q != -1:
+                        counts[i, owner[q]] += 1.0
+                        q = nxt[q]
+                    break
+                slot = (slot + 1) & mask
     for i in range(ns):
         wi = float(so[i + 1] - so[i])
         for j in range(nl):
-            counts[i, j] = counts[i, j] / np.sqrt(wi * float(lo[j + 1] - lo[j]))
+            if counts[i, j] != 0.0:  # (0 / x is 0: no square root for unrelated pairs)
+                counts[i, j] = counts[i, j] / np.sqrt(wi * float(lo[j + 1] - lo[j]))
     return counts
 
 
