@@ -32,8 +32,8 @@ from dedupe_news.load import (
     parse_jsonl_line,
 )
 from dedupe_news.model import Article, Reject
-from dedupe_news.normalize import Boilerplate, find_boilerplate, prepare
-from dedupe_news.shingle import ABBREV_HASHES, STOP_HASHES, story_bytes
+from dedupe_news.normalize import Boilerplate, _chars_in_place, find_boilerplate, prepare
+from dedupe_news.shingle import _NOSPACE_SCRIPT, ABBREV_HASHES, STOP_HASHES, story_bytes
 from dedupe_news.sketch import Sketcher
 
 PARALLEL_MIN_DOCS = 4000  # below this, process start-up costs more than it saves
@@ -89,11 +89,10 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
     origs, lows, cjk = [], [], []
     for text in texts:
         bp = find_boilerplate(text)
-        if not bp and text.isascii():
-            # prepare() would only collapse whitespace, which the tokeniser does anyway
-            # (tests/test_kernels.py holds the two equal): skip it.
+        story = None if bp else _as_is(text)
+        if story is not None:
             bps.append(())
-            sb = story_bytes(text)
+            sb = story_bytes(story)
         else:
             prep = prepare(text, bp)
             bps.append(prep.boilerplate)
@@ -109,6 +108,20 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
         offsets, np.asarray(cjk, dtype=np.bool_), STOP_HASHES, ABBREV_HASHES)
     sigs = sk.signatures_flat(sh_flat, sh_off)
     return Features(sigs, sizes, np.diff(sh_off), bps, u_flat, u_off, doc_units)
+
+
+def _as_is(text: str) -> str | None:
+    """What the tokeniser may read instead of ``prepare(text).body`` for a text without
+    boilerplate: ``prepare`` would only map characters in place (curly quotes, dashes) and
+    collapse whitespace, which the tokeniser ignores (tests/test_features_fast.py holds the
+    two equal).  None when it would do more: NFKC changes lengths, and the test for scripts
+    written without spaces counts characters, whitespace included."""
+    if text.isascii():
+        return text
+    chars = _chars_in_place(text)
+    if chars is None or (max(chars) >= "\u0e00" and _NOSPACE_SCRIPT.search(chars)):
+        return None
+    return chars
 
 
 def _chunk_worker(payload: tuple[bytes, list[int]]) -> Features:

@@ -1,0 +1,86 @@
+"""``featurize_chunk`` shortcuts give the features of the plain definition.
+
+For a text without boilerplate, ``featurize_chunk`` tokenises the text itself (ASCII) or its
+characters mapped in place (curly quotes and dashes) instead of ``prepare(text).body``: the
+tokeniser ignores the whitespace that ``prepare`` collapses.  Here every feature is compared
+with the plain path (``prepare`` -> ``story_bytes`` -> ``tokenize_chunk``, one text at a time)
+on generated text full of odd whitespace, compatibility characters, CJK and boilerplate.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SEEDS, SHARED
+from dedupe_news import kernels
+from dedupe_news.features import featurize_chunk
+from dedupe_news.normalize import prepare
+from dedupe_news.shingle import ABBREV_HASHES, STOP_HASHES, story_bytes
+from dedupe_news.sketch import Sketcher
+from test_fast_paths import _text
+
+SK = Sketcher(128, 1)
+CORPUS = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
+
+
+def _plain(text: str) -> tuple:
+    prep = prepare(text)
+    sb = story_bytes(prep.body)
+    sizes, sh_flat, sh_off, u_flat, u_off, _doc_units = kernels.tokenize_chunk(
+        np.frombuffer(sb.orig, dtype=np.uint8), np.frombuffer(sb.low, dtype=np.uint8),
+        np.array([0, len(sb.orig)], dtype=np.int64), np.array([sb.cjk]), STOP_HASHES,
+        ABBREV_HASHES)
+    return (prep.boilerplate, int(sizes[0]), sorted(sh_flat.tolist()), u_flat.tolist(),
+            (u_off - u_off[0]).tolist(), SK.signatures_flat(sh_flat, sh_off)[0].tolist())
+
+
+def _assert_same(texts: list[str]) -> None:
+    f = featurize_chunk(texts, SK)
+    for d, text in enumerate(texts):
+        a, b = int(f.doc_units[d]), int(f.doc_units[d + 1])
+        lo, hi = int(f.u_off[a]), int(f.u_off[b])
+        got = (f.boilerplate[d], int(f.sizes[d]), None, f.u_flat[lo:hi].tolist(),
+               (f.u_off[a:b + 1] - lo).tolist(), f.signatures[d].tolist())
+        want = _plain(text)
+        assert got[:2] == want[:2] and got[3:] == want[3:], text
+        assert int(f.shingle_counts[d]) == len(want[2]), text
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_generated_texts(seed: int) -> None:
+    rng = random.Random(seed)
+    texts = [_text(rng) for _ in range(300)]
+    texts += [t.replace("\n", " \n ") + " \u2028x\u0085y\u1680z" for t in texts[:50]]
+    _assert_same(texts)
+
+
+_CHARS = st.sampled_from([*"ab cD.\n\t\r\u00a0\u2019\u201c\u2014\u00a3\u00e9\u0301\u3000\u2028",
+                          *"\u4e2d\u0e01\u00c5\u212b\u0130\u1e9e\u03a3\ufb01XY12,;",
+                          "  ", " \n ", "The ", "said ", "Mr. ", "U.S. "])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_CHARS, max_size=60).map("".join), min_size=1, max_size=5))
+def test_random_texts(texts: list[str]) -> None:
+    _assert_same(texts)
+
+
+def test_seeds_and_scripts() -> None:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    texts += ["\u4e2d\u56fd\u589e\u52a0\u4e86 \u5bf9\u4fc4\u7f57\u65af   \u7684 " * 3,
+              "\u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22 " * 5 + "  x  " * 40,
+              "\u201cQuote\u201d \u2014 dash\u2019s  double  spaces\u00a0\u00a0nbsp."]
+    _assert_same(texts)
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="BBC corpus not available")
+def test_bbc_corpus_sample() -> None:
+    with CORPUS.open(encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for k, line in enumerate(f) if k % 7 == 0]
+    _assert_same(texts)
