@@ -77,6 +77,7 @@ ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Prof", "Gen", "Gov", "Sen", "Rep", "L
                  "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
 _NONWORD_NONASCII = re.compile(r"[^\w\x00-\x7f]")
 _NONASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_BYTES = bytes(range(0x80))
 _WORD_B = re.compile(rb"[0-9A-Za-z_\x80-\xff]+")
 _SPACE_B = re.compile(rb"[ \t\n\r\x0b\x0c\x1c-\x1f]+")
 _CLOSERS_B = (b'"', b"'", b")", b"]")
@@ -126,8 +127,10 @@ def story_bytes(story: str) -> StoryBytes:
     if story.isascii():
         orig = story.encode("ascii")
         return StoryBytes(orig, orig.lower(), False)
-    # The distinct non-ASCII characters decide everything below (news text has a handful).
-    special = set(_NONASCII.findall(story))
+    # The distinct non-ASCII characters decide everything below (news text has a handful):
+    # = set(_NONASCII.findall(story)), from the UTF-8 bytes left once ASCII is deleted
+    special = set(story.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+                  .decode("utf-8", "surrogatepass"))
     s = story
     letters = []
     for c in special:
