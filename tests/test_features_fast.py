@@ -84,3 +84,31 @@ def test_bbc_corpus_sample() -> None:
     with CORPUS.open(encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for k, line in enumerate(f) if k % 7 == 0]
     _assert_same(texts)
+
+
+def _numpy_signatures(sk: Sketcher, flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The former numpy implementation of ``Sketcher.signatures_flat`` (the reference)."""
+    out = np.full((len(offsets) - 1, sk.num_perm), 0xFFFFFFFF, dtype=np.uint32)
+    for d in range(len(offsets) - 1):
+        hv = flat[offsets[d]:offsets[d + 1]].astype(np.uint32)
+        if not len(hv):
+            continue
+        hv = hv ^ (hv >> np.uint32(16))
+        hv = hv * np.uint32(0x85EBCA6B)
+        hv = hv ^ (hv >> np.uint32(13))
+        hv = hv * np.uint32(0xC2B2AE35)
+        hv = hv ^ (hv >> np.uint32(16))
+        out[d] = (sk._a[:, None] * hv[None, :] + sk._b[:, None]).min(axis=1)
+    return out
+
+
+@pytest.mark.parametrize("num_perm", [2, 16, 128, 129])
+def test_compiled_minhash_equals_numpy(num_perm: int) -> None:
+    rng = np.random.default_rng(num_perm)
+    lengths = rng.integers(0, 40, size=60)
+    lengths[:3] = 0
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    flat = rng.integers(0, 2**32, size=int(offsets[-1]), dtype=np.uint64).astype(np.uint32)
+    flat[:5] = [0, 1, 0xFFFFFFFF, 0x80000000, 7]
+    sk = Sketcher(num_perm, seed=num_perm)
+    assert np.array_equal(sk.signatures_flat(flat, offsets), _numpy_signatures(sk, flat, offsets))
