@@ -32,7 +32,7 @@ from dedupe_news.load import (
     parse_jsonl_line,
 )
 from dedupe_news.model import Article, Reject
-from dedupe_news.normalize import Boilerplate, _chars_in_place, find_boilerplate, prepare
+from dedupe_news.normalize import Boilerplate, boilerplate_and_chars, prepare
 from dedupe_news.shingle import _NOSPACE_SCRIPT, ABBREV_HASHES, STOP_HASHES, story_bytes
 from dedupe_news.sketch import Sketcher
 
@@ -88,8 +88,8 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
     bps = []
     origs, lows, cjk = [], [], []
     for text in texts:
-        bp = find_boilerplate(text)
-        story = None if bp else _as_is(text)
+        bp, chars = boilerplate_and_chars(text)
+        story = None if bp else _as_is(text, chars)
         if story is not None:
             bps.append(())
             sb = story_bytes(story)
@@ -110,15 +110,15 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
     return Features(sigs, sizes, np.diff(sh_off), bps, u_flat, u_off, doc_units)
 
 
-def _as_is(text: str) -> str | None:
+def _as_is(text: str, chars: str | None) -> str | None:
     """What the tokeniser may read instead of ``prepare(text).body`` for a text without
     boilerplate: ``prepare`` would only map characters in place (curly quotes, dashes) and
     collapse whitespace, which the tokeniser ignores (tests/test_features_fast.py holds the
     two equal).  None when it would do more: NFKC changes lengths, and the test for scripts
-    written without spaces counts characters, whitespace included."""
+    written without spaces counts characters, whitespace included.  ``chars``: the text's
+    characters mapped in place (``normalize._chars_in_place``)."""
     if text.isascii():
         return text
-    chars = _chars_in_place(text)
     if chars is None or (max(chars) >= "\u0e00" and _NOSPACE_SCRIPT.search(chars)):
         return None
     return chars

@@ -176,6 +176,12 @@ class Boilerplate:
 
 def find_boilerplate(text: str) -> list[Boilerplate]:
     """Boilerplate lines of ``text`` with spans into it (trailing whitespace excluded)."""
+    return boilerplate_and_chars(text)[0]
+
+
+def boilerplate_and_chars(text: str) -> tuple[list[Boilerplate], str | None]:
+    """:func:`find_boilerplate`, and the text's characters normalised in place (see
+    ``_chars_in_place``; None when normalising changes lengths), which it computes anyway."""
     # When the characters are already normal (the usual case), a stripped line with single
     # spaces is its own normal form: no per-line normalize() call.
     chars = _chars_in_place(text)
@@ -185,7 +191,7 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
         found, lines, repeats = _scan(text, chars)
     if repeats:
         _repeated_captions(found, lines)
-    return [found[k] for k in sorted(found)]
+    return [found[k] for k in sorted(found)], chars
 
 
 _Line = tuple[int, str, str]  # (start of the stripped line, stripped, normalised)
