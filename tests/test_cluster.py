@@ -91,6 +91,29 @@ def test_no_chaining_every_member_verified_against_canonical() -> None:
             assert r["similarity"] >= 0  # verified against the canonical itself
 
 
+def _sentences(n: int, offset: int = 0) -> list[str]:
+    words = [f"w{i}x" for i in range(offset, offset + 12 * n)]
+    return [" ".join(words[i : i + 12]).capitalize() + "." for i in range(0, 12 * n, 12)]
+
+
+def test_article_turned_away_by_the_leader_joins_the_canonical() -> None:
+    # L (longest, leads) = s1-s16 + new text; C = s1-s20 is a copy of L and the least
+    # damaged, so it becomes canonical; O = s7-s20 is a copy of C but only partly in L.
+    # The leader loop compares O with L only (partial); the merge pass offers O to C.
+    s, t = _sentences(20), _sentences(6, offset=1000)
+    lead, canon, orig = " ".join(s[:16] + t), " ".join(s), " ".join(s[6:])
+
+    def damage(texts: list[str]) -> list[float]:
+        return [0.0 if x == canon else 1.0 for x in texts]
+
+    arts = [Article("l", lead), Article("c", canon), Article("o", orig)]
+    recs = {r["id"]: r for r in cluster_articles(arts, damage=damage).records}
+    assert recs["c"]["canonical"] and recs["l"]["duplicate_of"] == "c"
+    assert recs["o"]["duplicate_of"] == "c" and recs["o"]["relation"] == "copy"
+    off = cluster_articles(arts, ClusterSettings(merge_rounds=0), damage=damage).records
+    assert {r["id"]: r["cluster"] for r in off}["o"] == "o"  # without the pass: left alone
+
+
 def test_canonical_prefers_the_undamaged_version() -> None:
     clean = seed_text("001")
     damaged = clean.replace("the United States will cut", "the United States to will cut") \
@@ -154,5 +177,5 @@ def test_bad_lsh_parameters_are_refused() -> None:
 
 def test_settings_signature_names_the_choices() -> None:
     sig = ClusterSettings().signature()
-    for part in ("perm128", "b64r2", "stem4", "verify:", "boilerplate"):
+    for part in ("perm256", "b128r2", "stem4", "verify:", "boilerplate", "merge3"):
         assert part in sig

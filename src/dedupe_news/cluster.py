@@ -48,13 +48,14 @@ class ClusterSettings:
     complete_share: float = 0.85  # members this complete compete for canonical
     canonical_pool: int = 3  # at most this many of them are damage-scored (pairwise)
     max_links: int = 20
+    merge_rounds: int = 3  # rounds of offering linked clusters to their union's canonical
     workers: int | None = None  # None: automatic (parallel for large inputs)
 
     def signature(self) -> str:
         return (f"dn:{__version__}|norm:{'+'.join(STEPS)}+boilerplate|"
                 f"sh:stem{STEM_CHARS}-content-{NGRAM}gram|{self.lsh.signature()}|"
                 f"verify:{self.verify.signature()}|canon:complete{self.complete_share:g}"
-                f"+damage")
+                f"+damage+merge{self.merge_rounds}")
 
 
 @dataclass
@@ -160,7 +161,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     if progress:
         progress("verify", n, n)
     t2 = time.perf_counter()
-    feats.signatures = feats.signatures[:0]  # not needed any more: free ~0.5 GB per 1M
+    feats.signatures = feats.signatures[:0]  # not needed any more: free ~1 GB per 1M
     stats = {"articles": n, "candidates": int(ncand)}  # every candidate is verified
     links: dict[int, dict[int, float]] = {}
 
@@ -183,38 +184,46 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
         return Match(float(score[i]), float(cov[i, 0]), float(cov[i, 1]), int(npairs[i]))
 
     assignment: dict[int, tuple[int, float | None]] = {}
-    clusters: list[dict[str, object]] = []
-    pending = [(lead, members) for lead, members in groups.items()]
+    members: dict[int, dict[int, Match]] = {}  # canonical -> its verified copies
     if progress:
-        progress("canonical", 0, len(pending))
-    while pending:
-        canons = _choose_canonicals([m for _, m in pending], articles, feats, st, damage,
-                                    pool)
-        again: list[tuple[int, list[int]]] = []
-        # every member re-verified against a new canonical, in one compiled call
-        checks = [[m, canon] for (lead, group), canon in zip(pending, canons, strict=True)
-                  if canon != lead for m in group if m != canon]
-        verdicts = kernels.compare_many(np.array(checks, dtype=np.int64).reshape(-1, 2),
-                                        feats.u_flat, feats.u_off, feats.doc_units, *vargs)
-        done_checks = 0
-        for (lead, group), canon in zip(pending, canons, strict=True):
-            assignment[canon] = (canon, None)
-            others = [m for m in group if m != canon]
-            if not others:
-                continue
-            if canon == lead:
-                matches = {m: leader_match(m) for m in others}
-                rest: list[int] = []
-            else:
-                matches, rest = _reverify(others, canon, verdicts, done_checks, link)
-                done_checks += len(others)
-            for m, mt in matches.items():
-                assignment[m] = (canon, mt.score)
-            if matches:
-                clusters.append(_cluster_record(canon, matches, articles))
-            if rest:
-                again.append((-1, rest))
-        pending = again
+        progress("canonical", 0, len(groups))
+
+    def settle(pending: list[tuple[int, list[int]]]) -> None:
+        """Choose each group's canonical and keep the members verified as copies of it;
+        the others are grouped again until every group is settled."""
+        while pending:
+            canons = _choose_canonicals([m for _, m in pending], articles, feats, st, damage,
+                                        pool)
+            again: list[tuple[int, list[int]]] = []
+            # every member re-verified against a new canonical, in one compiled call
+            checks = [(m, canon) for (lead, group), canon in zip(pending, canons, strict=True)
+                      if canon != lead for m in group if m != canon]
+            verdicts = _verify_pairs(checks, feats, vargs)
+            done_checks = 0
+            for (lead, group), canon in zip(pending, canons, strict=True):
+                assignment[canon] = (canon, None)
+                members[canon] = {}
+                others = [m for m in group if m != canon]
+                if not others:
+                    continue
+                if canon == lead:
+                    matches = {m: leader_match(m) for m in others}
+                    rest: list[int] = []
+                else:
+                    matches, rest = _reverify(others, canon, verdicts, done_checks, link)
+                    done_checks += len(others)
+                for m, mt in matches.items():
+                    assignment[m] = (canon, mt.score)
+                members[canon] = matches
+                if rest:
+                    again.append((-1, rest))
+            pending = again
+
+    settle([(lead, group) for lead, group in groups.items()])
+    stats["merged"] = _merge_linked(members, assignment, links, link, settle, articles, feats,
+                                    st, damage, pool, vargs)
+    clusters = [_cluster_record(canon, matches, articles)
+                for canon, matches in members.items() if matches]
     if progress:
         progress("canonical", len(groups), len(groups))
     t3 = time.perf_counter()
@@ -247,6 +256,79 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     timings = {"features": t1 - t0, "leaders": t2 - t1, "canonical": t3 - t2,
                "records": time.perf_counter() - t3}
     return ClusterResult(records, clusters, boilerplate, st.signature(), stats, timings)
+
+
+def _verify_pairs(checks: Sequence[tuple[int, int]], feats: Features, vargs: tuple[object, ...]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`kernels.compare_many` over (member, canonical) rows."""
+    return kernels.compare_many(np.array(checks, dtype=np.int64).reshape(-1, 2),
+                                feats.u_flat, feats.u_off, feats.doc_units, *vargs)
+
+
+def _merge_linked(members: dict[int, dict[int, Match]],
+                  assignment: dict[int, tuple[int, float | None]],
+                  links: dict[int, dict[int, float]],
+                  link: Callable[[int, int, float], None],
+                  settle: Callable[[list[tuple[int, list[int]]]], None],
+                  articles: Sequence[Article], feats: Features, st: ClusterSettings,
+                  damage: Callable[[Sequence[str]], list[float]] | None,
+                  executor: Executor | None, vargs: tuple[object, ...]) -> int:
+    """Offer two clusters joined by a ``partial`` link to the canonical of their union.
+
+    The leader loop compares an article with cluster *leaders* only, and the leader is
+    often not the canonical chosen later (the longest version leads; a round-trip
+    translation is usually longer than its original).  So an original can be turned away
+    by its own copy's leader - e.g. a glued round trip it only partly matches - while the
+    other copies gather under a canonical it was never compared with.  For every pair of
+    clusters with a ``partial`` link between their members, the canonical of their union
+    is chosen as in step 4, and every member not yet verified against it is; when more
+    articles are verified copies of it than are in its cluster now, it takes them, and the
+    rest are clustered again (step 4).  Never chaining: membership still means a verified
+    copy of the canonical.  Up to ``st.merge_rounds`` rounds; returns the merges made.
+    """
+    merged = 0
+    fresh: set[int] | None = None  # clusters made in the last round (None: all are new)
+    for _ in range(st.merge_rounds):
+        pairs: set[tuple[int, int]] = set()
+        for i, near in links.items():
+            ci = assignment[i][0]
+            for j in near:
+                cj = assignment[j][0]
+                if ci != cj and (fresh is None or ci in fresh or cj in fresh):
+                    pairs.add((ci, cj) if articles[ci].id < articles[cj].id else (cj, ci))
+        todo = sorted(pairs, key=lambda t: (articles[t[0]].id, articles[t[1]].id))
+        unions = [[a, *members[a], b, *members[b]] for a, b in todo]
+        canons = _choose_canonicals(unions, articles, feats, st, damage, executor)
+        touched: set[int] = set()
+        fresh = set()
+        for (ca, cb), union, canon in zip(todo, unions, canons, strict=True):
+            if ca in touched or cb in touched:
+                continue
+            others = [m for m in union if m != canon and assignment[m][0] != canon]
+            matches, _ = _reverify(others, canon, _verify_pairs(
+                [(m, canon) for m in others], feats, vargs), 0, link)
+            now = assignment[canon][0]
+            size_now = 1 + len(members[now])
+            if canon == now:
+                matches.update(members[canon])
+            if 1 + len(matches) <= size_now:
+                continue
+            touched.update((ca, cb))
+            merged += 1
+            del members[ca], members[cb]
+            members[canon] = matches
+            assignment[canon] = (canon, None)
+            for m, mt in matches.items():
+                assignment[m] = (canon, mt.score)
+            left = [m for m in union if m != canon and m not in matches]
+            if left:
+                settle([(-1, left)])
+            made = {canon, *(assignment[m][0] for m in left)}
+            touched.update(made)
+            fresh.update(made)
+        if not fresh:
+            break
+    return merged
 
 
 def _reverify(others: list[int], canon: int,

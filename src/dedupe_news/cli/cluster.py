@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from dedupe_news.candidates import LshSettings
 from dedupe_news.cli._common import (
     collect,
     default_format,
@@ -41,7 +42,6 @@ def _input_bytes(paths: tuple[str, ...]) -> int:
 
 def _settings(num_perm: int, bands: int, rows: int, copy_coverage: float,
               sentence_threshold: float, workers: int | None):  # -> ClusterSettings
-    from dedupe_news.candidates import LshSettings
     from dedupe_news.cluster import ClusterSettings
     from dedupe_news.verify import VerifySettings
 
@@ -129,11 +129,11 @@ def _progress_cb(quiet: bool):
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
               default=None, help="Output format [default: table on a terminal, else jsonl].")
-@click.option("--num-perm", type=click.IntRange(16, 1024), default=128, show_default=True,
-              help="MinHash permutations.")
-@click.option("--bands", type=click.IntRange(1), default=64, show_default=True,
+@click.option("--num-perm", type=click.IntRange(16, 1024), default=LshSettings.num_perm,
+              show_default=True, help="MinHash permutations.")
+@click.option("--bands", type=click.IntRange(1), default=LshSettings.bands, show_default=True,
               help="LSH bands (b).")
-@click.option("--rows", type=click.IntRange(1), default=2, show_default=True,
+@click.option("--rows", type=click.IntRange(1), default=LshSettings.rows, show_default=True,
               help="LSH rows per band (r).")
 @click.option("--copy-coverage", type=click.FloatRange(0, 1), default=0.75,
               show_default=True,
