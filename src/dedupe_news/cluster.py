@@ -37,6 +37,7 @@ from dedupe_news.shingle import NGRAM, STEM_CHARS
 from dedupe_news.verify import VerifySettings
 
 FULL_LENGTH = 0.95
+MERGE_PROBE = 8  # merge pass: members verified before giving up on a linked cluster
 PARALLEL_DAMAGE_MIN_POOLS = 200  # below this, scoring pools in-process is faster
 
 
@@ -185,6 +186,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
 
     assignment: dict[int, tuple[int, float | None]] = {}
     members: dict[int, dict[int, Match]] = {}  # canonical -> its verified copies
+    known: dict[tuple[int, ...], int] = {}  # pool -> its canonical (damage scoring is costly)
     if progress:
         progress("canonical", 0, len(groups))
 
@@ -193,7 +195,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
         the others are grouped again until every group is settled."""
         while pending:
             canons = _choose_canonicals([m for _, m in pending], articles, feats, st, damage,
-                                        pool)
+                                        pool, known)
             again: list[tuple[int, list[int]]] = []
             # every member re-verified against a new canonical, in one compiled call
             checks = [(m, canon) for (lead, group), canon in zip(pending, canons, strict=True)
@@ -221,7 +223,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
 
     settle([(lead, group) for lead, group in groups.items()])
     stats["merged"] = _merge_linked(members, assignment, links, link, settle, articles, feats,
-                                    st, damage, pool, vargs)
+                                    st, damage, pool, vargs, known)
     clusters = [_cluster_record(canon, matches, articles)
                 for canon, matches in members.items() if matches]
     if progress:
@@ -272,7 +274,8 @@ def _merge_linked(members: dict[int, dict[int, Match]],
                   settle: Callable[[list[tuple[int, list[int]]]], None],
                   articles: Sequence[Article], feats: Features, st: ClusterSettings,
                   damage: Callable[[Sequence[str]], list[float]] | None,
-                  executor: Executor | None, vargs: tuple[object, ...]) -> int:
+                  executor: Executor | None, vargs: tuple[object, ...],
+                  known: dict[tuple[int, ...], int]) -> int:
     """Offer two clusters joined by a ``partial`` link to the canonical of their union.
 
     The leader loop compares an article with cluster *leaders* only, and the leader is
@@ -283,8 +286,10 @@ def _merge_linked(members: dict[int, dict[int, Match]],
     clusters with a ``partial`` link between their members, the canonical of their union
     is chosen as in step 4, and every member not yet verified against it is; when more
     articles are verified copies of it than are in its cluster now, it takes them, and the
-    rest are clustered again (step 4).  Never chaining: membership still means a verified
-    copy of the canonical.  Up to ``st.merge_rounds`` rounds; returns the merges made.
+    rest are clustered again (step 4).  The ``MERGE_PROBE`` most complete candidates are
+    verified first; when none of them is a copy, the others are not tried.  Never chaining:
+    membership still means a verified copy of the canonical.  Up to ``st.merge_rounds``
+    rounds; returns the merges made.
     """
     merged = 0
     fresh: set[int] | None = None  # clusters made in the last round (None: all are new)
@@ -298,15 +303,24 @@ def _merge_linked(members: dict[int, dict[int, Match]],
                     pairs.add((ci, cj) if articles[ci].id < articles[cj].id else (cj, ci))
         todo = sorted(pairs, key=lambda t: (articles[t[0]].id, articles[t[1]].id))
         unions = [[a, *members[a], b, *members[b]] for a, b in todo]
-        canons = _choose_canonicals(unions, articles, feats, st, damage, executor)
+        canons = _choose_canonicals(unions, articles, feats, st, damage, executor, known)
         touched: set[int] = set()
         fresh = set()
         for (ca, cb), union, canon in zip(todo, unions, canons, strict=True):
             if ca in touched or cb in touched:
                 continue
-            others = [m for m in union if m != canon and assignment[m][0] != canon]
-            matches, _ = _reverify(others, canon, _verify_pairs(
-                [(m, canon) for m in others], feats, vargs), 0, link)
+            others = sorted((m for m in union if m != canon and assignment[m][0] != canon),
+                            key=lambda m: _order_key(articles[m], int(feats.sizes[m])))
+            # the most complete few first: when none of them is a copy of the canonical,
+            # the rest are not verified (bounded cost when two big clusters are linked)
+            matches, _ = _reverify(others[:MERGE_PROBE], canon, _verify_pairs(
+                [(m, canon) for m in others[:MERGE_PROBE]], feats, vargs), 0, link)
+            if not matches:
+                continue
+            if len(others) > MERGE_PROBE:
+                more, _ = _reverify(others[MERGE_PROBE:], canon, _verify_pairs(
+                    [(m, canon) for m in others[MERGE_PROBE:]], feats, vargs), 0, link)
+                matches.update(more)
             now = assignment[canon][0]
             size_now = 1 + len(members[now])
             if canon == now:
@@ -362,10 +376,20 @@ def _pool(group: list[int], articles: Sequence[Article], feats: Features,
 def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], feats: Features,
                        st: ClusterSettings,
                        damage: Callable[[Sequence[str]], list[float]] | None,
-                       executor: Executor | None) -> list[int]:
-    """The canonical member of each group (see the module docstring)."""
+                       executor: Executor | None,
+                       known: dict[tuple[int, ...], int] | None = None) -> list[int]:
+    """The canonical member of each group (see the module docstring).
+
+    ``known``: canonicals of pools scored before (the choice depends on the pool only);
+    updated with the new ones.
+    """
+    known = {} if known is None else known
     pools = [_pool(g, articles, feats, st) if len(g) > 1 else g for g in groups]
-    scored = [k for k, p in enumerate(pools) if len(p) > 1]
+    first: dict[tuple[int, ...], int] = {}
+    for k, p in enumerate(pools):
+        if len(p) > 1 and tuple(p) not in known:
+            first.setdefault(tuple(p), k)
+    scored = sorted(first.values())
     texts = [[articles[m].text for m in pools[k]] for k in scored]
     if damage is not None:
         results = [damage(t) for t in texts]
@@ -375,7 +399,6 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         results = [r for batch in executor.map(_score_pools, batches) for r in batch]
     else:
         results = _score_pools(texts)
-    canons = [p[0] for p in pools]
     for k, scores in zip(scored, results, strict=True):
         pool = pools[k]
         top = max(int(feats.sizes[m]) for m in pool)
@@ -390,8 +413,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
             return (round(scores[t], 2), a.published is None, a.published or "", not full,
                     a.id)
 
-        canons[k] = pool[min(range(len(pool)), key=key)]
-    return canons
+        known[tuple(pool)] = pool[min(range(len(pool)), key=key)]
+    return [known[tuple(p)] if len(p) > 1 else p[0] for p in pools]
 
 
 def _cluster_record(canon: int, matches: dict[int, Match],
