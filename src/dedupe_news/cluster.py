@@ -286,7 +286,8 @@ def _merge_linked(members: dict[int, dict[int, Match]],
     clusters with a ``partial`` link between their members, the canonical of their union
     is chosen as in step 4, and every member not yet verified against it is; when more
     articles are verified copies of it than are in its cluster now, it takes them, and the
-    rest are clustered again (step 4).  The ``MERGE_PROBE`` most complete candidates are
+    rest are clustered again (step 4).  Part of a cluster is taken only by a canonical less
+    damaged than the cluster's own.  The ``MERGE_PROBE`` most complete candidates are
     verified first; when none of them is a copy, the others are not tried.  Never chaining:
     membership still means a verified copy of the canonical.  Up to ``st.merge_rounds``
     rounds; returns the merges made.
@@ -321,6 +322,17 @@ def _merge_linked(members: dict[int, dict[int, Match]],
                 more, _ = _reverify(others[MERGE_PROBE:], canon, _verify_pairs(
                     [(m, canon) for m in others[MERGE_PROBE:]], feats, vargs), 0, link)
                 matches.update(more)
+            for old in (ca, cb):
+                group = [old, *members[old]]
+                moving = [m for m in group if m in matches]
+                if old == canon or not moving or len(moving) == len(group):
+                    continue
+                # taking part of a cluster breaks it up: only for a canonical that is less
+                # damaged than the cluster's own (an original, not a same-story neighbour)
+                scores = (damage or _damage_scores)([articles[canon].text, articles[old].text])
+                if round(scores[0], 2) >= round(scores[1], 2):
+                    for m in moving:
+                        del matches[m]
             now = assignment[canon][0]
             size_now = 1 + len(members[now])
             if canon == now:
