@@ -551,6 +551,23 @@ class _Features:
             keep_all[(k, q)] = keep if q == 1 else [x.T for x in keep]
         return keep_all
 
+    def _constrain_windows(self, total: Any, s11: Any, prev: Any, k: int, adjacent: Any,
+                           gap: list[Any] | None) -> None:
+        """:meth:`_constrain` for one shape, windows of ``k`` sentences along the rows of
+        ``total`` (in place; ``prev``: the (k-1)-window cosines, None for k == 2)."""
+        np = self.np
+        rows = total.shape[0]
+        singles = [s11[d : d + rows, :] for d in range(k)]
+        ends = [singles[0], singles[-1]] if gap is not None else singles
+        total[np.minimum.reduce(ends) < self.member_floor] = -1.0
+        if gap is not None:
+            gapped = ~np.logical_and.reduce(gap[1:-1])
+            total[gapped & (total < np.maximum(ends[0], ends[1]) + GAP_MIN_GAIN)] = -1.0
+        total[np.maximum.reduce(singles) >= _WHOLE] = -1.0
+        subs = singles if prev is None else [prev[d : d + rows, :] for d in (0, 1)]
+        total[total < np.maximum.reduce(subs) + self.min_gain] = -1.0
+        total[~adjacent, :] = -1.0
+
     def _constrain(self, raw: dict[tuple[int, int], Any], ia: list[int], ib: list[int],
                    keep: dict[tuple[int, int], list[Any]]) -> dict[tuple[int, int], Any]:
         """Invalidate (-1) merges that do not beat their best part by ``merge_min_gain`` or
@@ -567,35 +584,18 @@ class _Features:
         np = self.np
         s11 = raw[(1, 1)]
         out = {(1, 1): s11}
-        floor = self.member_floor
         for (k, q), total in raw.items():
             if (k, q) == (1, 1):
                 continue
             total = total.copy()
-            if k > 1:
-                rows = total.shape[0]
-                singles = [s11[d : d + rows, :] for d in range(k)]
-                ends = [singles[0], singles[-1]] if (k, q) in keep else singles
-                total[np.minimum.reduce(ends) < floor] = -1.0
-                if (k, q) in keep:
-                    gapped = ~np.logical_and.reduce(keep[(k, q)][1:-1])
-                    total[gapped & (total < np.maximum(ends[0], ends[1]) + GAP_MIN_GAIN)] = -1.0
-                total[np.maximum.reduce(singles) >= _WHOLE] = -1.0
-                subs = singles if k == 2 else [raw[(k - 1, 1)][d : d + rows, :] for d in (0, 1)]
-                total[total < np.maximum.reduce(subs) + self.min_gain] = -1.0
-                total[~_adjacent(np, ia, k), :] = -1.0
-            else:
-                cols = total.shape[1]
-                singles = [s11[:, d : d + cols] for d in range(q)]
-                ends = [singles[0], singles[-1]] if (k, q) in keep else singles
-                total[np.minimum.reduce(ends) < floor] = -1.0
-                if (k, q) in keep:
-                    gapped = ~np.logical_and.reduce(keep[(k, q)][1:-1])
-                    total[gapped & (total < np.maximum(ends[0], ends[1]) + GAP_MIN_GAIN)] = -1.0
-                total[np.maximum.reduce(singles) >= _WHOLE] = -1.0
-                subs = singles if q == 2 else [raw[(1, q - 1)][:, d : d + cols] for d in (0, 1)]
-                total[total < np.maximum.reduce(subs) + self.min_gain] = -1.0
-                total[:, ~_adjacent(np, ib, q)] = -1.0
+            gap = keep.get((k, q))
+            if k > 1:  # merges: windows of k A sentences (rows)
+                prev = raw[(k - 1, 1)] if k > 2 else None
+                self._constrain_windows(total, s11, prev, k, _adjacent(np, ia, k), gap)
+            else:  # splits: the same on the transposed matrices (windows of B sentences)
+                prev = raw[(1, q - 1)].T if q > 2 else None
+                self._constrain_windows(total.T, s11.T, prev, q, _adjacent(np, ib, q),
+                                        None if gap is None else [x.T for x in gap])
             out[(k, q)] = total
         return out
 
