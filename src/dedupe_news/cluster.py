@@ -267,6 +267,15 @@ def _verify_pairs(checks: Sequence[tuple[int, int]], feats: Features, vargs: tup
                                 feats.u_flat, feats.u_off, feats.doc_units, *vargs)
 
 
+def _copies_of(canon: int, candidates: list[int], feats: Features, vargs: tuple[object, ...],
+               link: Callable[[int, int, float], None]) -> dict[int, Match]:
+    """The ``candidates`` verified as copies of ``canon`` (``partial`` ones are linked)."""
+    if not candidates:
+        return {}
+    checks = _verify_pairs([(m, canon) for m in candidates], feats, vargs)
+    return _reverify(candidates, canon, checks, 0, link)[0]
+
+
 def _merge_linked(members: dict[int, dict[int, Match]],
                   assignment: dict[int, tuple[int, float | None]],
                   links: dict[int, dict[int, float]],
@@ -314,14 +323,10 @@ def _merge_linked(members: dict[int, dict[int, Match]],
                             key=lambda m: _order_key(articles[m], int(feats.sizes[m])))
             # the most complete few first: when none of them is a copy of the canonical,
             # the rest are not verified (bounded cost when two big clusters are linked)
-            matches, _ = _reverify(others[:MERGE_PROBE], canon, _verify_pairs(
-                [(m, canon) for m in others[:MERGE_PROBE]], feats, vargs), 0, link)
+            matches = _copies_of(canon, others[:MERGE_PROBE], feats, vargs, link)
             if not matches:
                 continue
-            if len(others) > MERGE_PROBE:
-                more, _ = _reverify(others[MERGE_PROBE:], canon, _verify_pairs(
-                    [(m, canon) for m in others[MERGE_PROBE:]], feats, vargs), 0, link)
-                matches.update(more)
+            matches.update(_copies_of(canon, others[MERGE_PROBE:], feats, vargs, link))
             for old in (ca, cb):
                 group = [old, *members[old]]
                 moving = [m for m in group if m in matches]
