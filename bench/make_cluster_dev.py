@@ -948,17 +948,25 @@ def make_copy(src: dict[str, Any], kind: str, rng: random.Random, other_title: s
     return {"text": text, "title": title or None, "published": published}, meta
 
 
+def split_articles(split: str, corpus: list[dict[str, Any]], relations: list[dict[str, Any]],
+                   splits: dict[str, str]
+                   ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]],
+                              list[dict[str, Any]], list[dict[str, Any]]]:
+    """One split's articles (list and by id), its corpus relations and same-topic pairs."""
+    arts = [a for a in corpus if splits[a["id"]] == split]
+    by_id = {a["id"]: a for a in arts}
+    rel = [r for r in relations if r["a"] in by_id]
+    related = {frozenset((r["a"], r["b"])) for r in rel}
+    return arts, by_id, rel, same_topic_pairs(arts, related, TOPIC_PAIRS_PER_SPLIT)
+
+
 def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[str, Any]],
                 splits: dict[str, str], n_sources: int, seed: int,
                 copies_per_source: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
                                                      dict[str, Any]]:
     """Articles, label rows and stats of one split."""
     rng = random.Random(f"{seed}:{split}")
-    arts = [a for a in corpus if splits[a["id"]] == split]
-    by_id = {a["id"]: a for a in arts}
-    rel = [r for r in relations if r["a"] in by_id]
-    related = {frozenset((r["a"], r["b"])) for r in rel}
-    topic = same_topic_pairs(arts, related, TOPIC_PAIRS_PER_SPLIT)
+    arts, by_id, rel, topic = split_articles(split, corpus, relations, splits)
 
     sources = sorted(rng.sample(sorted(by_id), min(n_sources, len(by_id))))
     kinds = [VARIANTS[i % len(VARIANTS)] for i in range(len(sources) * copies_per_source)]

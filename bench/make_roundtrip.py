@@ -157,11 +157,7 @@ def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[s
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]],
                            dict[str, Any]]:
     rng = random.Random(f"{seed}:rt:{split}")
-    arts = [a for a in corpus if splits[a["id"]] == split]
-    by_id = {a["id"]: a for a in arts}
-    rel = [r for r in relations if r["a"] in by_id]
-    related = {frozenset((r["a"], r["b"])) for r in rel}
-    topic = gen.same_topic_pairs(arts, related, gen.TOPIC_PAIRS_PER_SPLIT)
+    arts, by_id, rel, topic = gen.split_articles(split, corpus, relations, splits)
     sources = sorted(rng.sample(sorted(by_id), min(n_sources, len(by_id))))
     kinds = [VARIANTS[i % len(VARIANTS)] for i in range(2 * len(sources))]
     rng.shuffle(kinds)
