@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -62,11 +63,17 @@ class ClusterSettings:
 @dataclass
 class ClusterResult:
     records: list[dict[str, object]]  # one per article, input order (the JSONL contract)
-    clusters: list[dict[str, object]]  # clusters of two or more, with evidence
     boilerplate: dict[str, list[dict[str, object]]]
     signature: str
     stats: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (not output)
+    evidence: Callable[[], list[dict[str, object]]] = field(default=list, repr=False)
+
+    @cached_property
+    def clusters(self) -> list[dict[str, object]]:
+        """Clusters of two or more, with each member's evidence, by canonical id.  Built on
+        first use: for a million articles that is seconds the JSONL output does not need."""
+        return self.evidence()
 
 
 @dataclass(frozen=True)
@@ -90,8 +97,18 @@ def _score_pools(pools: list[list[str]]) -> list[list[float]]:
     return [_damage_scores(p) for p in pools]
 
 
-def _order_key(a: Article, size: int) -> tuple[object, ...]:
-    return (-size, a.id)
+def _id_rank(ids: Sequence[str]) -> np.ndarray:
+    """Each article's place in id order (ids are unique): id comparisons as integers."""
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids), dtype=np.int64)
+    return rank
+
+
+def _by_completeness(rows: Sequence[int] | np.ndarray, sizes: np.ndarray,
+                     rank: np.ndarray) -> np.ndarray:
+    """``rows`` sorted most complete (content words) first, then by id."""
+    idx = np.asarray(rows, dtype=np.int64)
+    return idx[np.lexsort((rank[idx], -sizes[idx]))]
 
 
 def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | None = None,
@@ -148,9 +165,9 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     if feats is None:
         feats = featurize([a.text for a in articles], st.lsh.num_perm, st.lsh.seed,
                           st.workers, on_chunk=tick, pool=pool)
-    sizes = feats.sizes.tolist()
-    order = np.array(sorted(range(n), key=lambda i: _order_key(articles[i], sizes[i])),
-                     dtype=np.int64)
+    ids: list[str] = list(getattr(articles, "ids", None) or [a.id for a in articles])
+    rank = _id_rank(ids)
+    order = _by_completeness(np.arange(n), feats.sizes, rank)
     t1 = time.perf_counter()
     if progress:
         progress("verify", 0, n)
@@ -174,15 +191,17 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
         link(i, j, s)
 
     groups: dict[int, list[int]] = {}
+    leads = leader_of.tolist()
     for i in order.tolist():
-        lead = int(leader_of[i])
+        lead = leads[i]
         if lead < 0:
             groups[i] = [i]
         else:
             groups[lead].append(i)
+    scores, covs, counts = score.tolist(), cov.tolist(), npairs.tolist()
 
     def leader_match(i: int) -> Match:
-        return Match(float(score[i]), float(cov[i, 0]), float(cov[i, 1]), int(npairs[i]))
+        return Match(scores[i], covs[i][0], covs[i][1], counts[i])
 
     assignment: dict[int, tuple[int, float | None]] = {}
     members: dict[int, dict[int, Match]] = {}  # canonical -> its verified copies
@@ -194,8 +213,8 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
         """Choose each group's canonical and keep the members verified as copies of it;
         the others are grouped again until every group is settled."""
         while pending:
-            canons = _choose_canonicals([m for _, m in pending], articles, feats, st, damage,
-                                        pool, known)
+            canons = _choose_canonicals([m for _, m in pending], articles, feats, rank, st,
+                                        damage, pool, known)
             again: list[tuple[int, list[int]]] = []
             # every member re-verified against a new canonical, in one compiled call
             checks = [(m, canon) for (lead, group), canon in zip(pending, canons, strict=True)
@@ -223,16 +242,18 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
 
     settle([(lead, group) for lead, group in groups.items()])
     stats["merged"] = _merge_linked(members, assignment, links, link, settle, articles, feats,
-                                    st, damage, pool, vargs, known)
-    clusters = [_cluster_record(canon, matches, articles)
-                for canon, matches in members.items() if matches]
+                                    rank, st, damage, pool, vargs, known)
+
+    def evidence() -> list[dict[str, object]]:
+        return sorted((_cluster_record(canon, matches, ids)
+                       for canon, matches in members.items() if matches),
+                      key=lambda c: str(c["canonical"]))
     if progress:
         progress("canonical", len(groups), len(groups))
     t3 = time.perf_counter()
     feats.u_flat, feats.u_off = feats.u_flat[:0], feats.u_off[:1]  # verification is done
 
     records = []
-    ids = [a.id for a in articles]
     for i, aid in enumerate(ids):
         canon, sim = assignment[i]
         lk: list[dict[str, object]] = []
@@ -250,14 +271,13 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
             records.append({"id": aid, "cluster": cid, "canonical": False, "duplicate_of": cid,
                             "similarity": None if sim is None else round(sim, 4),
                             "relation": "copy", "links": lk})
-    clusters.sort(key=lambda c: str(c["canonical"]))
-    boilerplate = {a.id: [b.to_dict() for b in feats.boilerplate[i]]
-                   for i, a in enumerate(articles) if feats.boilerplate[i]}
-    stats["clusters"] = len(clusters)
+    boilerplate = {ids[i]: [b.to_dict() for b in bp]
+                   for i, bp in enumerate(feats.boilerplate) if bp}
+    stats["clusters"] = sum(1 for matches in members.values() if matches)
     stats["leaders"] = len(groups)
     timings = {"features": t1 - t0, "leaders": t2 - t1, "canonical": t3 - t2,
                "records": time.perf_counter() - t3}
-    return ClusterResult(records, clusters, boilerplate, st.signature(), stats, timings)
+    return ClusterResult(records, boilerplate, st.signature(), stats, timings, evidence)
 
 
 def _verify_pairs(checks: Sequence[tuple[int, int]], feats: Features, vargs: tuple[object, ...]
@@ -281,8 +301,8 @@ def _merge_linked(members: dict[int, dict[int, Match]],
                   links: dict[int, dict[int, float]],
                   link: Callable[[int, int, float], None],
                   settle: Callable[[list[tuple[int, list[int]]]], None],
-                  articles: Sequence[Article], feats: Features, st: ClusterSettings,
-                  damage: Callable[[Sequence[str]], list[float]] | None,
+                  articles: Sequence[Article], feats: Features, rank: np.ndarray,
+                  st: ClusterSettings, damage: Callable[[Sequence[str]], list[float]] | None,
                   executor: Executor | None, vargs: tuple[object, ...],
                   known: dict[tuple[int, ...], int]) -> int:
     """Offer two clusters joined by a ``partial`` link to the canonical of their union.
@@ -310,17 +330,18 @@ def _merge_linked(members: dict[int, dict[int, Match]],
             for j in near:
                 cj = assignment[j][0]
                 if ci != cj and (fresh is None or ci in fresh or cj in fresh):
-                    pairs.add((ci, cj) if articles[ci].id < articles[cj].id else (cj, ci))
-        todo = sorted(pairs, key=lambda t: (articles[t[0]].id, articles[t[1]].id))
+                    pairs.add((ci, cj) if rank[ci] < rank[cj] else (cj, ci))
+        todo = sorted(pairs, key=lambda t: (rank[t[0]], rank[t[1]]))
         unions = [[a, *members[a], b, *members[b]] for a, b in todo]
-        canons = _choose_canonicals(unions, articles, feats, st, damage, executor, known)
+        canons = _choose_canonicals(unions, articles, feats, rank, st, damage, executor, known)
         touched: set[int] = set()
         fresh = set()
         for (ca, cb), union, canon in zip(todo, unions, canons, strict=True):
             if ca in touched or cb in touched:
                 continue
-            others = sorted((m for m in union if m != canon and assignment[m][0] != canon),
-                            key=lambda m: _order_key(articles[m], int(feats.sizes[m])))
+            others = _by_completeness(
+                [m for m in union if m != canon and assignment[m][0] != canon], feats.sizes,
+                rank).tolist()
             # the most complete few first: when none of them is a copy of the canonical,
             # the rest are not verified (bounded cost when two big clusters are linked)
             matches = _copies_of(canon, others[:MERGE_PROBE], feats, vargs, link)
@@ -383,15 +404,17 @@ def _reverify(others: list[int], canon: int,
     return matches, rest
 
 
-def _pool(group: list[int], articles: Sequence[Article], feats: Features,
-          st: ClusterSettings) -> list[int]:
-    biggest = max(int(feats.sizes[m]) for m in group)
-    return sorted((m for m in group if feats.sizes[m] >= st.complete_share * biggest),
-                  key=lambda m: _order_key(articles[m], int(feats.sizes[m])))[: st.canonical_pool]
+def _pool(group: list[int], feats: Features, rank: np.ndarray, st: ClusterSettings
+          ) -> list[int]:
+    """The members that compete to be canonical: complete ones, most complete first."""
+    g = np.asarray(group, dtype=np.int64)
+    sizes = feats.sizes[g]
+    complete = g[sizes >= st.complete_share * int(sizes.max())]
+    return _by_completeness(complete, feats.sizes, rank)[: st.canonical_pool].tolist()
 
 
 def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], feats: Features,
-                       st: ClusterSettings,
+                       rank: np.ndarray, st: ClusterSettings,
                        damage: Callable[[Sequence[str]], list[float]] | None,
                        executor: Executor | None,
                        known: dict[tuple[int, ...], int] | None = None) -> list[int]:
@@ -401,7 +424,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     updated with the new ones.
     """
     known = {} if known is None else known
-    pools = [_pool(g, articles, feats, st) if len(g) > 1 else g for g in groups]
+    pools = [_pool(g, feats, rank, st) if len(g) > 1 else g for g in groups]
     first: dict[tuple[int, ...], int] = {}
     for k, p in enumerate(pools):
         if len(p) > 1 and tuple(p) not in known:
@@ -434,13 +457,13 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     return [known[tuple(p)] if len(p) > 1 else p[0] for p in pools]
 
 
-def _cluster_record(canon: int, matches: dict[int, Match],
-                    articles: Sequence[Article]) -> dict[str, object]:
-    members = sorted(matches.items(), key=lambda t: articles[t[0]].id)
+def _cluster_record(canon: int, matches: dict[int, Match], ids: Sequence[str]
+                    ) -> dict[str, object]:
+    members = sorted(matches.items(), key=lambda t: ids[t[0]])
     return {
-        "canonical": articles[canon].id,
+        "canonical": ids[canon],
         "size": 1 + len(members),
-        "members": [{"id": articles[m].id, "similarity": round(mt.score, 4),
+        "members": [{"id": ids[m], "similarity": round(mt.score, 4),
                      "coverage_member": round(mt.coverage_member, 4),
                      "coverage_canonical": round(mt.coverage_canonical, 4),
                      "sentences_aligned": mt.sentences} for m, mt in members],
