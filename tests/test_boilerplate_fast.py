@@ -137,3 +137,83 @@ _UNCLEAN = re.compile(r"[^\S \n]|  ")
                                         "\u3000\x00\x7fab\u00e9\u4e2d"), max_size=30))
 def test_spacing_is_clean_definition(s: str) -> None:
     assert N._spacing_is_clean(s) == (_UNCLEAN.search(s) is None)
+
+
+# --- the whole-text path (_scan_quick) -------------------------------------------------------
+# Texts whose only whitespace is spaces and line breaks take _scan_quick; runs of spaces,
+# leading and trailing spaces, long lines sharing a head (in other cases), letters whose
+# lowercase changes length or depends on what follows, quotes mapped in place, "all rights
+# reserved" in odd cases and spacing.
+_QUICK_PIECES = (*_PIECES, "\u0130stanbul", "\u03a3\u039f\u03a3 ", "\u03c3", "\u201cquote\u201d",
+                 "\u2014", "All  Rights   Reserved", "ALL RIGHTſ RESERVED", "rights reserved",
+                 "A man walks past the damaged building", "a man walks past the damaged building",
+                 "   ", " " * 5, "x" * 45, "\u4e2d\u6587" * 12, "\u00e9" * 41, "\r", "\u2028",
+                 "\u00a0", "ﬁ")
+
+
+@st.composite
+def quick_texts(draw: st.DrawFn) -> str:
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    out: list[str] = []
+    for _ in range(draw(st.integers(1, 9))):
+        parts = [rng.choice(_QUICK_PIECES) for _ in range(rng.randint(1, 7))]
+        line = "".join(_flip_case(p, rng) + rng.choice(["", " ", " ", "  ", "   "])
+                       for p in parts)
+        line = rng.choice(["", "", " ", "  "]) + line
+        out.append(line)
+        if rng.random() < 0.3:  # a caption printed twice, maybe cased or spaced otherwise
+            copy = line.upper() if rng.random() < 0.3 else line
+            out.append(copy.replace(" ", "  ", 1) + rng.choice(["", " (Reuters)", " more"]))
+        if rng.random() < 0.1:
+            out.append(rng.choice(["", " ", "   "]))
+    text = "\n".join(out)
+    if rng.random() < 0.4:  # only spaces and line breaks: the quick path
+        text = re.sub(r"[^\S \n]", " ", text)
+    if rng.random() < 0.3:
+        text = text.encode("ascii", "ignore").decode()
+    return text
+
+
+def _nonascii(s: str) -> set[str]:
+    return {c for c in s if not c.isascii()}
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(quick_texts())
+def test_whole_text_path_equals_the_reference(text: str) -> None:
+    found, chars, special = N.boilerplate_chars_special(text)
+    assert found == _ref_find_boilerplate(text)
+    assert chars == N._chars_in_place(text)
+    assert special == (None if chars is None or text.isascii() else _nonascii(chars))
+    if chars is not None and not re.search(r"[^\S \n]", text) \
+            and not N._ALL_R.search(text.encode("utf-8", "surrogatepass").lower()):
+        quick = N._scan_quick(text, chars, text.encode().lower() if text.isascii() else None)
+        if quick is not None:  # None: the caller takes the line-by-line path
+            assert quick == N._scan(text, chars)[0]
+
+
+@HYP
+@given(st.lists(st.sampled_from(["ab", "Sign", "sign", " ", "  ", "up", "(x)", ")", "\n",
+                                 "Read  more", "(c)", "\u00a9", "Tags:", "by", "x" * 38]),
+                max_size=30).map("".join))
+def test_whole_text_path_on_spaces_and_breaks(text: str) -> None:
+    assert N.find_boilerplate(text) == _ref_find_boilerplate(text)
+    assert N.find_boilerplate(text + "\n" + text) == _ref_find_boilerplate(text + "\n" + text)
+
+
+def test_what_the_whole_text_path_assumes() -> None:
+    """re.I pairs "a", "l", "r" and the space with ASCII only (_ALL_R searches lowercased
+    bytes); U+0130 is the only character whose lowercase is longer, and the capital sigma the
+    only one lowercased by context (head lowercase cut to MIN_REPEAT_CHARS); the _HEADS
+    words are lowercase (searched as such in lowercased ASCII)."""
+    for ch in "alr ":
+        assert all(c.isascii() for c in map(chr, range(0x110000))
+                   if re.fullmatch(re.escape(ch), c, re.I))
+    assert [c for c in map(chr, range(0x110000)) if len(c.lower()) != 1] == ["\u0130"]
+    assert "\u03a3\u03a3".lower() == "\u03c3\u03c2" and "\u03a3a".lower() == "\u03c3a"
+    assert N._HEADS.pattern == N._HEADS.pattern.lower()
+    words = N._HEADS.pattern.split("|")
+    factored = re.compile(N._by_first_char(N._HEADS.pattern), re.I)
+    for w in words:
+        w = w.replace("\\", "")
+        assert factored.match(w) and factored.match(w.upper())

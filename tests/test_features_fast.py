@@ -23,6 +23,7 @@ from dedupe_news.features import featurize_chunk
 from dedupe_news.normalize import prepare
 from dedupe_news.shingle import ABBREV_HASHES, STOP_HASHES, story_bytes
 from dedupe_news.sketch import Sketcher
+from test_boilerplate_fast import quick_texts
 from test_fast_paths import _text
 
 SK = Sketcher(128, 1)
@@ -112,3 +113,16 @@ def test_compiled_minhash_equals_numpy(num_perm: int) -> None:
     flat[:5] = [0, 1, 0xFFFFFFFF, 0x80000000, 7]
     sk = Sketcher(num_perm, seed=num_perm)
     assert np.array_equal(sk.signatures_flat(flat, offsets), _numpy_signatures(sk, flat, offsets))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(quick_texts(), min_size=1, max_size=4))
+def test_whole_text_boilerplate_path(texts: list[str]) -> None:
+    """Texts that take normalize._scan_quick (spaces and line breaks only, boilerplate lines,
+    repeated captions, runs of spaces, non-ASCII): the same features as the plain path."""
+    _assert_same(texts)
+
+
+def test_empty_chunk_is_well_formed() -> None:
+    f = featurize_chunk([], SK)
+    assert len(f) == 0 and f.u_off.tolist() == [0] and f.doc_units.tolist() == [0]

@@ -126,3 +126,102 @@ def test_jsonl_parser_never_raises(raw: bytes) -> None:
 def test_boilerplate_spans_always_point_into_the_text(text: str) -> None:
     for b in find_boilerplate(text):
         assert text[b.span.start : b.span.end] == b.span.text
+
+
+# --- block reading (load.iter_raw_blocks) and featurize_jsonl ---------------------------------
+
+def _ref_iter_raw_jsonl(path: str, max_bytes: int) -> list[object]:
+    """The former readline loop of ``iter_raw_jsonl`` (one plain file): the reference."""
+    from dedupe_news.load import RawLine, _binary_jsonl, _bounded_lines, _too_large
+
+    out: list[object] = []
+    with open(path, "rb") as fh:
+        offset = 0
+        for lineno, raw in _bounded_lines(fh, max_bytes):
+            at = offset
+            offset = fh.tell() if raw is None else offset + len(raw)
+            if raw is None:
+                out.append(_too_large(path, lineno, max_bytes))
+                continue
+            if lineno == 1:
+                binary = _binary_jsonl(path, raw)
+                if binary:
+                    out.append(binary)
+                    break
+            out.append(RawLine(path, lineno, at, raw))
+    return out
+
+
+_LINES = st.lists(st.one_of(
+    st.binary(max_size=12),
+    st.sampled_from([b"", b"\r", b'{"id": 1, "text": "a b"}', b'{"id": 1, "text": "a b"}\r',
+                     b"\x00", b"\x1f\x8b", b"\x89PNG", b"\xef\xbb\xbf{}", b"x" * 40]),
+), max_size=25)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LINES, st.booleans(), st.integers(0, 45), st.integers(1, 64))
+def test_block_reading_equals_readline(tmp_path_factory: pytest.TempPathFactory,
+                                       lines: list[bytes], final_break: bool, max_bytes: int,
+                                       block: int) -> None:
+    from dedupe_news import load
+
+    data = b"\n".join(line.replace(b"\n", b"") for line in lines) + (b"\n" if final_break
+                                                                      else b"")
+    path = tmp_path_factory.mktemp("blocks") / "x.jsonl"
+    path.write_bytes(data)
+    want = _ref_iter_raw_jsonl(str(path), max_bytes)
+    got: list[object] = []
+    for b in load.iter_raw_blocks([str(path)], max_bytes, block_bytes=block):
+        if isinstance(b, Reject):
+            got.append(b)
+            continue
+        start = 0
+        for k, end in enumerate(b.ends):
+            got.append(load.RawLine(b.where, b.lineno + k, b.offset + start, b.data[start:end]))
+            start = end
+    assert got == want
+    assert list(load.iter_raw_jsonl([str(path)], max_bytes)) == want
+
+
+def test_featurize_jsonl_equals_iter_articles_and_featurize(tmp_path: Path) -> None:
+    """Rejects of every kind (reading and parsing, duplicate ids), in order, around chunk
+    and block boundaries; articles, offsets and features as the in-memory path gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from dedupe_news import features as F
+    from dedupe_news import load
+
+    rows: list[bytes] = []
+    for k in range(4500):
+        text = f"Story {k % 2100} said the minister.\nSubscribe now\n" + "word " * (k % 37)
+        rows.append(json.dumps({"id": k % 4300, "text": text, "published": "2024"}).encode())
+        if k % 997 == 5:
+            rows += [b"", b"{bad", b"x" * 3000, b'{"id": 7}']
+    rows[2000:2000] = [b""] * 2100  # a chunk without any article
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b"\n".join(rows))
+    F._init(64, 1)
+    saved = load.BLOCK_BYTES
+    try:
+        for block in (1 << 20, 777):
+            load.iter_raw_blocks.__defaults__ = (load.DEFAULT_MAX_BYTES, block)
+            with ThreadPoolExecutor(2) as ex:
+                arts, feats, rejects = F.featurize_jsonl([str(path), str(path)], ex, 64,
+                                                         max_bytes=2500)
+            items = list(iter_articles([str(path), str(path)], max_bytes=2500))
+            want_arts = [i for i in items if isinstance(i, Article)]
+            assert rejects == [i for i in items if isinstance(i, Reject)]
+            assert arts.ids == [a.id for a in want_arts]
+            assert [arts.text(i) for i in range(len(arts))] == [a.text for a in want_arts]
+            assert [arts.origin(i) for i in range(len(arts))] == [a.origin for a in want_arts]
+            want = F.featurize([a.text for a in want_arts], 64, 1, workers=1)
+            for name in ("signatures", "sizes", "shingle_counts", "u_flat", "u_off",
+                         "doc_units"):
+                assert np.array_equal(getattr(feats, name), getattr(want, name)), name
+            assert feats.boilerplate == want.boilerplate
+            arts.close()
+    finally:
+        load.iter_raw_blocks.__defaults__ = (load.DEFAULT_MAX_BYTES, saved)

@@ -27,12 +27,13 @@ import numpy as np
 from dedupe_news import kernels
 from dedupe_news.load import (
     DEFAULT_MAX_BYTES,
+    RawBlock,
     RawLine,
-    iter_raw_jsonl,
+    iter_raw_blocks,
     parse_jsonl_line,
 )
 from dedupe_news.model import Article, Reject
-from dedupe_news.normalize import Boilerplate, boilerplate_and_chars, prepare
+from dedupe_news.normalize import Boilerplate, boilerplate_chars_special, prepare
 from dedupe_news.shingle import _NOSPACE_SCRIPT, ABBREV_HASHES, STOP_HASHES, story_bytes
 from dedupe_news.sketch import Sketcher
 
@@ -85,14 +86,18 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
     """Features of a few thousand texts (one process)."""
     sk = sketcher or _SKETCHER
     assert sk is not None
-    bps = []
+    if not texts:  # (tokenize_chunk leaves u_off[0] unset when there is no document)
+        return Features(np.empty((0, sk.num_perm), dtype=np.uint32), np.zeros(0, np.int64),
+                        np.zeros(0, np.int64), [], np.zeros(0, np.uint32),
+                        np.zeros(1, np.int64), np.zeros(1, np.int64))
+    bps: list[tuple[Boilerplate, ...]] = []
     origs, lows, cjk = [], [], []
     for text in texts:
-        bp, chars = boilerplate_and_chars(text)
-        story = None if bp else _as_is(text, chars)
+        bp, chars, special = boilerplate_chars_special(text)
+        story = None if bp else _as_is(text, chars, special)
         if story is not None:
             bps.append(())
-            sb = story_bytes(story)
+            sb = story_bytes(story, special)
         else:
             prep = prepare(text, bp)
             bps.append(prep.boilerplate)
@@ -110,16 +115,19 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
     return Features(sigs, sizes, np.diff(sh_off), bps, u_flat, u_off, doc_units)
 
 
-def _as_is(text: str, chars: str | None) -> str | None:
+def _as_is(text: str, chars: str | None, special: set[str] | None) -> str | None:
     """What the tokeniser may read instead of ``prepare(text).body`` for a text without
     boilerplate: ``prepare`` would only map characters in place (curly quotes, dashes) and
     collapse whitespace, which the tokeniser ignores (tests/test_features_fast.py holds the
     two equal).  None when it would do more: NFKC changes lengths, and the test for scripts
     written without spaces counts characters, whitespace included.  ``chars``: the text's
-    characters mapped in place (``normalize._chars_in_place``)."""
+    characters mapped in place (``normalize._chars_in_place``); ``special``: its distinct
+    non-ASCII characters (``normalize.boilerplate_chars_special``; the scripts without spaces
+    are all non-ASCII, so looking at these is searching ``chars``)."""
     if text.isascii():
         return text
-    if chars is None or (max(chars) >= "\u0e00" and _NOSPACE_SCRIPT.search(chars)):
+    if chars is None or special is None \
+            or any(_NOSPACE_SCRIPT.match(c) is not None for c in special):
         return None
     return chars
 
@@ -134,23 +142,30 @@ def _chunk_worker(payload: tuple[bytes, list[int]]) -> Features:
     return featurize_chunk(texts)
 
 
+_Odd = list[tuple[int, Reject | None]]
+
+
 def _lines_worker(payload: tuple[list[str], list[int], bytes, list[int]]
-                  ) -> tuple[Features, list[Reject | tuple[str, str | None] | None]]:
+                  ) -> tuple[Features, list[str], list[str | None], _Odd]:
     """Parse raw JSONL lines (as :func:`dedupe_news.load.parse_jsonl_line`) and featurize the
-    articles among them: the features, and per line a Reject, ``(id, published)`` or None."""
+    articles among them: the features, the articles' ids and dates, and (line index, Reject
+    or None for a blank line) for the lines that are not articles."""
     wheres, linenos, blob, lengths = payload
     texts: list[str] = []
-    items: list[Reject | tuple[str, str | None] | None] = []
+    ids: list[str] = []
+    published: list[str | None] = []
+    odd: _Odd = []
     pos = 0
-    for where, lineno, k in zip(wheres, linenos, lengths, strict=True):
-        item = parse_jsonl_line(blob[pos : pos + k], where, lineno)
-        pos += k
+    for k, (where, lineno, n) in enumerate(zip(wheres, linenos, lengths, strict=True)):
+        item = parse_jsonl_line(blob[pos : pos + n], where, lineno)
+        pos += n
         if item is None or isinstance(item, Reject):
-            items.append(item)
+            odd.append((k, item))
         else:
             texts.append(item.text)
-            items.append((item.id, item.published))
-    return featurize_chunk(texts), items
+            ids.append(item.id)
+            published.append(item.published)
+    return featurize_chunk(texts), ids, published, odd
 
 
 def _payload(texts: Sequence[str]) -> tuple[bytes, list[int]]:
@@ -302,6 +317,18 @@ class JsonlArticles(Sequence[Article]):
         self._offset.append(line.offset)
         self._length.append(len(line.raw))
 
+    def extend(self, ids: list[str], published: list[str | None], where: str,
+               linenos: Sequence[int], offsets: Sequence[int], lengths: Sequence[int]) -> None:
+        """:meth:`add` for articles from consecutive lines of one file, at once."""
+        self.ids += ids
+        self.published += published
+        if not self._files or self._files[-1] != where:
+            self._files.append(where)
+        self._file.extend([len(self._files) - 1] * len(ids))
+        self._lineno.extend(linenos)
+        self._offset.extend(offsets)
+        self._length.extend(lengths)
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -348,6 +375,52 @@ class _ArticleRef:
         return self._src.origin(self._i)
 
 
+_Piece = tuple[RawBlock, int, int]  # lines k0 <= k < k1 of a block
+_LinesResult = tuple[Features, list[str], list[str | None], _Odd]
+
+
+def _line_starts(block: RawBlock, k0: int, k1: int) -> list[int]:
+    """Where lines k0..k1-1 of ``block`` start in its data."""
+    return [0, *block.ends[: k1 - 1]] if k0 == 0 else block.ends[k0 - 1 : k1 - 1]
+
+
+def _take_lines(entries: list[_Piece | Reject], ids: list[str], published: list[str | None],
+                odd: _Odd, seen: set[str], arts: JsonlArticles,
+                reject: Callable[[Reject], None]) -> list[int]:
+    """Record a chunk's articles and rejects line by line, in order (the duplicate-id rule
+    applied): the rows of its features to keep."""
+    odd_at = dict(odd)
+    keep: list[int] = []
+    row = i = 0
+    for e in entries:
+        if isinstance(e, Reject):
+            reject(e)
+            continue
+        block, k0, k1 = e
+        for k, start, end in zip(range(k0, k1), _line_starts(block, k0, k1), block.ends[k0:k1],
+                                 strict=True):
+            line = i
+            i += 1
+            if line in odd_at:
+                item = odd_at[line]
+                if item is not None:
+                    reject(item)
+                continue
+            aid = ids[row]
+            if aid in seen:
+                origin = f"{block.where}:{block.lineno + k}"
+                reject(Reject(origin, None, "duplicate_id",
+                              f"{origin}: id {aid!r} was already used; "
+                              "ids must be unique (this record is skipped)"))
+            else:
+                seen.add(aid)
+                arts.extend([aid], [published[row]], block.where, [block.lineno + k],
+                            [block.offset + start], [end - start])
+                keep.append(row)
+            row += 1
+    return keep
+
+
 def featurize_jsonl(paths: Sequence[str], pool: Executor, num_perm: int = 128,
                     max_bytes: int = DEFAULT_MAX_BYTES,
                     on_reject: Callable[[Reject], None] | None = None,
@@ -360,6 +433,8 @@ def featurize_jsonl(paths: Sequence[str], pool: Executor, num_perm: int = 128,
     this process only splits lines and sends them on, so reading overlaps fingerprinting,
     and it keeps ids, dates and file offsets instead of a million texts.
     """
+    if size_hint <= 0:  # the files' sizes, as the CLI gives (else the table grows by copies)
+        size_hint = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
     table = _Table(max(16, size_hint // 1000), num_perm, size_hint // 4)
     arts = JsonlArticles()
     rejects: list[Reject] = []
@@ -370,54 +445,63 @@ def featurize_jsonl(paths: Sequence[str], pool: Executor, num_perm: int = 128,
         if on_reject:
             on_reject(r)
 
-    def take(entries: list[RawLine | Reject], fut: Future[tuple[Features, list]]) -> None:
-        part, items = fut.result()
-        keep: list[int] = []
-        row = 0
-        results = iter(items)
+    def take(entries: list[_Piece | Reject], fut: Future[_LinesResult]) -> None:
+        part, ids, published, odd = fut.result()
+        if odd or not seen.isdisjoint(ids) or len(set(ids)) < len(ids) \
+                or any(isinstance(e, Reject) for e in entries):
+            keep = _take_lines(entries, ids, published, odd, seen, arts, reject)
+            kept = len(keep)
+            table.add(part if kept == len(part) else part.select(keep))
+        else:  # lines only, all articles with new ids: what _take_lines does, run by run
+            seen.update(ids)
+            row = 0
+            for block, k0, k1 in entries:  # type: ignore[misc]
+                starts, ends = _line_starts(block, k0, k1), block.ends[k0:k1]
+                arts.extend(ids[row : row + k1 - k0], published[row : row + k1 - k0],
+                            block.where, range(block.lineno + k0, block.lineno + k1),
+                            [block.offset + s for s in starts],
+                            [e - s for s, e in zip(starts, ends, strict=True)])
+                row += k1 - k0
+            kept = len(ids)
+            table.add(part)
+        if on_chunk:
+            on_chunk(kept)
+
+    def submit(entries: list[_Piece | Reject]) -> Future[_LinesResult]:
+        wheres: list[str] = []
+        linenos: list[int] = []
+        blobs: list[memoryview] = []
+        lengths: list[int] = []
         for e in entries:
             if isinstance(e, Reject):
-                reject(e)
                 continue
-            item = next(results)
-            if item is None:
-                continue
-            if isinstance(item, Reject):
-                reject(item)
-                continue
-            aid, published = item
-            if aid in seen:
-                origin = f"{e.where}:{e.lineno}"
-                reject(Reject(origin, None, "duplicate_id",
-                              f"{origin}: id {aid!r} was already used; "
-                              "ids must be unique (this record is skipped)"))
-            else:
-                seen.add(aid)
-                arts.add(aid, published, e)
-                keep.append(row)
-            row += 1
-        table.add(part if len(keep) == len(part) else part.select(keep))
-        if on_chunk:
-            on_chunk(len(keep))
+            block, k0, k1 = e
+            starts, ends = _line_starts(block, k0, k1), block.ends[k0:k1]
+            wheres += [block.where] * (k1 - k0)
+            linenos += range(block.lineno + k0, block.lineno + k1)
+            blobs.append(memoryview(block.data)[starts[0] : ends[-1]])
+            lengths += [e - s for s, e in zip(starts, ends, strict=True)]
+        return pool.submit(_lines_worker, (wheres, linenos, b"".join(blobs), lengths))
 
-    def submit(entries: list[RawLine | Reject]) -> Future[tuple[Features, list]]:
-        lines = [e for e in entries if isinstance(e, RawLine)]
-        return pool.submit(_lines_worker, ([e.where for e in lines], [e.lineno for e in lines],
-                                           b"".join(e.raw for e in lines),
-                                           [len(e.raw) for e in lines]))
-
-    window: deque[tuple[list[RawLine | Reject], Future[tuple[Features, list]]]] = deque()
+    window: deque[tuple[list[_Piece | Reject], Future[_LinesResult]]] = deque()
     limit = 2 * (getattr(pool, "_max_workers", 2) or 2)
-    entries: list[RawLine | Reject] = []
+    entries: list[_Piece | Reject] = []
     nlines = 0
-    for e in iter_raw_jsonl(paths, max_bytes):
-        entries.append(e)
-        nlines += isinstance(e, RawLine)
-        if nlines >= CHUNK_DOCS:
-            window.append((entries, submit(entries)))
-            entries, nlines = [], 0
-            if len(window) > limit:
-                take(*window.popleft())
+    for b in iter_raw_blocks(paths, max_bytes):
+        if isinstance(b, Reject):
+            entries.append(b)
+            continue
+        k, n = 0, len(b.ends)
+        while k < n:  # chunks of CHUNK_DOCS lines (blank and bad ones too), as they come
+            m = min(n - k, CHUNK_DOCS - nlines)
+            entries.append((b, k, k + m))
+            nlines += m
+            k += m
+            if nlines >= CHUNK_DOCS:
+                window.append((entries, submit(entries)))
+                entries, nlines = [], 0
+                if len(window) > limit:
+                    take(*window.popleft())
     if entries:
         window.append((entries, submit(entries)))
     while window:

@@ -12,6 +12,7 @@ where there is one, and a next step; the rest of the batch goes on.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import sys
@@ -278,6 +279,37 @@ def iter_raw_jsonl(args: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES
     Parsing each line (:func:`parse_jsonl_line`) and the duplicate-id rule are left to the
     caller, which may do them in worker processes.
     """
+    for block in iter_raw_blocks(args, max_bytes):
+        if isinstance(block, Reject):
+            yield block
+            continue
+        data, start = block.data, 0
+        for k, end in enumerate(block.ends):
+            yield RawLine(block.where, block.lineno + k, block.offset + start, data[start:end])
+            start = end
+
+
+@dataclass(frozen=True)
+class RawBlock:
+    """Consecutive lines of one file as read (:func:`iter_raw_blocks`): line ``lineno + k``
+    is ``data[ends[k - 1]:ends[k]]`` (from 0 for k = 0), line break included, and ``data``
+    starts at byte ``offset`` of the file."""
+
+    where: str
+    lineno: int
+    offset: int
+    data: bytes
+    ends: list[int]
+
+
+BLOCK_BYTES = 1 << 20
+
+
+def iter_raw_blocks(args: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES,
+                    block_bytes: int = BLOCK_BYTES) -> Iterator[RawBlock | Reject]:
+    """:func:`iter_raw_jsonl` with the lines grouped in blocks: the same lines and Rejects in
+    the same order (a block never spans a Reject or two files).  Plain files are read
+    ``block_bytes`` at a time and split into lines here, not a readline call a line."""
     for arg in args:
         where = str(Path(arg))
         try:
@@ -288,22 +320,111 @@ def iter_raw_jsonl(args: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES
             continue
         try:
             with fh:
-                offset = 0
-                for lineno, raw in _bounded_lines(fh, max_bytes):
-                    at = offset
-                    offset = fh.tell() if raw is None else offset + len(raw)
-                    if raw is None:
+                runs = _line_runs(fh, max_bytes, block_bytes) \
+                    if isinstance(fh, io.BufferedReader) else _readline_runs(fh, max_bytes)
+                for lineno, offset, data, ends in runs:
+                    if data is None:
                         yield _too_large(where, lineno, max_bytes)
                         continue
                     if lineno == 1:
-                        binary = _binary_jsonl(where, raw)
+                        binary = _binary_jsonl(where, data[: ends[0]])
                         if binary:
                             yield binary
                             break
-                    yield RawLine(where, lineno, at, raw)
+                    yield RawBlock(where, lineno, offset, data, ends)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             yield Reject(where, None, "unreadable",
                          f"{where}: read failed ({exc}); is the file complete and not corrupt?")
+
+
+_Run = tuple[int, int, bytes | None, list[int] | None]
+
+
+def _readline_runs(fh: BinaryIO, max_bytes: int) -> Iterator[_Run]:
+    """(first line number, offset, data, line ends) of each line read by _bounded_lines, or
+    (line number, offset, None, None) for an over-long line."""
+    offset = 0
+    for lineno, raw in _bounded_lines(fh, max_bytes):
+        at = offset
+        offset = fh.tell() if raw is None else offset + len(raw)
+        yield (lineno, at, None, None) if raw is None else (lineno, at, raw, [len(raw)])
+
+
+def _line_ends(data: bytes) -> list[int]:
+    """The end of each line of ``data`` (which ends in a line break), its break included."""
+    ends = []
+    find = data.find
+    at = find(b"\n") + 1
+    while at:
+        ends.append(at)
+        at = find(b"\n", at) + 1
+    return ends
+
+
+def _line_runs(fh: BinaryIO, max_bytes: int, block_bytes: int) -> Iterator[_Run]:
+    """_readline_runs for a plain file, a block at a time: runs of lines as read, split on
+    b"\\n" only, and (line number, offset, None, None) for a line over ``max_bytes`` (line break
+    not counted: readline(max_bytes + 1) returns such a line cut, without its break).  A line
+    over ``max_bytes`` is skipped a block at a time, so memory stays bounded by ``max_bytes``
+    and one block."""
+    lineno = 0
+    offset = 0  # of buf in the file
+    buf = b""
+    while True:
+        block = fh.read(block_bytes)
+        buf += block
+        cut = buf.rfind(b"\n") + 1
+        if cut:
+            data, buf = buf[:cut], buf[cut:]
+            yield from _runs(data, lineno, offset, max_bytes)
+            lineno += data.count(b"\n")
+            offset += cut
+        if not block:
+            if buf:  # the last line, without a line break
+                lineno += 1
+                yield (lineno, offset, None, None) if len(buf) > max_bytes else \
+                    (lineno, offset, buf, [len(buf)])
+            return
+        if len(buf) > max_bytes:  # a line already over the limit: skip to its end
+            lineno += 1
+            at = offset
+            while True:
+                offset += len(buf)
+                buf = fh.read(block_bytes)
+                if not buf:
+                    break
+                nl = buf.find(b"\n") + 1
+                if nl:
+                    offset += nl
+                    buf = buf[nl:]
+                    break
+            yield lineno, at, None, None
+
+
+def _runs(data: bytes, lineno: int, offset: int, max_bytes: int) -> Iterator[_Run]:
+    """The runs of ``data`` (whole lines, after line ``lineno``, at ``offset``)."""
+    ends = _line_ends(data)
+    lengths = [e - s for s, e in zip([0, *ends[:-1]], ends, strict=True)]  # breaks included
+    if max(lengths) - 1 <= max_bytes:
+        yield lineno + 1, offset, data, ends
+        return
+    start = run_at = 0  # the lines before, between and after the over-long ones
+    run: list[int] = []  # ends (in data) of the lines since run_at
+    for n in lengths:
+        lineno += 1
+        end = start + n
+        if n - 1 > max_bytes:
+            if run:
+                yield (lineno - len(run), offset + run_at, data[run_at:start],
+                       [e - run_at for e in run])
+                run = []
+            yield lineno, offset + start, None, None
+            run_at = end
+        else:
+            run.append(end)
+        start = end
+    if run:
+        yield lineno - len(run) + 1, offset + run_at, data[run_at:], [e - run_at for e in run]
 
 
 def _open_jsonl(path: Path) -> BinaryIO:

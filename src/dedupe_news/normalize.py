@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dedupe_news.model import Span
@@ -29,6 +30,7 @@ _QUOTE_MAP = {
 }
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _SPECIAL = re.compile("[" + "".join(_QUOTE_MAP) + _DASHES + "]")
+_SPECIAL_SET = frozenset(_QUOTE_MAP) | frozenset(_DASHES)
 
 
 def _characters(text: str) -> str:
@@ -182,16 +184,52 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
 def boilerplate_and_chars(text: str) -> tuple[list[Boilerplate], str | None]:
     """:func:`find_boilerplate`, and the text's characters normalised in place (see
     ``_chars_in_place``; None when normalising changes lengths), which it computes anyway."""
-    # When the characters are already normal (the usual case), a stripped line with single
-    # spaces is its own normal form: no per-line normalize() call.
-    chars = _chars_in_place(text)
-    if chars is not None and _spacing_is_clean(chars):
-        found, lines, repeats = _scan_clean(text, chars)
+    found, chars, _ = boilerplate_chars_special(text)
+    return found, chars
+
+
+def boilerplate_chars_special(text: str
+                              ) -> tuple[list[Boilerplate], str | None, set[str] | None]:
+    """:func:`boilerplate_and_chars`, and the distinct non-ASCII characters of ``chars`` when
+    it is not None and not ASCII (else None), which it computes anyway."""
+    special: set[str] | None = None
+    enc, rest = b"", ""
+    if text.isascii():  # (= _chars_in_place(text), and _spacing_is_clean below)
+        chars: str | None = text
+        enc = text.encode("ascii")
+        rest = enc.translate(None, _VISIBLE).decode("ascii")
+    elif unicodedata.is_normalized("NFKC", text):
+        enc = text.encode("utf-8", "surrogatepass")
+        # the control and non-ASCII characters; _chars_in_place maps only the _SPECIAL ones,
+        # each to a visible ASCII character: the rest of ``chars`` is this minus _SPECIAL_SET
+        rest = enc.translate(None, _VISIBLE).decode("utf-8", "surrogatepass")
+        present = set(rest)
+        if present.isdisjoint(_SPECIAL_SET):
+            chars = text
+        else:
+            chars = _SPECIAL.sub(lambda m: _QUOTE_MAP.get(m.group(), "-"), text)
+            present -= _SPECIAL_SET
+        special = {c for c in present if c > "\x7f"}
+    else:
+        chars = None
+    # When the characters are already normal (the usual case) and the only whitespace is the
+    # space and the line break, the text is searched whole (_scan_quick) rather than line by
+    # line; _SPECIAL characters and what they map to are not whitespace, nor "a", "l", "r".
+    plain = chars is not None and (not rest or _OTHER_SPACE.search(rest) is None)
+    if plain:
+        low = enc.lower()
+        quick = None if _ALL_R.search(low) else \
+            _scan_quick(text, chars, low if special is None else None)  # type: ignore[arg-type]
+        if quick is not None:
+            return [quick[k] for k in sorted(quick)], chars, special
+    if plain and "  " not in text:  # (= _spacing_is_clean(chars))
+        # a stripped line with single spaces is its own normal form: no per-line normalize()
+        found, lines, repeats = _scan_clean(text, chars)  # type: ignore[arg-type]
     else:
         found, lines, repeats = _scan(text, chars)
     if repeats:
         _repeated_captions(found, lines)
-    return [found[k] for k in sorted(found)], chars
+    return [found[k] for k in sorted(found)], chars, special
 
 
 _Line = tuple[int, str, str]  # (start of the stripped line, stripped, normalised)
@@ -230,28 +268,44 @@ def _scan(text: str, chars: str | None) -> tuple[dict[int, Boilerplate], list[_L
     for raw in text.split("\n"):
         start = pos
         pos += len(raw) + 1
-        stripped = raw.strip()
-        if not stripped or stripped.count(" ") > 4 * MAX_BOILERPLATE_WORDS:
+        line = _line(text, chars, start, raw)
+        if line is None:
             continue  # story paragraphs: nothing to set aside
-        lead = 0 if raw[0] == stripped[0] else len(raw) - len(raw.lstrip())
-        if chars is None:
-            norm = normalize(stripped)
-        else:
-            norm = stripped if chars is text else chars[start + lead:start + lead + len(stripped)]
-            if not _single_spaced(norm):
-                norm = " ".join(norm.split())
+        start, stripped, norm = line
         if len(norm) >= MIN_REPEAT_CHARS:
-            lines.append((start + lead, stripped, norm))
+            lines.append(line)
             head = _head(norm)
             repeats = repeats or head in heads
             heads.add(head)
-        if norm.count(" ") >= MAX_BOILERPLATE_WORDS or len(norm) > _ANY_WIDTH \
-                or not _may_be_boilerplate(norm):
-            continue
-        rule = _match(norm)
-        if rule:
-            found[start + lead] = Boilerplate(_span(start + lead, stripped), *rule)
+        _test_line(found, start, stripped, norm)
     return found, lines, repeats
+
+
+def _line(text: str, chars: str | None, start: int, raw: str) -> _Line | None:
+    """The line ``raw`` of ``text`` (at ``start``) as :func:`_scan` reads it, None when it
+    skips it (empty, or a story paragraph)."""
+    stripped = raw.strip()
+    if not stripped or stripped.count(" ") > 4 * MAX_BOILERPLATE_WORDS:
+        return None
+    lead = 0 if raw[0] == stripped[0] else len(raw) - len(raw.lstrip())
+    if chars is None:
+        norm = normalize(stripped)
+    else:
+        norm = stripped if chars is text else chars[start + lead:start + lead + len(stripped)]
+        if not _single_spaced(norm):
+            norm = " ".join(norm.split())
+    return start + lead, stripped, norm
+
+
+def _test_line(found: dict[int, Boilerplate], start: int, stripped: str, norm: str) -> None:
+    """Record the line in ``found`` if a pattern matches it (``norm``: stripped, normalised,
+    not empty; ``start``: where ``stripped`` starts in the text)."""
+    if norm.count(" ") >= MAX_BOILERPLATE_WORDS or len(norm) > _ANY_WIDTH \
+            or not _may_be_boilerplate(norm):
+        return
+    rule = _match(norm)
+    if rule:
+        found[start] = Boilerplate(_span(start, stripped), *rule)
 
 
 def _scan_clean(text: str, chars: str) -> tuple[dict[int, Boilerplate], list[_Line], bool]:
@@ -263,7 +317,6 @@ def _scan_clean(text: str, chars: str) -> tuple[dict[int, Boilerplate], list[_Li
     heads: set[str] = set()
     repeats = False
     pos = 0
-    heads_match, rights_search = _HEADS.match, _RIGHTS.search
     raws = text.split("\n")
     for raw, line in zip(raws, raws if chars is text else chars.split("\n"), strict=True):
         start = pos
@@ -284,17 +337,92 @@ def _scan_clean(text: str, chars: str) -> tuple[dict[int, Boilerplate], list[_Li
             if head in heads:
                 repeats = True
             heads.add(head)
-        # _may_be_boilerplate(norm), inline (norm has no trailing whitespace)
-        if heads_match(norm) is None and norm[-1] != ")" \
-                and (n > _RIGHTS_WIDTH or rights_search(norm) is None):
-            continue
-        if norm.count(" ") < MAX_BOILERPLATE_WORDS and n <= _ANY_WIDTH:
-            rule = _match(norm)
-            if rule:
-                found[start] = Boilerplate(_span(start, stripped), *rule)
+        _test_line(found, start, stripped, norm)
     if repeats:
         lines = [x for x in lines if x[1].count(" ") <= 4 * MAX_BOILERPLATE_WORDS]
     return found, lines, repeats
+
+
+def _by_first_char(alternation: str) -> str:
+    """``alternation`` (literal words joined by "|") with its words grouped by their first
+    character (or escape): it matches where ``alternation`` does, re.I or not, but sre no
+    longer tries every word at every line."""
+    groups: dict[str, list[str]] = {}
+    for word in alternation.split("|"):
+        k = 2 if word.startswith("\\") else 1
+        groups.setdefault(word[:k], []).append(word[k:])
+    return "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
+
+
+# The whole-text searches of _scan_quick, for a text whose whitespace is spaces and line
+# breaks only (so a line's normal form is the line stripped, runs of spaces made single):
+# each twice, for str with re.I like _HEADS, and for the lowercased UTF-8 of an ASCII text
+# (where re.I only pairs an ASCII letter with its other case; the words are lowercase).
+# A line whose normal form _HEADS matches: "\n" (or the text's start), spaces, a _HEADS word
+# (its spaces runs).  ``*+`` (possessive): the spaces are the line's, never part of the word.
+_HEADS_AT = " *+(?:" + _by_first_char(_HEADS.pattern.replace(" ", " +")) + ")"
+# A ")" that ends a stripped line: followed by spaces and the line's end.
+_PAREN_END = r"\) *(?=\n|\Z)"
+# The first MIN_REPEAT_CHARS characters of a line whose stripped form is at least that long:
+# after the leading spaces, that many characters of the line, the last one not a space or one
+# followed by more of the line than spaces.  When the line has no run of spaces in them, they
+# are the first MIN_REPEAT_CHARS characters of its normal form too.
+_LONG_HEAD = f" *+([^\\n]{{{MIN_REPEAT_CHARS - 1}}}(?:[^ \\n]| (?= *[^ \\n])))"
+assert _HEADS.pattern == _HEADS.pattern.lower()
+
+
+def _searches(compile: Callable[[str], re.Pattern]) -> tuple[re.Pattern, ...]:
+    return (compile("\n" + _LONG_HEAD), compile(_LONG_HEAD), compile("\n" + _HEADS_AT),
+            compile(_HEADS_AT), compile(_PAREN_END))
+
+
+_STR_SEARCHES = _searches(lambda rx: re.compile(rx, re.I))
+_ASCII_SEARCHES = _searches(lambda rx: re.compile(rx.encode("utf-8")))
+# "all rights reserved" (re.I) in a normalised line needs this in the lowercased UTF-8 of
+# the text: only "aA", "lL" and "rR" match those letters under re.I (tests hold it)
+_ALL_R = re.compile(b"all +r")
+
+
+def _scan_quick(text: str, chars: str, low: bytes | None) -> dict[int, Boilerplate] | None:
+    """``_scan(text, chars)[0]`` when no two long lines share their head (else None), for a
+    text whose whitespace is spaces and line breaks only and without "all rights reserved"
+    (``_ALL_R``).  A few C-level searches over the whole text instead of a loop over its
+    lines: the heads of the long lines (no two alike: no line repeats another; None when one
+    holds a run of spaces), and the lines that may pass _may_be_boilerplate - a _HEADS word
+    starts the normal form or ")" ends it.  Only these lines go through _scan's per-line code
+    (:func:`_line`, :func:`_test_line`).  ``low``: ``text.encode().lower()`` when ``text`` is
+    ASCII (then searched instead)."""
+    subject: str | bytes = chars if low is None else low
+    long_heads, first_long, line_heads, first_heads, paren_end = \
+        _STR_SEARCHES if low is None else _ASCII_SEARCHES
+    heads = long_heads.findall(subject)
+    first = first_long.match(subject)
+    if first is not None:
+        heads.append(first.group(1))
+    if len(heads) > 1:
+        if low is None:
+            # the heads' lowercase as _scan has it (the line's, cut): "İ" lowercases to two
+            # characters and a capital sigma by what follows; else character by character
+            if "\u0130" in chars or "\u03a3" in chars or "  " in "\n".join(heads):
+                return None
+            heads = [h.lower() for h in heads]
+        elif b"  " in b"\n".join(heads):
+            return None
+        if len(set(heads)) < len(heads):
+            return None
+    starts = {m.start() + 1 for m in line_heads.finditer(subject)}
+    if first_heads.match(subject) is not None:
+        starts.add(0)
+    if paren_end.search(subject) is not None:
+        for m in paren_end.finditer(subject):
+            starts.add(chars.rfind("\n", 0, m.start()) + 1)
+    found: dict[int, Boilerplate] = {}
+    for at in starts:
+        end = text.find("\n", at)
+        line = _line(text, chars, at, text[at:] if end < 0 else text[at:end])
+        if line is not None:
+            _test_line(found, *line)
+    return found
 
 
 def _repeated_captions(found: dict[int, Boilerplate], lines: list[_Line]) -> None:

@@ -122,15 +122,17 @@ class StoryBytes:
     cjk: bool
 
 
-def story_bytes(story: str) -> StoryBytes:
-    """Bytes for the tokeniser (see the module docstring for the rules)."""
+def story_bytes(story: str, special: set[str] | None = None) -> StoryBytes:
+    """Bytes for the tokeniser (see the module docstring for the rules).  ``special``: the
+    distinct non-ASCII characters of ``story`` when the caller has them already."""
     if story.isascii():
         orig = story.encode("ascii")
         return StoryBytes(orig, orig.lower(), False)
     # The distinct non-ASCII characters decide everything below (news text has a handful):
     # = set(_NONASCII.findall(story)), from the UTF-8 bytes left once ASCII is deleted
-    special = set(story.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
-                  .decode("utf-8", "surrogatepass"))
+    if special is None:
+        special = set(story.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+                      .decode("utf-8", "surrogatepass"))
     s = story
     letters = []
     for c in special:
