@@ -96,3 +96,127 @@ def texts(draw: st.DrawFn) -> str:
 @given(texts())
 def test_generated_texts(text: str) -> None:
     _same(text)
+
+
+# --- fast paths against the plain definitions they replace ---------------------------------
+# The prefilters of MT003/MT004/MT005/MT007 answer the same as the regexes they stand for,
+# and DUP001, LEX001 and MT003 find the same hits as the plain loops below (the code as it
+# was before those rules were sped up).
+
+from itertools import pairwise  # noqa: E402
+
+from dedupe_news.damage import rules as R  # noqa: E402
+from dedupe_news.damage.registry import get_rule  # noqa: E402
+
+_REGEX_PREFILTERS = {"MT003": (R._mt003_pre, R._mt003_pre_re),
+                     "MT004": (R._mt004_pre, R._mt004_pre_re),
+                     "MT005": (R._mt005_pre, R._mt005_pre_re),
+                     "MT007": (R._mt007_pre, R._mt007_pre_re)}
+
+
+def _plain_dup001(text: str) -> list[R.Hit]:
+    r = get_rule("DUP001")
+    allowed = R._dup001_allowed()
+    institutions = frozenset(r.params.get("institution_words", []))
+    min_len = int(r.params.get("min_length", 3))
+    out: list[R.Hit] = []
+    for m in R._DUP.finditer(text):
+        w = m["w"]
+        if len(w) < min_len or w.lower() in allowed:
+            continue
+        if w[0].isupper() and w not in institutions:
+            continue
+        out.append((m.start(), m.end(), {"word": w, "min_length": min_len}))
+    return out
+
+
+def _plain_lex001(text: str) -> list[R.Hit]:
+    index = R.calque_lexicon()
+    words = R._NON_WORD.sub(" ", text.lower()).split()
+    if R._calque_bigrams().isdisjoint(pairwise(words)):
+        return []
+    out: list[R.Hit] = []
+    pos = 0
+    for m in R._WORD.finditer(text):
+        if m.start() < pos:
+            continue
+        for phrase, expected, source in index.get(m.group().lower(), ()):
+            end = m.end()
+            for want in phrase[1:]:
+                nxt = R._NEXT_WORD.match(text, end)
+                if nxt is None or nxt.group(1).lower() != want:
+                    break
+                end = nxt.end()
+            else:
+                out.append((m.start(), end, {"expected": expected, "source": source}))
+                pos = end
+                break
+    return out
+
+
+def _plain_mt003(text: str) -> list[R.Hit]:
+    max_tail = int(get_rule("MT003").params.get("max_tail_words", 8))
+    out: list[R.Hit] = []
+    for m in R._mt003_re().finditer(text):
+        tail_words = len(m["tail"].split())
+        if tail_words <= max_tail:
+            out.append((m.start(), m.end(), {"head": m["head"], "attribution": m["attr"],
+                                             "tail_words": tail_words,
+                                             "max_tail_words": max_tail}))
+    return out
+
+
+_PLAIN = {"DUP001": _plain_dup001, "LEX001": _plain_lex001, "MT003": _plain_mt003}
+
+
+def _same_as_plain(text: str) -> None:
+    for rule_id, (fast, regex) in _REGEX_PREFILTERS.items():
+        assert fast(text) == (regex().search(text) is not None), (rule_id, text)
+    for rule_id, plain in _PLAIN.items():
+        assert list(RULE_FUNCS[rule_id](text, get_rule(rule_id))) == plain(text), (rule_id, text)
+
+
+def test_fast_paths_on_examples_and_seeds() -> None:
+    for text in _examples():
+        _same_as_plain(text)
+    for path in sorted(SEEDS.glob("*.txt")):
+        _same_as_plain(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="BBC corpus not available")
+def test_fast_paths_on_bbc_corpus() -> None:
+    with CORPUS.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                _same_as_plain(json.loads(line)["text"])
+
+
+_CALQUES = tuple(" ".join(words) for entries in R.calque_lexicon().values()
+                 for words, _e, _s in entries)
+_HARD = ("Word Word", "Tech tech", "the the the", "co-op co-op", "x1 x1", "abc abcd abcd",
+         "Bank Bank Bank", "’tis ’tis", "a’b a’b", "\x01", "’", "İs", "K", "Sing Singing",
+         "must\u00a0Running", "Russia. Ukraine, according to", ". X. Y, citing Z.", "?!",
+         "from  to  see", "to to see", "of to to go", "shows  As we", "\n", "\t")
+
+
+@st.composite
+def hard_texts(draw: st.DrawFn) -> str:
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    parts = []
+    for _ in range(draw(st.integers(1, 8))):
+        pick = rng.random()
+        if pick < 0.3:
+            phrase = rng.choice(_CALQUES)
+            parts.append(phrase.title() if rng.random() < 0.2 else phrase)
+        elif pick < 0.6:
+            parts.append(rng.choice(_HARD))
+        else:
+            parts.append(rng.choice(_NOISE))
+        parts.append(rng.choice(("", " ", "  ", "\n", " '", "' ", "-", "\t", ". ", ", ")))
+    return "".join(parts)
+
+
+@HYP
+@given(st.one_of(texts(), hard_texts()))
+def test_fast_paths_on_generated_texts(text: str) -> None:
+    _same_as_plain(text)

@@ -6,9 +6,13 @@ EN->ES->EN (``apertium -u eng-spa | apertium -u spa-eng``), real MT output.
 
 from __future__ import annotations
 
+import json
+import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedupe_news.damage import check_text, style, version_scores
 
@@ -61,3 +65,85 @@ def test_style_signal_is_reported_in_the_check_report() -> None:
     rep = check_text(ROUND_TRIP)
     assert rep.signals["p_translated"] > 0.5
     assert rep.score >= rep.signals["style_share"]
+
+
+# --- the one-pass measure against the trait definitions ------------------------------------
+
+_PIECES = ("the", "The", "THE", "of", "Of", "oF", "It's", "it’s", "don't", "DON’T", "I'm",
+           "we've", "they'd", "Japan's", "JAPAN’S", "dogs'", "'tis", "’til", "rock’n’roll",
+           "a''b", "x'’y", "café", "Ærø", "ſ's", "K", "İs", "straße", "x²", "½", "snake_case",
+           "co-op", "2004", "R2D2", "conexionesdeinternet", "qwzx", "economy", "of the",
+           "'", "’", "''", " ", "  ", "\n", "\t", "\u00a0", "\u2028", ".", ",", "“", "”", "—",
+           "中文", "\ud800", "ﬁne", "ǅ", "Ⅻ", "a", "A", "an", "An")
+
+
+@st.composite
+def _style_texts(draw: st.DrawFn) -> str:
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    base = draw(st.sampled_from((ORIGINAL, ROUND_TRIP, "")))
+    a = rng.randrange(len(base) + 1)
+    parts = [base[a:a + rng.randint(0, 3000)]]
+    for _ in range(draw(st.integers(0, 120))):
+        parts.append(rng.choice(_PIECES))
+        parts.append(rng.choice((" ", "", "'", "’", "-", "\n", ". ")))
+    rng.shuffle(parts)
+    return "".join(parts)
+
+
+def _plain_values(words: list[str]) -> tuple[float, ...]:
+    return tuple(t.measure(words) for t in style.TRAITS)
+
+
+def _bits(values: tuple[float, ...]) -> list[str]:
+    return [v.hex() for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_style_texts())
+def test_fast_words_and_measure_match_the_definitions(text: str) -> None:
+    words = style._words(text)
+    assert style._fast_words(text) == words
+    assert _bits(style._measure_all(words)) == _bits(_plain_values(words))
+    assert _bits(style._measure_all(words[:RICH])) == _bits(_plain_values(words[:RICH]))
+
+
+RICH = style.RICHNESS_WINDOW
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("'’ -\nof"),
+               max_size=400))
+def test_fast_words_on_any_characters(text: str) -> None:
+    words = style._words(text)
+    assert style._fast_words(text) == words
+    assert _bits(style._measure_all(words)) == _bits(_plain_values(words))
+
+
+def test_measure_matches_the_definitions_on_real_texts() -> None:
+    texts = [ORIGINAL, ROUND_TRIP]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    corpus = ROOT.parent / "shared" / "corpus" / "bbc-news-2004-2005.jsonl"
+    if corpus.exists():
+        with corpus.open(encoding="utf-8") as f:
+            texts += [json.loads(line)["text"] for line in f if line.strip()]
+    for text in texts:
+        words = style._words(text)
+        assert style._fast_words(text) == words
+        want = tuple((t.name, t.measure(words)) for t in style.TRAITS)
+        got = style.measure.__wrapped__(text)
+        assert got == (want if len(words) >= style.MIN_WORDS else ())
+        assert [v.hex() for _n, v in got] == [v.hex() for _n, v in want][:len(got)]
+
+
+def test_of_and_the_spellings_are_complete() -> None:
+    """No character outside ASCII lower-cases to a piece of "of" or "the", so the case
+    variants of :func:`style._case_variants` are every ``w`` with ``w.lower()`` equal to them
+    (``str.lower`` maps character by character)."""
+    pieces = {w[i:j] for w in ("of", "the") for i in range(len(w))
+              for j in range(i + 1, len(w) + 1)}
+    odd = [c for c in map(chr, range(0x80, 0x110000)) if c.lower() in pieces]
+    assert odd == []
+    for word in ("of", "the"):
+        variants = style._case_variants(word)
+        assert all(v.lower() == word for v in variants)
+        assert len(set(variants)) == 2 ** len(word)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dedupe_news.segment import split_sentences
+from dedupe_news.segment import sentence_bounds, split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -97,3 +101,95 @@ def test_params_are_json_not_pickle() -> None:
     doc = json.loads((data / "punkt_news_en.json").read_text(encoding="utf-8"))
     assert doc["format"] == "punkt-params/1"
     assert not list(data.glob("*.pickle")) and not list(data.glob("*.pkl"))
+
+
+# --- the fast candidate scan and the line cache against the plain segmenter ----------------
+
+def _plain_split(text: str) -> list[tuple[int, int, str]]:
+    """split_sentences as first written: every candidate of the regex, Punkt uncached."""
+    from dedupe_news import segment as sg
+
+    def is_break(m: re.Match[str]) -> bool:
+        prev, punct, _close, nxt = m.groups()
+        if nxt is None:
+            return False
+        if "?" in punct or "!" in punct:
+            return True
+        tok = sg.load_tokenizer()
+        if not prev:
+            return len(punct) == 1 or bool(tok.text_contains_sentbreak(f"{punct} {nxt}"))
+        typ = prev.lower()
+        if typ in sg._titles():
+            return False
+        if (len(punct) == 1 and not sg._NUMBER.match(typ) and not sg._INITIAL.match(prev)
+                and typ not in tok._params.abbrev_types
+                and typ.split("-")[-1] not in tok._params.abbrev_types
+                and (typ, nxt.lower()) not in tok._params.collocations):
+            return True
+        return bool(tok.text_contains_sentbreak(f"{prev}{punct} {nxt}"))
+
+    out: list[tuple[int, int, str]] = []
+
+    def add(start: int, end: int) -> None:
+        chunk = text[start:end]
+        stripped = chunk.strip()
+        if stripped:
+            s = start + (len(chunk) - len(chunk.lstrip()))
+            out.append((s, s + len(stripped), stripped))
+
+    for line in sg._LINE.finditer(text):
+        base, chunk, pos = line.start(), line.group(), 0
+        for m in sg._CANDIDATE.finditer(chunk):
+            if is_break(m):
+                add(base + pos, base + m.end(3))
+                pos = m.end()
+        add(base + pos, base + len(chunk))
+    return out
+
+
+def _same_as_plain(text: str) -> None:
+    want = _plain_split(text)
+    assert [(s.start, s.end, s.text) for s in split_sentences(text)] == want, text
+    assert sentence_bounds(text) == [(a, b) for a, b, _t in want]
+
+
+_BITS = ("Mr.", "U.S.", "Co.", "Ltd.", "J.", "K.", "2004.", "1,000.", "3.5", "...", "?!",
+         "end.", "end?", "end!", "'", "\"", "“", "”", "’", "(", ")", "[", "]", "»", "e.g.",
+         "etc.", "Inc.", "a.m.", "word", "Word", "x", "of", "—", "\u00a0", "\u2009", "\t",
+         "\u2028", "\r\n", "\n", "\u3000", "\x0b", "\x1c", "\x85")
+_GLUE = (" ", " ", " ", "  ", "", "\t", "\n", " ' ", " \" ", "\u00a0")
+
+
+@st.composite
+def _segment_texts(draw: st.DrawFn) -> str:
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    parts: list[str] = []
+    for _ in range(draw(st.integers(1, 40))):
+        parts.append(rng.choice(_BITS))
+        parts.append(rng.choice(_GLUE))
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_segment_texts())
+def test_fast_split_matches_the_plain_one(text: str) -> None:
+    _same_as_plain(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([*".?! \t\n\"'“”’()»aZ9,-", "Mr", "U.S", "\u00a0"]),
+                max_size=120).map("".join))
+def test_fast_split_on_punctuation_soup(text: str) -> None:
+    _same_as_plain(text)
+
+
+def test_fast_split_on_seeds_and_corpus() -> None:
+    for path in sorted(SEEDS.glob("*.txt")):
+        _same_as_plain(path.read_text(encoding="utf-8"))
+    corpus = Path("/work/shared/corpus/bbc-news-2004-2005.jsonl")
+    if corpus.exists():
+        with corpus.open(encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                if i >= 600:
+                    break
+                _same_as_plain(json.loads(line)["text"])

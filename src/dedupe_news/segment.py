@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from dedupe_news.model import Span
 
-__all__ = ["load_tokenizer", "split_sentences"]
+__all__ = ["load_tokenizer", "sentence_bounds", "split_sentences"]
 
 PARAMS_FILE = "punkt_news_en.json"
 ABBREV_FILE = "abbrev_news.json"
@@ -73,17 +74,68 @@ def load_tokenizer() -> Any:
 
 def split_sentences(text: str) -> list[Span]:
     """Sentences of ``text`` as spans (whitespace trimmed); ``text[s.start:s.end] == s.text``."""
-    spans: list[Span] = []
+    return [Span(start, end, text[start:end]) for start, end in sentence_bounds(text)]
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of :func:`split_sentences`, without building spans
+    (for callers that only count sentences or place offsets in them)."""
+    bounds: list[tuple[int, int]] = []
     for line in _LINE.finditer(text):
         base = line.start()
-        chunk = line.group()
-        pos = 0
-        for m in _CANDIDATE.finditer(chunk):
-            if _is_break(m):
-                _add(text, base + pos, base + m.end(3), spans)
-                pos = m.end()
-        _add(text, base + pos, base + len(chunk), spans)
-    return spans
+        if base:
+            bounds += [(base + start, base + end) for start, end in _line_bounds(line.group())]
+        else:
+            bounds += _line_bounds(line.group())
+    return bounds
+
+
+@lru_cache(maxsize=2048)
+def _line_bounds(chunk: str) -> tuple[tuple[int, int], ...]:
+    """Sentence bounds inside one line (rule 1: a line's sentences depend on that line
+    alone), cached: versions of one story share most of their paragraphs."""
+    bounds: list[tuple[int, int]] = []
+    pos = 0
+    for m in _candidates(chunk):
+        if _is_break(m):
+            _add(chunk, pos, m.end(3), bounds)
+            pos = m.end()
+    _add(chunk, pos, len(chunk), bounds)
+    return tuple(bounds)
+
+
+def _candidates(chunk: str) -> Iterable[re.Match[str]]:
+    """``_CANDIDATE.finditer(chunk)``, trying only the starts of words that hold a ``.?!``.
+
+    A candidate starts where ``(?<!\\S)`` holds and reaches its end punctuation before any
+    white space, so every other start fails; a match ends after white space, i.e. at the
+    start of the next word, where the scan goes on.  For a line whose only white space is
+    the plain space (nearly all), the word start before a mark is one ``rfind`` away.
+    """
+    if _OTHER_SPACE.search(chunk):
+        return _CANDIDATE.finditer(chunk)
+    found: list[re.Match[str]] = []
+    end = len(chunk)
+    pos = 0
+    rare = "?" in chunk or "!" in chunk
+    while pos < end:
+        q = chunk.find(".", pos)
+        if rare:
+            q = min((i for i in (q, chunk.find("?", pos), chunk.find("!", pos)) if i >= 0),
+                    default=-1)
+        if q < 0:
+            break
+        start = chunk.rfind(" ", pos, q) + 1 or pos
+        m = _CANDIDATE.match(chunk, start)
+        if m is not None:
+            found.append(m)
+            pos = m.end()
+        else:
+            gap = chunk.find(" ", q)  # no candidate starts inside this word
+            if gap < 0:
+                break
+            pos = gap + 1
+    return found
 
 
 # A sentence-end candidate: the word before it, the end punctuation, closing quotes or
@@ -93,6 +145,7 @@ _CANDIDATE = re.compile(
     # closers; a lone quote after a space ("event. '") also belongs to the sentence before
     r"([\"'”’»)\]}]*(?:[ \t]+[\"'”’»)\]}]+(?=\s|$))?)"
     r"(?:\s+(?=(\S+))|\s*$)")
+_OTHER_SPACE = re.compile(r"[^\S ]")
 # Punkt's number type ("2023." and "1,000." behave alike).
 _NUMBER = re.compile(r"^-?[.,]?\d[\d,.-]*$")
 
@@ -111,25 +164,40 @@ def _is_break(m: re.Match[str]) -> bool:
     if "?" in punct or "!" in punct:
         return True
     if not prev:
-        return len(punct) == 1 or bool(load_tokenizer().text_contains_sentbreak(f"{punct} {nxt}"))
+        return len(punct) == 1 or _punkt_break(f"{punct} {nxt}")
     typ = prev.lower()
-    if typ in _titles():
+    titles, abbrev_types, collocations = _lists()
+    if typ in titles:
         return False
-    tok = load_tokenizer()
     if (len(punct) == 1 and not _NUMBER.match(typ) and not _INITIAL.match(prev)
-            and typ not in tok._params.abbrev_types
-            and typ.split("-")[-1] not in tok._params.abbrev_types
-            and (typ, nxt.lower()) not in tok._params.collocations):
+            and typ not in abbrev_types
+            and typ.split("-")[-1] not in abbrev_types
+            and (typ, nxt.lower()) not in collocations):
         return True
-    return bool(tok.text_contains_sentbreak(f"{prev}{punct} {nxt}"))
+    return _punkt_break(f"{prev}{punct} {nxt}")
+
+
+@lru_cache(maxsize=1)
+def _lists() -> tuple[frozenset[str], set[str], set[tuple[str, str]]]:
+    """Titles, abbreviation types and collocations (the tokenizer's, read once)."""
+    params = load_tokenizer()._params
+    return _titles(), params.abbrev_types, params.collocations
+
+
+@lru_cache(maxsize=8192)
+def _punkt_break(context: str) -> bool:
+    """Punkt's decision on a two-word context, cached (three versions of a story share most
+    of their unclear candidates; the tokenizer's parameters never change in a process)."""
+    return bool(load_tokenizer().text_contains_sentbreak(context))
 
 
 _INITIAL = re.compile(r"^[^\W\d]$")
 
 
-def _add(text: str, start: int, end: int, out: list[Span]) -> None:
-    chunk = text[start:end]
-    stripped = chunk.strip()
+def _add(chunk: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    """Append the bounds of ``chunk[start:end]`` trimmed of white space, unless empty."""
+    part = chunk[start:end]
+    stripped = part.strip()
     if stripped:
-        s = start + (len(chunk) - len(chunk.lstrip()))
-        out.append(Span(s, s + len(stripped), stripped))
+        s = start + (len(part) - len(part.lstrip()))
+        out.append((s, s + len(stripped)))

@@ -16,14 +16,21 @@ from dedupe_news.damage.model import Flag, Report
 from dedupe_news.damage.registry import Rule, rules_signature, select_rules, severity_rank
 from dedupe_news.damage.score import SEVERITY_WEIGHT, combine, style_signals
 from dedupe_news.model import Span
-from dedupe_news.segment import split_sentences
+from dedupe_news.segment import sentence_bounds, split_sentences
 
 
 @functools.lru_cache(maxsize=64)
 def sentences_of(text: str) -> tuple[Span, ...]:
-    """Punkt sentences of ``text``, cached: a cluster's versions are checked and then
-    compared pairwise, so each text is segmented once instead of three times."""
+    """Punkt sentences of ``text``, cached: a cluster's versions are compared pairwise
+    (:func:`~dedupe_news.damage.versions.quick_pairs`), each text with each other one."""
     return tuple(split_sentences(text))
+
+
+@functools.lru_cache(maxsize=64)
+def sentence_starts(text: str) -> tuple[int, ...]:
+    """Where each sentence of :func:`sentences_of` starts: all the score needs, without
+    building spans."""
+    return tuple(start for start, _end in sentence_bounds(text))
 
 
 def run_rules(text: str, rules: Sequence[Rule]) -> list[Flag]:
@@ -34,6 +41,11 @@ def run_rules(text: str, rules: Sequence[Rule]) -> list[Flag]:
         if func is None:
             raise LookupError(f"rule {rule.id} is in damage_rules.toml but has no function in "
                               "dedupe_news/damage/rules.py")
+        filtered = _rules.PREFILTERS.get(rule.id)
+        if filtered is not None and filtered[0] is func:  # the same as calling func
+            if not filtered[1](text):
+                continue
+            func = _rules.UNFILTERED[rule.id]
         for start, end, evidence in func(text, rule):
             matched = text[start:end]
             try:
@@ -58,17 +70,16 @@ def check_text(text: str, select: str | Sequence[str] | None = None,
     rules = select_rules(select, ignore)
     floor = severity_rank(min_severity)
     flags = run_rules(text, rules)
-    sentences = sentences_of(text)
-    n = max(1, len(sentences))
-    starts = [s.start for s in sentences]
+    starts = sentence_starts(text)
+    n = max(1, len(starts))
     worst: dict[int, float] = {}
     for f in flags:
         i = max(0, bisect_right(starts, f.start) - 1)
         worst[i] = max(worst.get(i, 0.0), SEVERITY_WEIGHT.get(f.severity, 0.0))
     damaged = sum(worst.values())
-    signals = style_signals(text, len(sentences))
+    signals = style_signals(text, len(starts))
     score = combine(damaged / n, signals)
     shown = [f for f in flags if severity_rank(f.severity) >= floor]
-    return Report(score=score, flags=shown, sentences=len(sentences),
+    return Report(score=score, flags=shown, sentences=len(starts),
                   damaged_sentences=damaged, signals=signals,
                   signature=f"rules:{rules_signature()}")

@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
-from itertools import pairwise
+from itertools import chain, compress, islice, pairwise
+from operator import eq, itemgetter
 from typing import Any
 
 from dedupe_news.damage.registry import Rule, data_text, get_rule
@@ -32,6 +33,9 @@ RuleFunc = Callable[[str, Rule], Iterator[Hit]]
 RULE_FUNCS: dict[str, RuleFunc] = {}
 UNFILTERED: dict[str, RuleFunc] = {}  # the rule functions without their prefilters
 Prefilter = Callable[[str], bool]
+PREFILTERS: dict[str, tuple[RuleFunc, Prefilter]] = {}
+"""Rule id -> (its RULE_FUNCS entry, that entry's prefilter), for callers that test the
+prefilter themselves and skip the generator (the engine)."""
 
 
 def rule(rule_id: str, prefilter: Prefilter | None = None) -> Callable[[RuleFunc], RuleFunc]:
@@ -42,6 +46,8 @@ def rule(rule_id: str, prefilter: Prefilter | None = None) -> Callable[[RuleFunc
             raise ValueError(f"rule {rule_id} implemented twice")
         UNFILTERED[rule_id] = func
         RULE_FUNCS[rule_id] = func if prefilter is None else _filtered(func, prefilter)
+        if prefilter is not None:
+            PREFILTERS[rule_id] = (RULE_FUNCS[rule_id], prefilter)
         return func
     return deco
 
@@ -131,15 +137,41 @@ def _mt003_re() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _mt003_pre() -> re.Pattern[str]:
+def _mt003_pre_re() -> re.Pattern[str]:
     return re.compile(rf", (?:{_alt(get_rule('MT003').params['attributions'])}) ")
 
 
-@rule("MT003", lambda text: _mt003_pre().search(text) is not None)
+@lru_cache(maxsize=1)
+def _mt003_needles() -> tuple[str, ...]:
+    return tuple(f", {a} " for a in get_rule("MT003").params["attributions"])
+
+
+def _mt003_pre(text: str) -> bool:
+    """``_mt003_pre_re().search(text)``: the pattern is a literal alternation."""
+    return any(needle in text for needle in _mt003_needles())
+
+
+def _mt003_start(text: str) -> int:
+    """Where a match of ``_mt003_re()`` can start at the earliest.  A match holds ", <attr> "
+    and, before it, only one ``.?!`` (the stop after ``prev``: the name, the head and the
+    spaces hold none), so it starts after the second-last ``.?!`` before the first ", <attr> "
+    of the text (later ones have at least as many marks before them)."""
+    found = [i for i in map(text.find, _mt003_needles()) if i >= 0]
+    if not found:
+        return 0
+    end = min(found)
+    for _ in range(2):
+        end = max(text.rfind(".", 0, end), text.rfind("?", 0, end), text.rfind("!", 0, end))
+        if end < 0:
+            return 0
+    return end + 1
+
+
+@rule("MT003", _mt003_pre)
 def mt003(text: str, r: Rule) -> Iterator[Hit]:
     """A name + attribution left as its own "sentence" ("Russia. Ukraine, according to X.")."""
     max_tail = int(r.params.get("max_tail_words", 8))
-    for m in _mt003_re().finditer(text):
+    for m in _mt003_re().finditer(text, _mt003_start(text)):
         tail_words = len(m["tail"].split())
         if tail_words <= max_tail:
             yield m.start(), m.end(), {"head": m["head"], "attribution": m["attr"],
@@ -157,11 +189,32 @@ def _mt004() -> tuple[re.Pattern[str], frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
-def _mt004_pre() -> re.Pattern[str]:
+def _mt004_pre_re() -> re.Pattern[str]:
     return re.compile(rf"[a-z'’-] (?:{_alt(get_rule('MT004').params['openers'])}) [a-z]")
 
 
-@rule("MT004", lambda text: _mt004_pre().search(text) is not None)
+@lru_cache(maxsize=1)
+def _mt004_opener() -> re.Pattern[str]:
+    return re.compile(rf"(?:{_alt(get_rule('MT004').params['openers'])}) [a-z]")
+
+
+_LOWER_OR_JOINER = frozenset("abcdefghijklmnopqrstuvwxyz'’-")
+
+
+def _mt004_pre(text: str) -> bool:
+    """``_mt004_pre_re().search(text)``, scanning for the capitalised opener first (a rare
+    letter) and then looking at the two characters before it."""
+    opener = _mt004_opener()
+    m = opener.search(text)
+    while m is not None:
+        i = m.start()
+        if i >= 2 and text[i - 1] == " " and text[i - 2] in _LOWER_OR_JOINER:
+            return True
+        m = opener.search(text, i + 1)
+    return False
+
+
+@rule("MT004", _mt004_pre)
 def mt004(text: str, r: Rule) -> Iterator[Hit]:
     """A lowercase word running into a capitalised sentence opener ("shows As soon as")."""
     pattern, cues = _mt004()
@@ -181,13 +234,41 @@ def _mt005() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _mt005_pre() -> re.Pattern[str]:
+def _mt005_pre_re() -> re.Pattern[str]:
     p = get_rule("MT005").params
     suffix = re.escape(p.get("suffix", "ing"))
     return re.compile(rf"(?:{_alt(p['modals'])})\s+[A-Z][a-z]+{suffix}\b")
 
 
-@rule("MT005", lambda text: _mt005_pre().search(text) is not None)
+@lru_cache(maxsize=1)
+def _mt005_reversed() -> re.Pattern[str]:
+    """``_mt005_pre_re()`` on the reversed text, without its final ``\\b``: it starts with
+    the reversed suffix, a literal the regex engine scans for quickly."""
+    p = get_rule("MT005").params
+    suffix = re.escape(p.get("suffix", "ing")[::-1])
+    modals = _alt([m[::-1] for m in p["modals"]])
+    return re.compile(rf"{suffix}[a-z]+[A-Z]\s+(?:{modals})")
+
+
+_BOUNDARY = re.compile(r"\b")
+
+
+def _mt005_pre(text: str) -> bool:
+    r"""``_mt005_pre_re().search(text)``, run backwards.  ``[a-z]+`` between the capital
+    and the suffix matches the same letters either way (backwards it runs to the capital);
+    the word boundary after the suffix is checked forwards."""
+    rev = text[::-1]
+    pattern = _mt005_reversed()
+    n = len(text)
+    m = pattern.search(rev)
+    while m is not None:
+        if _BOUNDARY.match(text, n - m.start()):
+            return True
+        m = pattern.search(rev, m.start() + 1)
+    return False
+
+
+@rule("MT005", _mt005_pre)
 def mt005(text: str, r: Rule) -> Iterator[Hit]:
     """A modal followed by a Title Case -ing word ("must Facilitating Banking")."""
     for m in _mt005().finditer(text):
@@ -226,11 +307,35 @@ def _mt007() -> tuple[re.Pattern[str], frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
-def _mt007_pre() -> re.Pattern[str]:
+def _mt007_pre_re() -> re.Pattern[str]:
     return re.compile(rf"(?:{_alt(get_rule('MT007').params['prepositions'])})\s+to\s+[a-z]")
 
 
-@rule("MT007", lambda text: _mt007_pre().search(text) is not None)
+@lru_cache(maxsize=1)
+def _mt007_reversed() -> re.Pattern[str]:
+    """``(?:prepositions)\\s+to`` on the reversed text: it starts with the literal "ot"."""
+    preps = _alt([p[::-1] for p in get_rule("MT007").params["prepositions"]])
+    return re.compile(rf"ot\s+(?:{preps})")
+
+
+_TO_VERB = re.compile(r"to\s+[a-z]")
+
+
+def _mt007_pre(text: str) -> bool:
+    """``_mt007_pre_re().search(text)``: a preposition, white space and "to" found
+    backwards, the white space and lower-case letter after "to" checked forwards."""
+    rev = text[::-1]
+    pattern = _mt007_reversed()
+    n = len(text)
+    m = pattern.search(rev)
+    while m is not None:
+        if _TO_VERB.match(text, n - 2 - m.start()):
+            return True
+        m = pattern.search(rev, m.start() + 1)
+    return False
+
+
+@rule("MT007", _mt007_pre)
 def mt007(text: str, r: Rule) -> Iterator[Hit]:
     """A preposition followed by 'to' + verb ("abstaining from to call")."""
     pattern, not_verbs = _mt007()
@@ -248,16 +353,21 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _RUN_CHAR = re.compile(r"[\w'’-]")
 
 
-def _dup001_pre(text: str) -> bool:
-    r"""Two equal runs of ``[\w'’-]`` in a row: the two copies of ``w`` in a match are
-    maximal runs with only ``[ \t]+`` between them.  Byte-wise, once the (few distinct)
-    non-ASCII characters outside the class are spaces."""
+def _dup_runs(text: str) -> list[bytes]:
+    r"""The maximal runs of ``[\w'’-]`` in ``text``, UTF-8 encoded.  Byte-wise, once the
+    (few distinct) non-ASCII characters outside the class are spaces."""
     if not text.isascii():
         for c in set(_NON_ASCII.findall(text)):
             if not _RUN_CHAR.match(c):
                 text = text.replace(c, " ")
-    runs = text.encode("utf-8", "surrogatepass").translate(_DUP_RUNS).split()
-    return any(map(bytes.__eq__, runs, runs[1:]))
+    return text.encode("utf-8", "surrogatepass").translate(_DUP_RUNS).split()
+
+
+def _dup001_pre(text: str) -> bool:
+    r"""Two equal runs of ``[\w'’-]`` in a row: the two copies of ``w`` in a match are
+    maximal runs with only ``[ \t]+`` between them."""
+    runs = _dup_runs(text)
+    return any(map(eq, runs, islice(runs, 1, None)))
 
 
 @lru_cache(maxsize=1)
@@ -267,17 +377,34 @@ def _dup001_allowed() -> frozenset[str]:
 
 @rule("DUP001", _dup001_pre)
 def dup001(text: str, r: Rule) -> Iterator[Hit]:
-    """The same word twice in a row ("Corporation Corporation")."""
+    """The same word twice in a row ("Corporation Corporation").
+
+    The hits of ``_DUP.finditer(text)`` that pass the word tests, found word by word: a
+    match is two copies of a maximal run, so it only starts where a run repeated in a row
+    does, and matches of different words never overlap (each starts at a run of its own
+    word), so each word's matches can be collected on their own and merged by position.
+    """
     allowed = _dup001_allowed()
     institutions = frozenset(r.params.get("institution_words", []))
     min_len = int(r.params.get("min_length", 3))
-    for m in _DUP.finditer(text):
-        w = m["w"]
+    runs = _dup_runs(text)
+    hits: list[Hit] = []
+    for run in set(compress(runs, map(eq, runs, islice(runs, 1, None)))):
+        w = run.decode("utf-8", "surrogatepass")
         if len(w) < min_len or w.lower() in allowed:
             continue
         if w[0].isupper() and w not in institutions:
             continue  # titles and names: "Spend Spend Spend", "Bafana Bafana"
-        yield m.start(), m.end(), {"word": w, "min_length": min_len}
+        i = text.find(w)
+        while i >= 0:  # finditer restricted to this word: the leftmost match, then after it
+            m = _DUP.match(text, i)
+            if m is not None and m["w"] == w:
+                hits.append((m.start(), m.end(), {"word": w, "min_length": min_len}))
+                i = text.find(w, m.end())
+            else:
+                i = text.find(w, i + 1)
+    hits.sort(key=itemgetter(0))
+    yield from hits
 
 
 # --- PUN001 --------------------------------------------------------------------------------
@@ -323,9 +450,40 @@ def _calque_bigrams() -> frozenset[tuple[str, ...]]:
                      for entries in calque_lexicon().values() for words, _e, _s in entries)
 
 
+@lru_cache(maxsize=1)
+def _calque_singles() -> frozenset[str]:
+    """Lexicon phrases of one word."""
+    return frozenset(words[0] for entries in calque_lexicon().values()
+                     for words, _e, _s in entries if len(words) == 1)
+
+
 _NON_WORD = re.compile(r"[^a-z'’-]+")
 _NON_WORD_BYTES = bytes(c if 97 <= c <= 122 or c in b"'-" else 32 for c in range(256))
 _NEXT_WORD = re.compile(r"[ \t\n]+([A-Za-z]+(?:['’-][A-Za-z]+)*)")
+
+
+# _NON_WORD_BYTES keeping byte 1, which stands in for "’": no first two words of a phrase
+# hold either, so a word with "’" matches none of them either way
+_NON_WORD_BYTES_1 = bytes([1]) + _NON_WORD_BYTES[1:]
+
+
+@lru_cache(maxsize=1)
+def _bigrams_hold_curly() -> bool:
+    return any("’" in w or "\x01" in w for pair in _calque_bigrams() for w in pair)
+
+
+def _lex_words(text: str) -> list[str]:
+    """Lower-cased runs of ``[a-z'’-]`` (``_NON_WORD``'s characters -> spaces), as far as
+    the lexicon's first two words can tell: "’" may come back as "\\x01"."""
+    low = text.lower()
+    table = _NON_WORD_BYTES
+    if "’" in low:
+        if "\x01" in low or _bigrams_hold_curly():
+            return _NON_WORD.sub(" ", low).split()
+        low = low.replace("’", "\x01")
+        table = _NON_WORD_BYTES_1
+    # the same words, byte-wise: _NON_WORD's characters -> spaces
+    return low.encode("utf-8", "surrogatepass").translate(table).decode("ascii").split()
 
 
 @rule("LEX001")
@@ -336,14 +494,17 @@ def lex001(text: str, r: Rule) -> Iterator[Hit]:
     text costs one dict lookup per word.
     """
     index = calque_lexicon()
-    low = text.lower()
-    if "’" not in low:  # the same words, byte-wise: _NON_WORD's characters -> spaces
-        words = low.encode("utf-8", "surrogatepass").translate(_NON_WORD_BYTES) \
-            .decode("ascii").split()
-    else:
-        words = _NON_WORD.sub(" ", low).split()
-    if _calque_bigrams().isdisjoint(pairwise(words)):
+    if _calque_bigrams().isdisjoint(pairwise(_lex_words(text))):
         return  # prefilter: most texts contain no first two words of any phrase
+    # A hit is a run of _WORD words equal (lower-cased) to a phrase: the look-ahead below
+    # only adds conditions.  Without such a run there is nothing to find.
+    low = list(map(str.lower, _WORD.findall(text)))
+    heads = compress(range(len(low)), map(_calque_bigrams().__contains__, pairwise(low)))
+    if not any(tuple(low[i:i + len(words)]) == words
+               for i in chain(heads, compress(range(len(low)),
+                                              map(_calque_singles().__contains__, low)))
+               for words, _e, _s in index[low[i]]):
+        return
     pos = 0
     for m in _WORD.finditer(text):
         if m.start() < pos:

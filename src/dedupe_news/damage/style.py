@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, product, repeat
+from operator import contains, itemgetter
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:re|ve|ll|d|m))$", re.IGNORECASE)
@@ -50,6 +53,38 @@ translation (boilerplate, glued paragraphs, dropped or merged sentences) sit wit
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text)
+
+
+# _WORD's characters: ASCII letters and the apostrophe kept, other ASCII bytes -> spaces
+# (non-ASCII characters outside the class are made spaces before encoding)
+_LETTER_BYTES = bytes(c if chr(c).isalpha() or c == 39 else 32 for c in range(128)) + \
+    bytes(range(128, 256))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORD_CHAR = re.compile(r"[^\W\d_]|’")
+_LONE = tuple(p for a in ("'", "’") for p in (f" {a}", f"{a} ", *(a + b for b in "'’")))
+"""An apostrophe next to a space or another apostrophe, which no word of _WORD holds."""
+
+
+def _fast_words(text: str) -> list[str]:
+    """``_words(text)`` without a regex scan: characters that are neither letters nor
+    apostrophes become spaces, then apostrophes that do not sit between two letters too, and
+    the rest splits on spaces (tests/test_damage_style.py compares the two)."""
+    if not text.isascii():
+        for c in set(_NON_ASCII.findall(text)):
+            if not _WORD_CHAR.match(c):
+                text = text.replace(c, " ")
+    s = text.encode("utf-8", "surrogatepass").translate(_LETTER_BYTES).decode(
+        "utf-8", "surrogatepass")
+    if "'" in s or "’" in s:
+        s = f" {s} "
+        while True:  # a lone apostrophe made a space leaves its neighbours' status alone
+            before = s
+            for pair in _LONE:
+                if pair in s:
+                    s = s.replace(pair, "  ")
+            if s == before:
+                break
+    return s.split()
 
 
 def _rate(pred: Callable[[str], bool]) -> Callable[[list[str]], float]:
@@ -114,13 +149,85 @@ TRAITS: tuple[Trait, ...] = (
 )
 
 
+def _case_variants(word: str) -> tuple[str, ...]:
+    """Every spelling ``w`` of an ASCII ``word`` with ``w.lower() == word``, for words none of
+    whose pieces is the lower case of a non-ASCII character (tests/test_damage_style.py checks
+    "of" and "the" against the whole of Unicode)."""
+    return tuple("".join(p) for p in product(*[(c, c.upper()) for c in word]))
+
+
+_OF, _THE = _case_variants("of"), _case_variants("the")
+_APOSTROPHES = ("'", "’")
+
+
+def _measure_all(words: list[str]) -> tuple[float, ...]:
+    """Every trait of :data:`TRAITS` at once, equal bit for bit to ``t.measure(words)``.
+
+    The per-word tests of the trait definitions run once per distinct word (mostly inside
+    C iterators) and are weighted by its count: a rate is an integer count over an integer
+    length, so equal counts give equal floats.  The commonness mean sums the Zipf values in
+    word order, as its definition does; words that do not count add 0.0, which leaves every
+    partial sum unchanged.  (tests/test_damage_style.py compares this with the definitions.)
+    """
+    from dedupe_news.damage.versions import UNKNOWN_ZIPF, word_zipf
+
+    table = word_zipf()
+    counts = Counter(words)
+    types = list(counts)
+    of = sum(counts[w] for w in _OF if w in counts)
+    the = sum(counts[w] for w in _THE if w in counts)
+    # lower-case words (first letter): commonness and unknown words
+    lower = list(compress(types, map(str.islower, map(itemgetter(0), types))))
+    n_lower = sum(map(counts.__getitem__, lower))
+    terms = list(map(table.get, lower, repeat(UNKNOWN_ZIPF)))
+    zipf = dict(zip(lower, terms, strict=True))
+    commonness = sum(map(zipf.get, words, repeat(0.0))) / max(1, n_lower)
+    # words with an apostrophe: possessives, contractions; left out of the unknown rate
+    apostrophe: set[str] = set()
+    joined = " ".join(types)  # words hold no spaces
+    for a in _APOSTROPHES:
+        if a in joined:
+            apostrophe.update(compress(types, map(contains, types, repeat(a))))
+    possessive = sum(counts[w] for w in apostrophe if _POSSESSIVE.search(w))
+    contraction = sum(counts[w] for w in apostrophe if _CONTRACTION.search(w))
+    if _unknown_is_marked():  # a word's term is UNKNOWN_ZIPF exactly when it is unknown
+        unknown_types = set(compress(lower, map(UNKNOWN_ZIPF.__eq__, terms)))
+    else:
+        unknown_types = set(lower).difference(table)
+    unknown_types.difference_update(apostrophe)
+    unknown = sum(map(counts.__getitem__, unknown_types))
+    n_plain = n_lower - sum(counts[w] for w in apostrophe if w[0].islower())
+    n = max(1, len(words))
+    if len(words) <= RICHNESS_WINDOW:  # the head is every word: its distinct words are types
+        richness = len(set(map(str.lower, types))) / n
+    else:
+        head = words[:RICHNESS_WINDOW]
+        richness = len(set(map(str.lower, set(head)))) / len(head)
+    return (of / n, the / n, possessive / n, contraction / n, unknown / max(1, n_plain),
+            richness, commonness)
+
+
+@lru_cache(maxsize=1)
+def _unknown_is_marked() -> bool:
+    """Whether no listed word has the Zipf value given to unknown words."""
+    from dedupe_news.damage.versions import UNKNOWN_ZIPF, word_zipf
+
+    return UNKNOWN_ZIPF not in set(word_zipf().values())
+
+
+_FAST_ORDER = ("of_rate", "the_rate", "possessive_rate", "contraction_rate",
+               "unknown_word_rate", "lexical_richness", "commonness")
+
+
 @lru_cache(maxsize=4096)
 def measure(text: str) -> tuple[tuple[str, float], ...]:
     """Each trait's value for ``text`` (empty when it has fewer than :data:`MIN_WORDS` words)."""
-    words = _words(text)
+    words = _fast_words(text)
     if len(words) < MIN_WORDS:
         return ()
-    return tuple((t.name, t.measure(words)) for t in TRAITS)
+    if tuple(t.name for t in TRAITS) != _FAST_ORDER:  # a trait was added: the plain way
+        return tuple((t.name, t.measure(words)) for t in TRAITS)
+    return tuple(zip(_FAST_ORDER, _measure_all(words), strict=True))
 
 
 def zscore(values: tuple[tuple[str, float], ...]) -> float:
