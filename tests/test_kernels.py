@@ -6,7 +6,10 @@
 * ``compare_units`` against an independent numpy/Python re-implementation of the rule in
   ``verify``'s docstring, on generated unit sets and on real article pairs;
 * ``band_candidates`` against datasketch's ``MinHashLSH`` on real signatures;
-* ``leader_loop`` against a plain-Python star clustering on BBC articles and their copies.
+* ``leader_loop`` against a plain-Python star clustering on BBC articles and their copies;
+* the blocked, parallel ``leader_loop`` against ``leader_loop_sequential`` (its definition)
+  on generated tables: many leaders per block, tiny blocks, ties in the estimate, candidate
+  lists longer than ``max_candidates``.
 """
 
 from __future__ import annotations
@@ -537,13 +540,15 @@ def leader_set() -> tuple[tuple[str, ...], object, tuple]:
 
 
 @needs_corpus
-@pytest.mark.parametrize(("bands", "rows", "min_jaccard", "max_candidates", "ordering"), [
-    (64, 2, 0.06, 8, "size"),
-    (64, 2, 0.06, 1, "shuffled"),
-    (32, 4, 0.2, 3, "reversed"),
+@pytest.mark.parametrize(("bands", "rows", "min_jaccard", "max_candidates", "ordering", "block"), [
+    (64, 2, 0.06, 8, "size", 4096),
+    (64, 2, 0.06, 8, "size", 5),
+    (64, 2, 0.06, 1, "shuffled", 4096),
+    (64, 2, 0.06, 1, "shuffled", 1),
+    (32, 4, 0.2, 3, "reversed", 64),
 ])
 def test_leader_loop_matches_reference(bands, rows, min_jaccard, max_candidates,
-                                       ordering) -> None:
+                                       ordering, block) -> None:
     texts, feats, profiles = leader_set()
     n = len(texts)
     sizes = feats.sizes.tolist()
@@ -557,7 +562,8 @@ def test_leader_loop_matches_reference(bands, rows, min_jaccard, max_candidates,
     vs = verify.VerifySettings()
     leader_of, score, cov, npairs, links, link_scores, _ncand = kernels.leader_loop(
         np.array(order, dtype=np.int64), feats.signatures, feats.shingle_counts, bands, rows,
-        min_jaccard, max_candidates, feats.u_flat, feats.u_off, feats.doc_units, *vs.args())
+        min_jaccard, max_candidates, feats.u_flat, feats.u_off, feats.doc_units, *vs.args(),
+        block=block)
     exp_leader, exp_ev, exp_links = reference_leader_loop(
         order, feats.signatures, feats.shingle_counts, bands, rows, min_jaccard,
         max_candidates, profiles, vs)
@@ -571,3 +577,121 @@ def test_leader_loop_matches_reference(bands, rows, min_jaccard, max_candidates,
     # the set is not trivial: copies join, mashups link
     assert sum(x >= 0 for x in exp_leader) >= 50
     assert len(exp_links) >= 5
+
+
+# ------------------------------------------------------------------------------------------
+# 5. the blocked leader loop == the sequential one
+# ------------------------------------------------------------------------------------------
+
+
+def synthetic_table(seed: int, n: int, num_perm: int, alphabet: int, stories: int):
+    """A feature table built to stress the leader loop (signatures and units need not agree).
+
+    Documents are versions of a few stories: exact copies (score-1.0 ties), prefixes,
+    mashups of two stories (partial links), strangers; their signatures are the story's
+    with a few positions redrawn from a tiny alphabet, so bands collide everywhere and
+    many candidates tie on the estimate.  Some documents have no shingles.
+    """
+    rng = np.random.default_rng(seed)
+    vocab = np.arange(1, 40, dtype=np.uint32)
+    story_units = [[sorted(set(rng.choice(vocab, size=int(rng.integers(2, 7))).tolist()))
+                    for _ in range(int(rng.integers(2, 7)))] for _ in range(stories)]
+    story_sig = rng.integers(0, alphabet, size=(stories, num_perm), dtype=np.uint32)
+    sigs = np.empty((n, num_perm), dtype=np.uint32)
+    nshingles = np.empty(n, dtype=np.int64)
+    units: list[list[int]] = []
+    doc_units = [0]
+    for d in range(n):
+        s = int(rng.integers(stories))
+        kind = rng.random()
+        us = story_units[s]
+        if kind < 0.3:
+            pass  # an exact copy
+        elif kind < 0.5:
+            us = us[: max(1, int(len(us) * rng.uniform(0.3, 0.9)))]
+        elif kind < 0.75:
+            o = story_units[int(rng.integers(stories))]
+            us = us[: len(us) // 2 + 1] + o[len(o) // 2:]
+        elif kind < 0.95:
+            us = [sorted(set(rng.choice(vocab, size=int(rng.integers(2, 7))).tolist()))
+                  for _ in range(int(rng.integers(1, 5)))]
+        else:
+            us = []
+        sig = story_sig[s].copy()
+        flip = rng.random(num_perm) < rng.uniform(0.0, 0.6)
+        sig[flip] = rng.integers(0, alphabet, size=int(flip.sum()), dtype=np.uint32)
+        sigs[d] = sig
+        nshingles[d] = 0 if not us or rng.random() < 0.03 else sum(len(u) for u in us)
+        units += us
+        doc_units.append(len(units))
+    flat, off = flatten(units)
+    return sigs, nshingles, flat, off, np.array(doc_units, dtype=np.int64)
+
+
+LOOP_ARGS = verify.VerifySettings().args()
+
+
+@pytest.mark.parametrize(("seed", "n", "bands", "rows", "alphabet", "min_jaccard",
+                          "max_candidates"), [
+    (0, 300, 8, 2, 3, 0.3, 8),
+    (1, 300, 8, 2, 3, 0.3, 2),
+    (2, 400, 4, 4, 2, 0.5, 1),
+    (3, 250, 16, 1, 4, 0.0, 3),
+    (4, 300, 8, 2, 2, 0.6, 4),
+    (5, 200, 2, 8, 3, 0.2, 8),
+])
+def test_blocked_leader_loop_equals_sequential(seed, n, bands, rows, alphabet, min_jaccard,
+                                               max_candidates) -> None:
+    sigs, nshingles, flat, off, doc_units = synthetic_table(seed, n, bands * rows, alphabet, 12)
+    order = np.random.default_rng(seed + 100).permutation(n).astype(np.int64)
+    args = (order, sigs, nshingles, bands, rows, min_jaccard, max_candidates, flat, off,
+            doc_units, *LOOP_ARGS)
+    exp = kernels.leader_loop_sequential(*args)
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    joined = np.flatnonzero(exp[0] >= 0)
+    gap = pos[joined] - pos[exp[0][joined]]
+    for block in (1, 2, 3, 7, 16, 64, n, 4096):
+        got = kernels.leader_loop(*args, block=block)
+        for name, g, e in zip(("leader_of", "score", "cov", "npairs", "links", "link_scores"),
+                              got[:6], exp[:6], strict=True):
+            assert np.array_equal(g, e), (block, name)
+        assert got[6] == exp[6], block
+    # the table is not trivial: many leaders, joins to a leader of the same small block,
+    # links, and more candidates than are verified
+    assert (exp[0] < 0).sum() >= n // 20
+    assert (gap < 64).sum() >= 5
+    assert len(exp[4]) >= 5
+    assert exp[6] > len(joined)
+
+
+def test_blocked_leader_loop_ties_and_crowds() -> None:
+    """Identical signatures everywhere: every leader is every later article's candidate,
+    equal estimates, ranks alone decide, and in-block leaders crowd the speculative list."""
+    n, bands, rows = 120, 4, 2
+    sigs, nshingles, flat, off, doc_units = synthetic_table(7, n, bands * rows, 1, 30)
+    order = np.arange(n, dtype=np.int64)
+    for max_candidates in (1, 2, 5):
+        args = (order, sigs, nshingles, bands, rows, 0.5, max_candidates, flat, off,
+                doc_units, *LOOP_ARGS)
+        exp = kernels.leader_loop_sequential(*args)
+        assert (exp[0] < 0).sum() >= 10
+        for block in (1, 4, 9, 50, n):
+            got = kernels.leader_loop(*args, block=block)
+            assert all(np.array_equal(g, e) for g, e in zip(got[:6], exp[:6], strict=True))
+            assert got[6] == exp[6]
+
+
+def test_leader_loop_on_block() -> None:
+    n = 200
+    sigs, nshingles, flat, off, doc_units = synthetic_table(11, n, 16, 3, 10)
+    order = np.random.default_rng(3).permutation(n).astype(np.int64)
+    args = (order, sigs, nshingles, 8, 2, 0.3, 4, flat, off, doc_units, *LOOP_ARGS)
+    seen: list[tuple[int, np.ndarray]] = []
+    got = kernels.leader_loop(*args, block=32, on_block=lambda k, lo: seen.append((k, lo.copy())))
+    assert [k for k, _ in seen] == [*range(32, n, 32), n]
+    for k, lo in seen:  # what is settled is final
+        done = order[:k]
+        assert np.array_equal(lo[done], got[0][done])
+    assert all(np.array_equal(g, e) for g, e in
+               zip(got[:6], kernels.leader_loop_sequential(*args)[:6], strict=True))
