@@ -169,7 +169,11 @@ def _is_break(m: re.Match[str]) -> bool:
     titles, abbrev_types, collocations = _lists()
     if typ in titles:
         return False
-    if (len(punct) == 1 and not _NUMBER.match(typ) and not _INITIAL.match(prev)
+    # (_NUMBER needs a digit, "-", "." or "," first; _INITIAL one character: skip the regex
+    # calls otherwise, most candidates end a plain word)
+    if (len(punct) == 1
+            and not ((typ[0] in "-.," or typ[0].isdecimal()) and _NUMBER.match(typ))
+            and not (len(prev) == 1 and _INITIAL.match(prev))
             and typ not in abbrev_types
             and typ.split("-")[-1] not in abbrev_types
             and (typ, nxt.lower()) not in collocations):

@@ -61,8 +61,10 @@ _LETTER_BYTES = bytes(c if chr(c).isalpha() or c == 39 else 32 for c in range(12
     bytes(range(128, 256))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD_CHAR = re.compile(r"[^\W\d_]|’")
-_LONE = tuple(p for a in ("'", "’") for p in (f" {a}", f"{a} ", *(a + b for b in "'’")))
-"""An apostrophe next to a space or another apostrophe, which no word of _WORD holds."""
+_LONE = {kinds: tuple(p for a in kinds for p in (f" {a}", f"{a} ", *(a + b for b in kinds)))
+         for kinds in ("'", "’", "'’")}
+"""An apostrophe next to a space or another apostrophe, which no word of _WORD holds (by the
+apostrophes a text has)."""
 
 
 def _fast_words(text: str) -> list[str]:
@@ -75,15 +77,17 @@ def _fast_words(text: str) -> list[str]:
                 text = text.replace(c, " ")
     s = text.encode("utf-8", "surrogatepass").translate(_LETTER_BYTES).decode(
         "utf-8", "surrogatepass")
-    if "'" in s or "’" in s:
+    kinds = "'" * ("'" in s) + "’" * ("’" in s)
+    if kinds:
         s = f" {s} "
-        while True:  # a lone apostrophe made a space leaves its neighbours' status alone
-            before = s
-            for pair in _LONE:
+        pairs = _LONE[kinds]
+        changed = True
+        while changed:  # a lone apostrophe made a space leaves its neighbours' status alone
+            changed = False
+            for pair in pairs:
                 if pair in s:
                     s = s.replace(pair, "  ")
-            if s == before:
-                break
+                    changed = True
     return s.split()
 
 
