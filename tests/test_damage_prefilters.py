@@ -212,7 +212,8 @@ def hard_texts(draw: st.DrawFn) -> str:
             parts.append(rng.choice(_HARD))
         else:
             parts.append(rng.choice(_NOISE))
-        parts.append(rng.choice(("", " ", "  ", "\n", " '", "' ", "-", "\t", ". ", ", ")))
+        parts.append(rng.choice(("", " ", "  ", "\n", " '", "' ", "-", "\t", ". ", ", ", " ’",
+                                 "’ ", "\x00", "\x01")))
     return "".join(parts)
 
 
@@ -220,3 +221,37 @@ def hard_texts(draw: st.DrawFn) -> str:
 @given(st.one_of(texts(), hard_texts()))
 def test_fast_paths_on_generated_texts(text: str) -> None:
     _same_as_plain(text)
+
+
+def _same_words(text: str) -> None:
+    want = [w.lower() for w in R._WORD.findall(text)]
+    spaced = R._lex_string(text)
+    if spaced is not None:
+        got = R._lower_words(text, spaced)
+        assert [w.replace("\x01", "’") for w in got] == want, text
+    plain = R._NON_WORD.sub(" ", text.lower()).split()
+    assert R._lex_words(text) in (plain, [w.replace("’", "\x01") for w in plain]), text
+
+
+@HYP
+@given(st.one_of(texts(), hard_texts(),
+                 st.lists(st.sampled_from([*"aZ'’-\x01 \t\n.,9_éİK", "word", "x-y", "a'b",
+                                           "a’b", "--", "''"]), max_size=60).map("".join)))
+def test_lex001_word_lists(text: str) -> None:
+    _same_words(text)
+
+
+def test_lower_case_reaching_ascii() -> None:
+    """The characters outside ASCII whose lower case holds an ASCII letter, "'" or "-"."""
+    ascii_word = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'-")
+    found = tuple(c for c in map(chr, range(0x80, 0x110000)) if set(c.lower()) & ascii_word)
+    assert found == R._LOWER_TO_ASCII
+    assert not any("’" in c.lower() for c in map(chr, range(0x110000)) if c != "’")
+
+
+@pytest.mark.parametrize("quote", ["'", "’", "-", "\x00", "\x01", ""])
+def test_lex001_quoted_calque(quote: str) -> None:
+    """A calque right after a quote: the prefilter reads "’savvy" as one word, as before."""
+    text = f"It was a {quote}{_CALQUES[0]}{quote} plan, and {quote}{_CALQUES[1]}."
+    _same_as_plain(text)
+    _same_words(text)

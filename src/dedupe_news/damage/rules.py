@@ -462,28 +462,64 @@ _NON_WORD_BYTES = bytes(c if 97 <= c <= 122 or c in b"'-" else 32 for c in range
 _NEXT_WORD = re.compile(r"[ \t\n]+([A-Za-z]+(?:['’-][A-Za-z]+)*)")
 
 
-# _NON_WORD_BYTES keeping byte 1, which stands in for "’": no first two words of a phrase
-# hold either, so a word with "’" matches none of them either way
-_NON_WORD_BYTES_1 = bytes([1]) + _NON_WORD_BYTES[1:]
+# _NON_WORD_BYTES keeping byte 1, which stands in for "’": no lexicon word holds either, so a
+# word with "’" matches none of them either way
+_NON_WORD_BYTES_1 = _NON_WORD_BYTES[:1] + bytes([1]) + _NON_WORD_BYTES[2:]
 
 
 @lru_cache(maxsize=1)
-def _bigrams_hold_curly() -> bool:
-    return any("’" in w or "\x01" in w for pair in _calque_bigrams() for w in pair)
+def _phrases_hold_curly() -> bool:
+    return any("’" in w or "\x01" in w for entries in calque_lexicon().values()
+               for words, _e, _s in entries for w in words)
+
+
+def _lex_string(text: str) -> str | None:
+    """``text.lower()`` with ``_NON_WORD``'s characters made spaces and "’" made "\\x01"
+    (which no lexicon word holds), byte-wise; None when that does not apply."""
+    low = text.lower()
+    table = _NON_WORD_BYTES
+    if "’" in low:
+        if "\x01" in low or _phrases_hold_curly():
+            return None
+        low = low.replace("’", "\x01")
+        table = _NON_WORD_BYTES_1
+    return low.encode("utf-8", "surrogatepass").translate(table).decode("ascii")
 
 
 def _lex_words(text: str) -> list[str]:
     """Lower-cased runs of ``[a-z'’-]`` (``_NON_WORD``'s characters -> spaces), as far as
-    the lexicon's first two words can tell: "’" may come back as "\\x01"."""
-    low = text.lower()
-    table = _NON_WORD_BYTES
-    if "’" in low:
-        if "\x01" in low or _bigrams_hold_curly():
-            return _NON_WORD.sub(" ", low).split()
-        low = low.replace("’", "\x01")
-        table = _NON_WORD_BYTES_1
-    # the same words, byte-wise: _NON_WORD's characters -> spaces
-    return low.encode("utf-8", "surrogatepass").translate(table).decode("ascii").split()
+    the lexicon can tell: "’" may come back as "\\x01"."""
+    spaced = _lex_string(text)
+    if spaced is None:
+        return _NON_WORD.sub(" ", text.lower()).split()
+    return spaced.split()
+
+
+# The only characters outside ASCII whose lower case holds an ASCII letter, "'" or "-"
+# (tests/test_damage_prefilters.py checks the whole of Unicode).
+_LOWER_TO_ASCII = ("\u0130", "\u212a")
+_JOINERS = ("'", "-", "\x01")
+
+
+def _lower_words(text: str, spaced: str | None) -> list[str]:
+    """``[w.lower() for w in _WORD.findall(text)]``, as far as the lexicon can tell ("’" may
+    come back as "\\x01"), from ``_lex_string(text)`` when given: its runs are those of
+    ``[A-Za-z'’-]`` lower-cased, and _WORD's words are those runs with every joiner that
+    does not sit between two letters made a space."""
+    if spaced is None or any(c in text for c in _LOWER_TO_ASCII):
+        return list(map(str.lower, _WORD.findall(text)))
+    kinds = [j for j in _JOINERS if j in spaced]
+    if kinds:
+        lone = [p for j in kinds for p in (f" {j}", f"{j} ", *(j + k for k in kinds))]
+        spaced = f" {spaced} "
+        changed = True
+        while changed:  # a lone joiner made a space leaves its neighbours' status alone
+            changed = False
+            for pair in lone:
+                if pair in spaced:
+                    spaced = spaced.replace(pair, "  ")
+                    changed = True
+    return spaced.split()
 
 
 @rule("LEX001")
@@ -494,11 +530,13 @@ def lex001(text: str, r: Rule) -> Iterator[Hit]:
     text costs one dict lookup per word.
     """
     index = calque_lexicon()
-    if _calque_bigrams().isdisjoint(pairwise(_lex_words(text))):
+    spaced = _lex_string(text)
+    words = _NON_WORD.sub(" ", text.lower()).split() if spaced is None else spaced.split()
+    if _calque_bigrams().isdisjoint(pairwise(words)):
         return  # prefilter: most texts contain no first two words of any phrase
     # A hit is a run of _WORD words equal (lower-cased) to a phrase: the look-ahead below
     # only adds conditions.  Without such a run there is nothing to find.
-    low = list(map(str.lower, _WORD.findall(text)))
+    low = _lower_words(text, spaced)
     heads = compress(range(len(low)), map(_calque_bigrams().__contains__, pairwise(low)))
     if not any(tuple(low[i:i + len(words)]) == words
                for i in chain(heads, compress(range(len(low)),
