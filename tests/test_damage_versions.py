@@ -73,3 +73,73 @@ def test_seed_mt_copy_scores_above_the_rewrite() -> None:
     rewrite = (seeds / "001_037723187431fdcc.txt").read_text(encoding="utf-8")
     a, b = version_scores([rewrite, mt])
     assert a < b
+
+
+# --- version_scores' light path against check_text ----------------------------------------
+
+def _plain_version_scores(texts: list[str], word_evidence: bool = False) -> list[float]:
+    """version_scores written with full check_text reports (its definition)."""
+    from dedupe_news.damage import check_text, quick_pairs, style
+    from dedupe_news.normalize import prepare
+
+    n = len(texts)
+    bodies = [prepare(t).body for t in texts] if n > 1 else list(texts)
+    reports = [check_text(t, min_severity="info") for t in bodies]
+    extra = [0.0] * n
+    for i in range(n):
+        for j in range(i + 1, n):
+            p = style.p_b_translated(bodies[i], bodies[j])
+            extra[i] += (1.0 - p) * style.MT_DAMAGED_SHARE / (n - 1)
+            extra[j] += p * style.MT_DAMAGED_SHARE / (n - 1)
+            if not word_evidence:
+                continue
+            pairs = quick_pairs(texts[i], texts[j])
+            if not pairs:
+                continue
+            ev = compare_versions(texts[i], texts[j], pairs, a_flags=reports[i].flags,
+                                  b_flags=reports[j].flags, a_base=0.0, b_base=0.0)
+            extra[i] += ev.a_score / (n - 1)
+            extra[j] += ev.b_score / (n - 1)
+    return [1.0 - (1.0 - r.score) * (1.0 - min(1.0, e)) for r, e in zip(reports, extra,
+                                                                        strict=True)]
+
+
+def _versions() -> list[str]:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))]
+    texts.append((root / "tests" / "data" / "seed003_apertium_spa_roundtrip.txt").read_text(
+        encoding="utf-8"))
+    return texts + [CLEAN, DAMAGED, CLEAN + " It is the the best. Minor  , note.",
+                    "Short text.", ""]
+
+
+def test_score_and_flags_is_check_text() -> None:
+    from dedupe_news.damage import check_text
+    from dedupe_news.damage.engine import score_and_flags
+
+    for text in _versions():
+        rep = check_text(text, min_severity="info")
+        score, flags = score_and_flags(text)
+        assert score.hex() == rep.score.hex() and flags == rep.flags
+
+
+def test_version_scores_is_its_definition() -> None:
+    from dedupe_news.damage import version_scores
+
+    texts = _versions()
+    for k in range(len(texts)):
+        pool = [texts[k], texts[(k + 1) % len(texts)], texts[(k + 3) % len(texts)]]
+        for evidence in (False, True):
+            got = version_scores(pool, word_evidence=evidence)
+            want = _plain_version_scores(pool, word_evidence=evidence)
+            assert [x.hex() for x in got] == [x.hex() for x in want]
+
+
+def test_style_signals_read_the_text_alone() -> None:
+    """score_and_flags passes no sentence count when no flag needs placing."""
+    from dedupe_news.damage.score import style_signals
+
+    for text in _versions():
+        assert style_signals(text, 0) == style_signals(text, 7)

@@ -71,15 +71,35 @@ def check_text(text: str, select: str | Sequence[str] | None = None,
     floor = severity_rank(min_severity)
     flags = run_rules(text, rules)
     starts = sentence_starts(text)
-    n = max(1, len(starts))
-    worst: dict[int, float] = {}
-    for f in flags:
-        i = max(0, bisect_right(starts, f.start) - 1)
-        worst[i] = max(worst.get(i, 0.0), SEVERITY_WEIGHT.get(f.severity, 0.0))
-    damaged = sum(worst.values())
+    damaged = _damaged_sentences(flags, starts)
     signals = style_signals(text, len(starts))
-    score = combine(damaged / n, signals)
+    score = combine(damaged / max(1, len(starts)), signals)
     shown = [f for f in flags if severity_rank(f.severity) >= floor]
     return Report(score=score, flags=shown, sentences=len(starts),
                   damaged_sentences=damaged, signals=signals,
                   signature=f"rules:{rules_signature()}")
+
+
+def _damaged_sentences(flags: Sequence[Flag], starts: Sequence[int]) -> float:
+    """Sentences counted as damaged: each sentence's worst flag weight, summed."""
+    worst: dict[int, float] = {}
+    for f in flags:
+        i = max(0, bisect_right(starts, f.start) - 1)
+        worst[i] = max(worst.get(i, 0.0), SEVERITY_WEIGHT.get(f.severity, 0.0))
+    return sum(worst.values())
+
+
+def score_and_flags(text: str) -> tuple[float, list[Flag]]:
+    """``check_text(text, min_severity="info")``'s score and flags, without the rest of the
+    report (what :func:`~dedupe_news.damage.versions.version_scores` reads).
+
+    Sentences are split only when a flag that weighs something has to be placed in one:
+    otherwise the flagged share is 0 whatever their number, and the style signals read the
+    text alone (tests/test_damage_versions.py holds both to ``check_text``).
+    """
+    flags = run_rules(text, select_rules())
+    if any(SEVERITY_WEIGHT.get(f.severity, 0.0) for f in flags):
+        starts = sentence_starts(text)
+        share = _damaged_sentences(flags, starts) / max(1, len(starts))
+        return combine(share, style_signals(text, len(starts))), flags
+    return combine(0.0, style_signals(text, 0)), flags

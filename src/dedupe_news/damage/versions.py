@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from dedupe_news.damage.model import Flag, Report
+from dedupe_news.damage.model import Flag
 from dedupe_news.damage.registry import data_text
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*|[^\w\s]")
@@ -366,14 +366,15 @@ def version_scores(texts: Sequence[str], word_evidence: bool = False) -> list[fl
     Same signature as the cluster's damage scorer: ``list[str] -> list[float]``.
     """
     from dedupe_news.damage import style
-    from dedupe_news.damage.engine import check_text
+    from dedupe_news.damage.engine import score_and_flags
     from dedupe_news.normalize import prepare
 
     n = len(texts)
     bodies = [prepare(t).body for t in texts] if n > 1 else list(texts)  # boilerplate aside
-    checked: dict[str, Report] = {}  # copies with the same body are checked once
-    reports = [checked[t] if t in checked else
-               checked.setdefault(t, check_text(t, min_severity="info")) for t in bodies]
+    # check_text(t, min_severity="info") score and flags; copies with the same body once
+    checked: dict[str, tuple[float, list[Flag]]] = {}
+    reports = [checked[t] if t in checked else checked.setdefault(t, score_and_flags(t))
+               for t in bodies]
     extra = [0.0] * n
     for i in range(n):
         for j in range(i + 1, n):
@@ -385,9 +386,9 @@ def version_scores(texts: Sequence[str], word_evidence: bool = False) -> list[fl
             pairs = quick_pairs(texts[i], texts[j])
             if not pairs:
                 continue
-            ev = compare_versions(texts[i], texts[j], pairs, a_flags=reports[i].flags,
-                                  b_flags=reports[j].flags, a_base=0.0, b_base=0.0)
+            ev = compare_versions(texts[i], texts[j], pairs, a_flags=reports[i][1],
+                                  b_flags=reports[j][1], a_base=0.0, b_base=0.0)
             extra[i] += ev.a_score / (n - 1)
             extra[j] += ev.b_score / (n - 1)
-    return [1.0 - (1.0 - r.score) * (1.0 - min(1.0, e)) for r, e in zip(reports, extra,
-                                                                        strict=True)]
+    return [1.0 - (1.0 - score) * (1.0 - min(1.0, e))
+            for (score, _flags), e in zip(reports, extra, strict=True)]
