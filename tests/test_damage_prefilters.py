@@ -255,3 +255,16 @@ def test_lex001_quoted_calque(quote: str) -> None:
     text = f"It was a {quote}{_CALQUES[0]}{quote} plan, and {quote}{_CALQUES[1]}."
     _same_as_plain(text)
     _same_words(text)
+
+
+@pytest.mark.parametrize("tail", [1, 60, 119, 120, 121])
+@pytest.mark.parametrize("lead", ["", "Aa. Bb. ", "Aa? Bb! Cc. ", "x"])
+def test_mt003_window_edges(tail: int, lead: str) -> None:
+    """MT003 reads only a window around ", <attr> ": attributions at the start and end of
+    the text, tails of up to 120 characters and the marks before the stop."""
+    body = ("y" * (tail - 1) + " ")[:tail]
+    for attr in get_rule("MT003").params["attributions"]:
+        for text in (f"{lead}Russia. Ukraine Kyiv, {attr} {body}.",
+                     f"{lead}Russia. Ukraine Kyiv, {attr} {body}. Aa. Bb Cc, {attr} {body}!"):
+            _same_as_plain(text)
+            assert _plain_mt003(text) or tail > 120 or lead == "x"

@@ -151,27 +151,30 @@ def _mt003_pre(text: str) -> bool:
     return any(needle in text for needle in _mt003_needles())
 
 
-def _mt003_start(text: str) -> int:
-    """Where a match of ``_mt003_re()`` can start at the earliest.  A match holds ", <attr> "
-    and, before it, only one ``.?!`` (the stop after ``prev``: the name, the head and the
-    spaces hold none), so it starts after the second-last ``.?!`` before the first ", <attr> "
-    of the text (later ones have at least as many marks before them)."""
-    found = [i for i in map(text.find, _mt003_needles()) if i >= 0]
+def _mt003_window(text: str) -> tuple[int, int]:
+    """Where matches of ``_mt003_re()`` lie: ``(start, end)`` for ``finditer``.  A match
+    holds ", <attr> " and, before it, only one ``.?!`` (the stop after ``prev``: the name,
+    the head and the spaces hold none), so it starts after the second-last ``.?!`` before
+    the first ", <attr> " of the text (later ones have at least as many marks before them);
+    after its ", <attr> " come at most 120 characters of tail and the final mark."""
+    needles = _mt003_needles()
+    found = [i for i in map(text.find, needles) if i >= 0]
     if not found:
-        return 0
+        return 0, len(text)
     end = min(found)
     for _ in range(2):
         end = max(text.rfind(".", 0, end), text.rfind("?", 0, end), text.rfind("!", 0, end))
         if end < 0:
-            return 0
-    return end + 1
+            break
+    last = max(map(text.rfind, needles))
+    return end + 1, min(len(text), last + max(map(len, needles)) + 121)
 
 
 @rule("MT003", _mt003_pre)
 def mt003(text: str, r: Rule) -> Iterator[Hit]:
     """A name + attribution left as its own "sentence" ("Russia. Ukraine, according to X.")."""
     max_tail = int(r.params.get("max_tail_words", 8))
-    for m in _mt003_re().finditer(text, _mt003_start(text)):
+    for m in _mt003_re().finditer(text, *_mt003_window(text)):
         tail_words = len(m["tail"].split())
         if tail_words <= max_tail:
             yield m.start(), m.end(), {"head": m["head"], "attribution": m["attr"],
