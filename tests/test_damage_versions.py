@@ -111,8 +111,8 @@ def _versions() -> list[str]:
     texts = [p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))]
     texts.append((root / "tests" / "data" / "seed003_apertium_spa_roundtrip.txt").read_text(
         encoding="utf-8"))
-    return texts + [CLEAN, DAMAGED, CLEAN + " It is the the best. Minor  , note.",
-                    "Short text.", ""]
+    return [*texts, CLEAN, DAMAGED, CLEAN + " It is the the best. Minor  , note.",
+            "Short text.", ""]
 
 
 def test_score_and_flags_is_check_text() -> None:
