@@ -147,8 +147,8 @@ def _mt003_needles() -> tuple[str, ...]:
 
 
 def _mt003_pre(text: str) -> bool:
-    """``_mt003_pre_re().search(text)``: the pattern is a literal alternation."""
-    return any(needle in text for needle in _mt003_needles())
+    """", <attr> " somewhere (the regex, starting with ", ", scans faster than ``in``)."""
+    return _mt003_pre_re().search(text) is not None
 
 
 def _mt003_window(text: str) -> tuple[int, int]:
