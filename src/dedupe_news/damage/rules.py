@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
-from itertools import chain, compress, islice, pairwise
+from itertools import chain, compress, islice
 from operator import eq, itemgetter
 from typing import Any
 
@@ -454,6 +454,24 @@ def _calque_bigrams() -> frozenset[tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
+def _calque_seconds() -> dict[str, frozenset[str]]:
+    """:func:`_calque_bigrams` as first word -> second words."""
+    seconds: dict[str, set[str]] = {}
+    for first, second in _calque_bigrams():
+        seconds.setdefault(first, set()).add(second)
+    return {first: frozenset(s) for first, s in seconds.items()}
+
+
+def _bigram_heads(words: list[str]) -> Iterator[int]:
+    """Each ``i`` with ``(words[i], words[i + 1])`` in :func:`_calque_bigrams`, in order
+    (first words are looked up in C; the few hits check the next word)."""
+    seconds = _calque_seconds()
+    for i in compress(range(len(words) - 1), map(seconds.__contains__, words)):
+        if words[i + 1] in seconds[words[i]]:
+            yield i
+
+
+@lru_cache(maxsize=1)
 def _calque_singles() -> frozenset[str]:
     """Lexicon phrases of one word."""
     return frozenset(words[0] for entries in calque_lexicon().values()
@@ -535,12 +553,12 @@ def lex001(text: str, r: Rule) -> Iterator[Hit]:
     index = calque_lexicon()
     spaced = _lex_string(text)
     words = _NON_WORD.sub(" ", text.lower()).split() if spaced is None else spaced.split()
-    if _calque_bigrams().isdisjoint(pairwise(words)):
-        return  # prefilter: most texts contain no first two words of any phrase
+    if next(_bigram_heads(words), None) is None:
+        return  # prefilter: most texts contain no first two words of any phrase in a row
     # A hit is a run of _WORD words equal (lower-cased) to a phrase: the look-ahead below
     # only adds conditions.  Without such a run there is nothing to find.
     low = _lower_words(text, spaced)
-    heads = compress(range(len(low)), map(_calque_bigrams().__contains__, pairwise(low)))
+    heads = _bigram_heads(low)
     if not any(tuple(low[i:i + len(words)]) == words
                for i in chain(heads, compress(range(len(low)),
                                               map(_calque_singles().__contains__, low)))
