@@ -9,8 +9,11 @@ The pipeline (``cluster_articles``):
 3. **leaders** - each article queries an LSH index of the cluster leaders found so far
    (:mod:`candidates`); each candidate leader is verified from sentence evidence
    (:mod:`verify`).  The article joins the leader it is the best-verified copy of, or becomes
-   a leader itself.  ``partial`` verdicts become links.  This loop is sequential by nature
-   and runs compiled (:func:`dedupe_news.kernels.leader_loop`, ~10 us an article).
+   a leader itself.  ``partial`` verdicts become links.  The result is that of a loop over
+   the articles one at a time; it runs compiled in blocks
+   (:func:`dedupe_news.kernels.leader_loop`): every article of a block queries and verifies
+   against the leaders from before the block on all cores, then the block is settled in
+   order (leaders made inside the block offered to the articles after them).
 4. **canonical** - in each cluster the canonical member is the most complete, least damaged
    version: among members at least ``complete_share`` as long as the longest, the lowest
    damage score (:mod:`damage`), then the earliest ``published``, then the id.  Every member

@@ -506,16 +506,17 @@ def featurize_jsonl(paths: Sequence[str], pool: Executor, num_perm: int = 128,
         window.append((entries, submit(entries)))
     while window:
         take(*window.popleft())
-    # The workers would now wait through the leader loop (sequential, in this process), and
-    # then each spend ~2 s loading what damage scoring needs (mostly importing nltk for
-    # Punkt): load it now instead, one task a worker, not waited for.
+    # Load what damage scoring needs (rule tables, word list) while this process starts the
+    # leader loop, one task a worker, not waited for.  Punkt (importing nltk, ~1 s) is left
+    # to first use: few texts need sentences, and loading it here only took the cores from
+    # the leader loop (no gain at 100k).
     for _ in range(limit // 2):
         pool.submit(_warm_up)
     return arts, table.features(), rejects
 
 
 def _warm_up() -> None:
-    """Load the damage scorer's data (Punkt, rule tables, word list) into this process."""
+    """Load the damage scorer's data (rule tables, word list) into this process."""
     from dedupe_news.damage import version_scores
     from dedupe_news.damage.versions import word_zipf
 
