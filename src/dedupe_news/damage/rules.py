@@ -25,6 +25,7 @@ from itertools import chain, compress, islice
 from operator import eq, itemgetter
 from typing import Any
 
+from dedupe_news.damage._words import split_without_lone
 from dedupe_news.damage.registry import Rule, data_text, get_rule
 
 Hit = tuple[int, int, dict[str, Any]]
@@ -531,15 +532,8 @@ def _lower_words(text: str, spaced: str | None) -> list[str]:
         return list(map(str.lower, _WORD.findall(text)))
     kinds = [j for j in _JOINERS if j in spaced]
     if kinds:
-        lone = [p for j in kinds for p in (f" {j}", f"{j} ", *(j + k for k in kinds))]
-        spaced = f" {spaced} "
-        changed = True
-        while changed:  # a lone joiner made a space leaves its neighbours' status alone
-            changed = False
-            for pair in lone:
-                if pair in spaced:
-                    spaced = spaced.replace(pair, "  ")
-                    changed = True
+        return split_without_lone(
+            spaced, [p for j in kinds for p in (f" {j}", f"{j} ", *(j + k for k in kinds))])
     return spaced.split()
 
 

@@ -31,6 +31,8 @@ from functools import lru_cache
 from itertools import compress, product, repeat
 from operator import contains, itemgetter
 
+from dedupe_news.damage._words import split_without_lone
+
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:re|ve|ll|d|m))$", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
@@ -79,15 +81,7 @@ def _fast_words(text: str) -> list[str]:
         "utf-8", "surrogatepass")
     kinds = "'" * ("'" in s) + "’" * ("’" in s)
     if kinds:
-        s = f" {s} "
-        pairs = _LONE[kinds]
-        changed = True
-        while changed:  # a lone apostrophe made a space leaves its neighbours' status alone
-            changed = False
-            for pair in pairs:
-                if pair in s:
-                    s = s.replace(pair, "  ")
-                    changed = True
+        return split_without_lone(s, _LONE[kinds])
     return s.split()
 
 
