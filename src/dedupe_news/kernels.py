@@ -628,6 +628,42 @@ def _table_grow(keys, used, head):
 
 
 @njit(cache=True, nogil=True)
+def _table_add(keys, used, head, entry_doc, entry_next, nkeys: int, nentries: int,
+               key: np.uint64, doc: int):
+    """Add ``doc`` to the band table under ``key`` (growing the arrays as needed); returns
+    the arrays and the new key and entry counts."""
+    if (nkeys + 1) * 2 > len(keys):
+        keys, used, head = _table_grow(keys, used, head)
+    slot = _table_find(keys, used, key)
+    if slot < 0:
+        slot = -1 - slot
+        keys[slot] = key
+        used[slot] = True
+        head[slot] = -1
+        nkeys += 1
+    if nentries == len(entry_doc):
+        entry_doc = np.concatenate((entry_doc, np.empty(nentries, np.int64)))
+        entry_next = np.concatenate((entry_next, np.empty(nentries, np.int64)))
+    entry_doc[nentries] = doc
+    entry_next[nentries] = head[slot]
+    head[slot] = nentries
+    return keys, used, head, entry_doc, entry_next, nkeys, nentries + 1
+
+
+@njit(cache=True, nogil=True)
+def _add_link(links: np.ndarray, link_score: np.ndarray, nlinks: int, i: int, j: int,
+              s: float):
+    """Append the ``partial`` link (i, j, s), growing the arrays as needed."""
+    if nlinks == len(links):
+        links = np.concatenate((links, np.empty((nlinks, 2), np.int64)))
+        link_score = np.concatenate((link_score, np.empty(nlinks, np.float64)))
+    links[nlinks, 0] = i
+    links[nlinks, 1] = j
+    link_score[nlinks] = s
+    return links, link_score, nlinks + 1
+
+
+@njit(cache=True, nogil=True)
 def leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray,
                            bands: int, rows: int, min_jaccard: float, max_candidates: int,
                            u_flat: np.ndarray, u_off: np.ndarray, doc_units: np.ndarray,
@@ -715,14 +751,7 @@ def leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.nd
                         cov[i, 1] = cb
                         npairs[i] = len(pa)
                 elif r == PARTIAL:
-                    if nlinks == len(links):
-                        links = np.concatenate((links, np.empty((nlinks, 2), np.int64)))
-                        link_score = np.concatenate((link_score,
-                                                     np.empty(nlinks, np.float64)))
-                    links[nlinks, 0] = i
-                    links[nlinks, 1] = j
-                    link_score[nlinks] = s
-                    nlinks += 1
+                    links, link_score, nlinks = _add_link(links, link_score, nlinks, i, j, s)
         if best_j >= 0:
             leader_of[i] = best_j
             score[i] = best_s
@@ -733,23 +762,9 @@ def leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.nd
         leader_rank[i] = nleaders
         nleaders += 1
         for b in range(bands):
-            if (nkeys + 1) * 2 > len(keys):
-                keys, used, head = _table_grow(keys, used, head)
-            key = band_key(sigs[i], b, rows)
-            slot = _table_find(keys, used, key)
-            if slot < 0:
-                slot = -1 - slot
-                keys[slot] = key
-                used[slot] = True
-                head[slot] = -1
-                nkeys += 1
-            if nentries == len(entry_doc):
-                entry_doc = np.concatenate((entry_doc, np.empty(nentries, np.int64)))
-                entry_next = np.concatenate((entry_next, np.empty(nentries, np.int64)))
-            entry_doc[nentries] = i
-            entry_next[nentries] = head[slot]
-            head[slot] = nentries
-            nentries += 1
+            keys, used, head, entry_doc, entry_next, nkeys, nentries = _table_add(
+                keys, used, head, entry_doc, entry_next, nkeys, nentries,
+                band_key(sigs[i], b, rows), i)
     return (leader_of, score, cov, npairs, links[:nlinks].copy(), link_score[:nlinks].copy(),
             ncand_total)
 
@@ -1007,13 +1022,7 @@ def _settle(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands: i
                     cov[i, 1] = cb
                     npairs[i] = npr
             elif r == PARTIAL:
-                if nlinks == len(links):
-                    links = np.concatenate((links, np.empty((nlinks, 2), np.int64)))
-                    link_score = np.concatenate((link_score, np.empty(nlinks, np.float64)))
-                links[nlinks, 0] = i
-                links[nlinks, 1] = j
-                link_score[nlinks] = s
-                nlinks += 1
+                links, link_score, nlinks = _add_link(links, link_score, nlinks, i, j, s)
         if best_j >= 0:
             leader_of[i] = best_j
             score[i] = best_s
@@ -1024,23 +1033,8 @@ def _settle(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands: i
         leader_rank[i] = nleaders
         nleaders += 1
         for b in range(bands):
-            if (nkeys + 1) * 2 > len(keys):
-                keys, used, head = _table_grow(keys, used, head)
-            key = bkeys[t, b]
-            slot = _table_find(keys, used, key)
-            if slot < 0:
-                slot = -1 - slot
-                keys[slot] = key
-                used[slot] = True
-                head[slot] = -1
-                nkeys += 1
-            if nentries == len(entry_doc):
-                entry_doc = np.concatenate((entry_doc, np.empty(nentries, np.int64)))
-                entry_next = np.concatenate((entry_next, np.empty(nentries, np.int64)))
-            entry_doc[nentries] = i
-            entry_next[nentries] = head[slot]
-            head[slot] = nentries
-            nentries += 1
+            keys, used, head, entry_doc, entry_next, nkeys, nentries = _table_add(
+                keys, used, head, entry_doc, entry_next, nkeys, nentries, bkeys[t, b], i)
         if t + 1 < m and max_candidates > 0:
             _sweep(t, leader_rank[i], block, sigs, nshingles, bands, min_jaccard,
                    max_candidates, n, bkeys, sn, skey, ibn, ibj, ibkey, ibrel, ibscore, ibca,
