@@ -104,3 +104,24 @@ def test_baseline_groups_exact_copies() -> None:
     other = " ".join(f"other{i}" for i in range(60))
     pred, _ = _common.baseline_cluster([("x", text), ("y", text), ("z", other)], 0.8)
     assert pred["x"] == pred["y"] != pred["z"]
+
+
+def test_speed_ratio_where_the_plain_pipeline_was_skipped(capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    import bench_cluster
+
+    def row(size: int, tool: str, secs: float) -> dict:
+        return {"size": size, "tool": tool, "seconds": secs, "docs_per_s": size / secs,
+                "exit": 0, "peak_rss_mb": 1.0, "tree_rss_mb": 1.0}
+
+    results = [row(10_000, "dedupe-news", 5.0), row(10_000, "datasketch@0.8", 8.0),
+               row(100_000, "dedupe-news", 10.0), row(100_000, "datasketch@0.8", 80.0),
+               row(1_000_000, "dedupe-news", 50.0)]
+    bench_cluster.add_ratios(results)
+    assert [r["speedup_vs_baseline"] for r in results] == [1.6, 1.0, 8.0, 1.0, None]
+    assert results[4]["speedup_vs_baseline_rate"] == 16.0  # 20,000/s over 100k's 1,250/s
+    assert results[4]["baseline_rate_from_size"] == 100_000
+    assert all("speedup_vs_baseline_rate" not in r for r in results[:4])
+    bench_cluster.print_table({"results": results})
+    out = capsys.readouterr().out
+    assert "16.00*" in out and "at 100,000 articles" in out
