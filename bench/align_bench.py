@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import write_report
 from align_devset import CORPUS, make_devset, make_pair
 from dedupe_news.align import align_texts
 from dedupe_news.segment import split_sentences
@@ -93,9 +94,7 @@ def main() -> int:
     print(f"{'align 300 x 300 sentences, median (ms)':42} {lp['median_ms']:12}")  # type: ignore[index]
     print(f"{'align BBC article pairs (pairs/s)':42} {bp['pairs_per_s']:12}")  # type: ignore[index]
     print(f"{'segment 3 kB articles (articles/s)':42} {sg['articles_per_s']:12}")  # type: ignore[index]
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}", file=sys.stderr)
+    write_report(OUT, results)
     return 0
 
 

@@ -50,6 +50,7 @@ from _common import (
     log,
     read_jsonl,
     word_ngrams,
+    write_report,
 )
 
 GENERATOR_VERSION = 1  # bump when the replica scheme changes (cached files are rebuilt)
@@ -335,9 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     report = run(sizes, args.skip_baseline_above, args.check, args.threshold,
                  args.cluster_args.split())
     print_table(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    log(f"wrote {args.out}")
+    write_report(args.out, report)
     return 0
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import write_report
 from align_devset import make_devset
 from dedupe_news.align import DEFAULT_THRESHOLD, align_sentences
 
@@ -137,9 +138,7 @@ def main() -> int:
               f"{s['f1']:6.3f} {s['exact_groups']:6.3f}")
     for name, pub in PUBLISHED.items():
         print(f"published on {name}: {pub}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}", file=sys.stderr)
+    write_report(args.out, results)
     return 0
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import make_cluster_dev as gen
-from _common import OUT_DIR, canonical_rate, log, read_jsonl, score_clusters
+from _common import OUT_DIR, canonical_rate, log, read_jsonl, score_clusters, write_report
 
 BASELINE_THRESHOLDS = (0.8, 0.5)
 
@@ -200,10 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     report = evaluate(args.split, args.data, args.baseline_only, args.no_published)
     print_table(report)
-    out = args.out or OUT_DIR / f"eval_cluster_{args.split}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    log(f"wrote {out}")
+    write_report(args.out or OUT_DIR / f"eval_cluster_{args.split}.json", report)
     return 0
 
 

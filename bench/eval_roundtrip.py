@@ -36,7 +36,7 @@ from typing import Any
 
 import make_cluster_dev as gen
 import make_roundtrip as rt
-from _common import OUT_DIR, canonical_rate, log, score_clusters
+from _common import OUT_DIR, canonical_rate, log, score_clusters, write_report
 from eval_cluster import run_baseline, run_ours
 
 PARTS = ("cluster", "damage", "align")
@@ -244,10 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         dev_rows = align_rows if args.split == "dev" else rt.load("dev")[2]
         rep["align"] = eval_align(align_rows, dev_rows)
     print_report(rep)
-    out = args.out or OUT_DIR / f"eval_roundtrip_{args.split}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")
-    log(f"wrote {out}")
+    write_report(args.out or OUT_DIR / f"eval_roundtrip_{args.split}.json", rep)
     return 0
 
 
