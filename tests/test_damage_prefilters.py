@@ -51,17 +51,24 @@ def test_examples_and_cases() -> None:
         _same(text)
 
 
+def _seed_texts() -> list[str]:
+    return [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+
+
+def _corpus_texts() -> list[str]:
+    with CORPUS.open(encoding="utf-8") as f:
+        return [json.loads(line)["text"] for line in f if line.strip()]
+
+
 def test_seeds() -> None:
-    for path in sorted(SEEDS.glob("*.txt")):
-        _same(path.read_text(encoding="utf-8"))
+    for text in _seed_texts():
+        _same(text)
 
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="BBC corpus not available")
 def test_bbc_corpus() -> None:
-    with CORPUS.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                _same(json.loads(line)["text"])
+    for text in _corpus_texts():
+        _same(text)
 
 
 _NOISE = ("", " ", "  ", "\t", "\n", ". ", ", ", " , ", " ; ", " : ", " / ", " %", "’", "'",
@@ -177,18 +184,14 @@ def _same_as_plain(text: str) -> None:
 
 
 def test_fast_paths_on_examples_and_seeds() -> None:
-    for text in _examples():
+    for text in (*_examples(), *_seed_texts()):
         _same_as_plain(text)
-    for path in sorted(SEEDS.glob("*.txt")):
-        _same_as_plain(path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="BBC corpus not available")
 def test_fast_paths_on_bbc_corpus() -> None:
-    with CORPUS.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                _same_as_plain(json.loads(line)["text"])
+    for text in _corpus_texts():
+        _same_as_plain(text)
 
 
 _CALQUES = tuple(" ".join(words) for entries in R.calque_lexicon().values()
