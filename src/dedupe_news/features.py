@@ -28,7 +28,6 @@ from dedupe_news import kernels
 from dedupe_news.load import (
     DEFAULT_MAX_BYTES,
     RawBlock,
-    RawLine,
     iter_raw_blocks,
     parse_jsonl_line,
 )
@@ -307,19 +306,9 @@ class JsonlArticles(Sequence[Article]):
         self._length = array("q")
         self._fds: dict[int, int] = {}
 
-    def add(self, aid: str, published: str | None, line: RawLine) -> None:
-        self.ids.append(aid)
-        self.published.append(published)
-        if not self._files or self._files[-1] != line.where:
-            self._files.append(line.where)
-        self._file.append(len(self._files) - 1)
-        self._lineno.append(line.lineno)
-        self._offset.append(line.offset)
-        self._length.append(len(line.raw))
-
     def extend(self, ids: list[str], published: list[str | None], where: str,
                linenos: Sequence[int], offsets: Sequence[int], lengths: Sequence[int]) -> None:
-        """:meth:`add` for articles from consecutive lines of one file, at once."""
+        """Record articles read from consecutive lines of one file."""
         self.ids += ids
         self.published += published
         if not self._files or self._files[-1] != where:
