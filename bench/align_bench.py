@@ -52,6 +52,25 @@ def _long_pair(n: int = 300) -> tuple[str, str]:
     return "\n".join(a_sents[:n]), "\n".join(b_sents[:n])
 
 
+def _embed_long_pair(a: str, b: str, runs: int = 3) -> float | None:
+    """Median ms to align the 300-sentence pair with the MiniLM embeddings (model loaded
+    first, not timed); None when the ``embed`` extra is not installed."""
+    from dedupe_news.embed import EmbeddingUnavailable, load_embedder
+
+    try:
+        embed = load_embedder("minilm")
+    except EmbeddingUnavailable as exc:
+        print(f"align_bench: --embed row skipped: {exc}", file=sys.stderr)
+        return None
+    align_texts(a, b, embed=embed)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        align_texts(a, b, embed=embed)
+        times.append(time.perf_counter() - t0)
+    return round(statistics.median(times) * 1000, 1)
+
+
 def main() -> int:
     results: dict[str, object] = {"python": platform.python_version(),
                                   "machine": platform.machine()}
@@ -89,9 +108,15 @@ def main() -> int:
     results["segment"] = {"articles": len(sample), "chars_each": 3000,
                           "articles_per_s": round(len(sample) / dt, 1)}
 
+    embed_ms = _embed_long_pair(a, b)
+    if embed_ms is not None:
+        results["long_pair_embed_minilm"] = {"median_ms": embed_ms}
+
     lp, bp, sg = results["long_pair"], results["bbc_pairs"], results["segment"]
     print(f"{'measure':42} {'value':>12}")
     print(f"{'align 300 x 300 sentences, median (ms)':42} {lp['median_ms']:12}")  # type: ignore[index]
+    print(f"{'  the same with --embed minilm (ms)':42} "
+          f"{'not installed' if embed_ms is None else embed_ms:>12}")
     print(f"{'align BBC article pairs (pairs/s)':42} {bp['pairs_per_s']:12}")  # type: ignore[index]
     print(f"{'segment 3 kB articles (articles/s)':42} {sg['articles_per_s']:12}")  # type: ignore[index]
     write_report(OUT, results)
