@@ -402,8 +402,7 @@ def align_spans(a_text: str, a_sents: list[Span], b_text: str, b_sents: list[Spa
                           length_weight=length_weight, length_slack=length_slack,
                           gap_floor=gap_floor_ratio * threshold
                           if full and gap_floor_ratio > 0 else None,
-                          embed=embed, embed_weight=embed_weight if embed is not None else 0.0,
-                          embed_floor=embed_floor)
+                          embed=embed, embed_weight=embed_weight, embed_floor=embed_floor)
         if full:
             path = _dp(feats, list(range(n)), list(range(m)), threshold, merge_penalty)
             raw = [(ga, gb, s, False) for ga, gb, s in path]
@@ -480,7 +479,7 @@ class _Features:
                  context_weight: float = CONTEXT_WEIGHT, syn_weight: float = SYN_WEIGHT,
                  syn_senses: int = SYN_SENSES, length_weight: float = LENGTH_WEIGHT,
                  length_slack: float = LENGTH_SLACK, gap_floor: float | None = None,
-                 embed: Embedder | None = None, embed_weight: float = 0.0,
+                 embed: Embedder | None = None, embed_weight: float = EMBED_WEIGHT,
                  embed_floor: float = EMBED_FLOOR) -> None:
         import numpy as np
         from scipy import sparse
@@ -537,7 +536,7 @@ class _Features:
         self.floors = [0.0] * len(self.mats)
         # Blocks whose group cosine is at least its best member's 1:1 cosine (embeddings).
         self.member_max = [False] * len(self.mats)
-        if embed is not None and embed_weight > 0 and chars:
+        if embed is not None and chars:
             e = sparse.csr_matrix(_embeddings(np, embed, originals))
             ea, eb = e[: self.n], e[self.n :]
             self.mats.append((ea, eb, _row_products(np, ea), _row_products(np, eb)))
