@@ -9,7 +9,9 @@
 * ``leader_loop`` against a plain-Python star clustering on BBC articles and their copies;
 * the blocked, parallel ``leader_loop`` against ``leader_loop_sequential`` (its definition)
   on generated tables: many leaders per block, tiny blocks, ties in the estimate, candidate
-  lists longer than ``max_candidates``.
+  lists longer than ``max_candidates``;
+* ``align_fill`` against the aligner's numpy programme ``align._fill_rows`` on generated gain
+  tables, with ties and missing shapes.
 """
 
 from __future__ import annotations
@@ -695,3 +697,30 @@ def test_leader_loop_on_block() -> None:
         assert np.array_equal(lo[done], got[0][done])
     assert all(np.array_equal(g, e) for g, e in
                zip(got[:6], kernels.leader_loop_sequential(*args)[:6], strict=True))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12), m=st.integers(1, 12),
+       density=st.floats(0.0, 1.0), absent=st.sets(st.integers(1, 6)))
+def test_align_fill_equals_the_numpy_programme(seed: int, n: int, m: int, density: float,
+                                               absent: set[int]) -> None:
+    """Same score and back-pointer tables, bit for bit: gains on a half-unit grid force ties
+    (the first move wins in both), -inf marks groups that do not exist, and whole shapes
+    may be missing (a side shorter than the shape)."""
+    from dedupe_news import align
+
+    rng = np.random.default_rng(seed)
+    shapes = align._SHAPES
+    gains = rng.integers(-4, 5, size=(len(shapes), n, m)) / 2.0
+    gains[rng.random(gains.shape) > density] = -np.inf
+    for si, (k, q) in enumerate(shapes):
+        gains[si, n - k + 1 :, :] = -np.inf
+        gains[si, :, m - q + 1 :] = -np.inf
+        if si in absent:
+            gains[si] = -np.inf
+    ks = np.array([k for k, _q in shapes], dtype=np.int64)
+    qs = np.array([q for _k, q in shapes], dtype=np.int64)
+    d, back = kernels.align_fill(gains, ks, qs, n, m)
+    d_ref, back_ref = align._fill_rows(np, gains, n, m)
+    assert np.array_equal(d, d_ref)
+    assert np.array_equal(back, back_ref)

@@ -483,7 +483,6 @@ class _Features:
                  embed_floor: float = EMBED_FLOOR) -> None:
         import numpy as np
         from scipy import sparse
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.np = np
         self.n, self.m = len(a), len(b)
@@ -500,15 +499,12 @@ class _Features:
         originals = [*a, *b]
         if chars:
             a, b = _unjoin_pair(a, b)
-        analyzers: list[dict[str, Any]] = [{"analyzer": "word", "token_pattern": r"(?u)\b\w+\b",
-                                            "sublinear_tf": True}]
+        vectorizers: list[_WordTfidf | _CharTfidf] = [_WordTfidf(np, sparse)]
         if chars:
-            analyzers.append({"analyzer": "char_wb"})
+            vectorizers.append(_CharTfidf(np, sparse))
         else:  # word cosine only
             self.w = 1.0
-        for kw in analyzers:
-            vec = _CharTfidf(np, sparse) if kw["analyzer"] == "char_wb" else \
-                TfidfVectorizer(norm=None, lowercase=True, dtype=np.float64, **kw)
+        for vec in vectorizers:
             try:
                 x = vec.fit_transform([*a, *b])
             except ValueError:  # no features at all (e.g. only punctuation)
@@ -517,7 +513,7 @@ class _Features:
             # sklearn's smoothed idf is ln((1+N)/(1+df)) + 1: the "+ 1" keeps words found in
             # every sentence ("the", "und") at full weight, which swamps paraphrases.
             idf = vec.idf_ - 1.0 + idf_add
-            word = kw["analyzer"] == "word"
+            word = isinstance(vec, _WordTfidf)
             mix = background_mix if word else 0.0
             if mix:
                 idf = (1.0 - mix) * idf + mix * _background_idf(np, vec.get_feature_names_out())
@@ -843,6 +839,54 @@ def _word_char_ngrams(word: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_WORD_TOKEN = re.compile(r"(?u)\b\w+\b")
+
+
+class _WordTfidf:
+    """``TfidfVectorizer(token_pattern=r"(?u)\\b\\w+\\b", sublinear_tf=True, norm=None)``,
+    the same matrix (sorted vocabulary, sorted indices), about 4x faster on sentence lists:
+    the counts are collected in one pass over the tokens and weighted by sklearn's
+    ``TfidfTransformer``; the vectorizer's per-token Python bookkeeping was a fifth of the
+    aligner's time on two 300-sentence articles."""
+
+    def __init__(self, np: Any, sparse: Any) -> None:
+        self.np, self.sparse = np, sparse
+        self.idf_: Any = None
+        self._names: Any = None
+
+    def fit_transform(self, docs: Sequence[str]) -> Any:
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        np = self.np
+        vocab: dict[str, int] = {}
+        indices: list[int] = []
+        indptr = [0]
+        for doc in docs:
+            indices += [vocab.setdefault(w, len(vocab)) for w in _WORD_TOKEN.findall(doc.lower())]
+            indptr.append(len(indices))
+        if not vocab:
+            raise ValueError("empty vocabulary")
+        x = self.sparse.csr_matrix((np.ones(len(indices)), indices, indptr),
+                                   shape=(len(docs), len(vocab)))
+        x.sum_duplicates()  # rows sorted by first appearance, as sklearn counts them
+        # sklearn's columns are in alphabetical order; like sklearn, renumber the columns
+        # without re-sorting the rows (the same float sums in every product downstream)
+        names = np.array(list(vocab), dtype=object)
+        order = np.argsort(names.astype(str), kind="stable")
+        rank = np.empty(len(order), dtype=x.indices.dtype)
+        rank[order] = np.arange(len(order))
+        x.indices = rank[x.indices]
+        x.has_sorted_indices = False
+        self._names = names[order]
+        tf = TfidfTransformer(norm=None, sublinear_tf=True)
+        out = tf.fit_transform(x)
+        self.idf_ = tf.idf_
+        return out
+
+    def get_feature_names_out(self) -> Any:
+        return self._names
+
+
 class _CharTfidf:
     """``TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, norm=None)`` (raw counts
     times the smoothed idf) on the text with everything but letters and digits turned into
@@ -1035,8 +1079,12 @@ def _dp(feats: _Features, ia: list[int], ib: list[int], threshold: float,
     pad = np.zeros((n + 2, m + 2))
     pad[1:-1, 1:-1] = sims[(1, 1)]
     pad[0, 0] = pad[-1, -1] = CONTEXT_EDGE
-    gains = {}
-    for (k, q), s in sims.items():
+    # gains[si, i, j]: gain of a group of shape _SHAPES[si] starting at A i, B j (-inf: none)
+    gains = np.full((len(_SHAPES), n, m), -np.inf)
+    for si, (k, q) in enumerate(_SHAPES):
+        s = sims.get((k, q))
+        if s is None:
+            continue
         rows, cols = s.shape
         kept = keep.get((k, q))
         # sentences per side that are members (a gapped group leaves interior ones out)
@@ -1049,26 +1097,11 @@ def _dp(feats: _Features, ia: list[int], ib: list[int], threshold: float,
             after = pad[1 + k : 1 + k + rows, 1 + q : 1 + q + cols]
             g += feats.context * (pad[:rows, :cols] + after) / 2
         g[s < threshold] = -np.inf
-        gains[(k, q)] = g
-    d = np.zeros((n + 1, m + 1))
-    back = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 insert, 1 delete, 2+ shape index
-    # One candidate row per move: row 0 deletes a[i-1], row si+1 ends a group of shape si.
-    buf = np.full((len(_SHAPES) + 1, m + 1), -np.inf)
-    cols = np.arange(m + 1)
-    live = [(si, k, q, gains[(k, q)]) for si, (k, q) in enumerate(_SHAPES) if (k, q) in gains]
-    for i in range(1, n + 1):
-        buf[0] = d[i - 1]
-        for si, k, q, g in live:
-            if i >= k:
-                np.add(d[i - k, : m + 1 - q], g[i - k], out=buf[si + 1, q:])
-            else:
-                buf[si + 1, q:] = -np.inf
-        code = buf.argmax(0)
-        x = buf[code, cols]
-        row = np.maximum.accumulate(x)
-        back[i] = np.where(row > x, 0, code + 1)
-        d[i] = row
-    d[0] = 0.0
+        gains[si, :rows, :cols] = g
+    from dedupe_news.kernels import align_fill
+
+    _d, back = align_fill(gains, np.array([k for k, _q in _SHAPES], dtype=np.int64),
+                          np.array([q for _k, q in _SHAPES], dtype=np.int64), n, m)
     out = []
     i, j = n, m
     while i > 0 or j > 0:
@@ -1097,6 +1130,37 @@ def _dp(feats: _Features, ia: list[int], ib: list[int], threshold: float,
             j -= q
     out.reverse()
     return out
+
+
+def _fill_rows(np: Any, gains: Any, n: int, m: int) -> tuple[Any, Any]:
+    """The programme's score and back-pointer tables, one numpy row at a time: the
+    definition that :func:`dedupe_news.kernels.align_fill` computes (tests hold them equal).
+
+    Row ``i`` takes, for every B position, the best of deleting A sentence ``i`` and ending
+    a group of each shape there (``argmax``: the first of equal moves), then insertions as a
+    running maximum along the row.
+    """
+    d = np.zeros((n + 1, m + 1))
+    back = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 insert, 1 delete, 2+ shape index
+    # One candidate row per move: row 0 deletes a[i-1], row si+1 ends a group of shape si.
+    buf = np.full((len(_SHAPES) + 1, m + 1), -np.inf)
+    cols = np.arange(m + 1)
+    for i in range(1, n + 1):
+        buf[0] = d[i - 1]
+        for si, (k, q) in enumerate(_SHAPES):
+            if q > m:  # no group of this shape ends anywhere in the row
+                continue
+            if i >= k:
+                np.add(d[i - k, : m + 1 - q], gains[si, i - k, : m + 1 - q], out=buf[si + 1, q:])
+            else:
+                buf[si + 1, q:] = -np.inf
+        code = buf.argmax(0)
+        x = buf[code, cols]
+        row = np.maximum.accumulate(x)
+        back[i] = np.where(row > x, 0, code + 1)
+        d[i] = row
+    d[0] = 0.0
+    return d, back
 
 
 def _moved_pass(feats: _Features, main: list[tuple[tuple[int, ...], tuple[int, ...], float, bool]],

@@ -8,7 +8,9 @@ them equal:
 * :func:`compare_units` - the verification rule documented in :mod:`dedupe_news.verify`;
 * :func:`leader_loop` - the star clustering of :mod:`dedupe_news.cluster`, with an LSH band
   table whose candidates are exactly datasketch ``MinHashLSH(params=(b, r))``'s for the same
-  signatures (tested against datasketch itself).
+  signatures (tested against datasketch itself);
+* :func:`align_fill` - the rows of the aligner's dynamic programme,
+  :func:`dedupe_news.align._fill_rows` (the same floating-point sums, so the same path).
 
 Why compiled: ``cluster`` has to tokenise every article and verify every candidate.  In pure
 Python the tokeniser alone costs ~150 us an article and each sentence-level comparison
@@ -1120,3 +1122,45 @@ def band_candidates(sigs: np.ndarray, query: np.ndarray, bands: int, rows: int) 
             if not out[j] and band_key(sigs[j], b, rows) == q:
                 out[j] = True
     return np.flatnonzero(out)
+
+
+@njit(cache=True, nogil=True)
+def align_fill(gains: np.ndarray, ks: np.ndarray, qs: np.ndarray, n: int, m: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Score and back-pointer tables of the aligner's monotone programme.
+
+    ``gains[s, i, j]``: the gain of a group of shape ``(ks[s], qs[s])`` starting at A
+    sentence ``i`` and B sentence ``j`` (-inf where none).  ``d[i, j]`` is the best score of
+    the first ``i`` x ``j`` sentences; ``back[i, j]`` is 0 for an insertion (B sentence
+    alone), 1 for a deletion, ``2 + s`` for a group of shape ``s``.  Ties go to the first
+    move in that order, as ``numpy.argmax`` and the running maximum do in the definition.
+    """
+    d = np.zeros((n + 1, m + 1))
+    back = np.zeros((n + 1, m + 1), dtype=np.int8)
+    x = np.empty(m + 1)
+    code = np.empty(m + 1, dtype=np.int8)
+    for i in range(1, n + 1):
+        for j in range(m + 1):
+            best = d[i - 1, j]
+            c = 0
+            for s in range(len(ks)):
+                k = ks[s]
+                q = qs[s]
+                if i >= k and j >= q:
+                    v = d[i - k, j - q] + gains[s, i - k, j - q]
+                    if v > best:
+                        best = v
+                        c = s + 1
+            x[j] = best
+            code[j] = c
+        run = -np.inf
+        for j in range(m + 1):
+            if j == 0 or x[j] >= run:
+                run = x[j]
+                back[i, j] = code[j] + 1
+            else:
+                back[i, j] = 0
+            d[i, j] = run
+    for j in range(m + 1):
+        d[0, j] = 0.0
+    return d, back
