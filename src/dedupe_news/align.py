@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -496,6 +497,8 @@ class _Features:
         self.len_a = np.array([max(1, len(t.split())) for t in a], dtype=float)
         self.len_b = np.array([max(1, len(t.split())) for t in b], dtype=float)
         self.mats: list[Any] = []
+        # Per feature block: the Gram matrix of all A x all B sentences, once computed.
+        self._grams: dict[int, Any] = {}
         originals = [*a, *b]
         if chars:
             a, b = _unjoin_pair(a, b)
@@ -557,13 +560,19 @@ class _Features:
         out: dict[tuple[int, int], Any] = {}
         per_feat = []
         grams: list[tuple[Any, Any]] = []
-        for mats in self.mats:
+        whole = len(ia) == self.n and len(ib) == self.m
+        for fi, mats in enumerate(self.mats):
             if mats is None:
                 g = np.zeros((len(ia), len(ib)))
                 na = {k: np.zeros(max(len(ia) - k + 1, 0)) for k in range(1, MAX_GROUP + 1)}
                 nb = {k: np.zeros(max(len(ib) - k + 1, 0)) for k in range(1, MAX_GROUP + 1)}
             else:
-                g = (mats[0][ia] @ mats[1][ib].T).toarray()
+                if whole:  # the main programme: kept for the moved pass's leftovers
+                    g = self._grams[fi] = (mats[0] @ mats[1].T).toarray()
+                elif fi in self._grams:
+                    g = self._grams[fi][np.ix_(ia, ib)]
+                else:  # a window of the banded programme
+                    g = (mats[0][ia] @ mats[1][ib].T).toarray()
                 na = _group_norms(np, mats[2], ia)
                 nb = _group_norms(np, mats[3], ib)
             cums = {0: np.vstack([np.zeros((1, g.shape[1])), g.cumsum(0)]),
@@ -578,8 +587,7 @@ class _Features:
                     per_feat, self.weights, self.floors, self.member_max, grams, strict=True):
                 num = _window_sum(np, cums, k, q)
                 den = np.sqrt(np.outer(na[k], nb[q]))
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    cos = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+                cos = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
                 if best_member and k + q > 2:  # unit rows: g holds the 1:1 cosines
                     cos = np.maximum(cos, _window_max(np, g, k, q))
                 cos = _above_floor(np, cos, floor)
@@ -611,7 +619,7 @@ class _Features:
             rows = s.shape[0] - w + 1
             weak = [s[d : d + rows] < self.gap_floor for d in range(1, w - 1)]
             cand = ((s[:rows] >= self.member_floor) & (s[w - 1 : w - 1 + rows] >= self.member_floor)
-                    & np.logical_or.reduce(weak))
+                    & _fold(np.logical_or, weak))
             keep = [np.ones(cand.shape, dtype=bool) for _ in range(w)]
             for d, wk in enumerate(weak, start=1):
                 keep[d] = ~(cand & wk)
@@ -644,13 +652,13 @@ class _Features:
         rows = total.shape[0]
         singles = [s11[d : d + rows, :] for d in range(k)]
         ends = [singles[0], singles[-1]] if gap is not None else singles
-        total[np.minimum.reduce(ends) < self.member_floor] = -1.0
+        total[_fold(np.minimum, ends) < self.member_floor] = -1.0
         if gap is not None:
-            gapped = ~np.logical_and.reduce(gap[1:-1])
+            gapped = ~_fold(np.logical_and, gap[1:-1])
             total[gapped & (total < np.maximum(ends[0], ends[1]) + GAP_MIN_GAIN)] = -1.0
-        total[np.maximum.reduce(singles) >= _WHOLE] = -1.0
+        total[_fold(np.maximum, singles) >= _WHOLE] = -1.0
         subs = singles if prev is None else [prev[d : d + rows, :] for d in (0, 1)]
-        total[total < np.maximum.reduce(subs) + self.min_gain] = -1.0
+        total[total < _fold(np.maximum, subs) + self.min_gain] = -1.0
         total[~adjacent, :] = -1.0
 
     def _constrain(self, raw: dict[tuple[int, int], Any], ia: list[int], ib: list[int],
@@ -859,15 +867,16 @@ class _WordTfidf:
 
         np = self.np
         vocab: dict[str, int] = {}
-        indices: list[int] = []
+        indices = array("q")  # handed to numpy without a copy
         indptr = [0]
         for doc in docs:
-            indices += [vocab.setdefault(w, len(vocab)) for w in _WORD_TOKEN.findall(doc.lower())]
+            indices.extend([vocab.setdefault(w, len(vocab))
+                            for w in _WORD_TOKEN.findall(doc.lower())])
             indptr.append(len(indices))
         if not vocab:
             raise ValueError("empty vocabulary")
-        x = self.sparse.csr_matrix((np.ones(len(indices)), indices, indptr),
-                                   shape=(len(docs), len(vocab)))
+        x = self.sparse.csr_matrix((np.ones(len(indices)), np.frombuffer(indices, np.int64),
+                                    indptr), shape=(len(docs), len(vocab)))
         x.sum_duplicates()  # rows sorted by first appearance, as sklearn counts them
         # sklearn's columns are in alphabetical order; like sklearn, renumber the columns
         # without re-sorting the rows (the same float sums in every product downstream)
@@ -901,22 +910,22 @@ class _CharTfidf:
     def fit_transform(self, docs: Sequence[str]) -> Any:
         np = self.np
         vocab: dict[str, int] = {}
-        seen: dict[str, list[int]] = {}
-        indices: list[int] = []
+        seen: dict[str, array[int]] = {}
+        indices = array("q")  # handed to numpy without a copy
         indptr = [0]
         for doc in docs:
             for w in doc.lower().split():  # a token's words (letters, digits) found once
                 ids = seen.get(w)
                 if ids is None:
-                    ids = seen[w] = [vocab.setdefault(g, len(vocab))
-                                     for part in _CHAR_WORD.findall(w)
-                                     for g in _word_char_ngrams(part)]
+                    ids = seen[w] = array("q", [vocab.setdefault(g, len(vocab))
+                                                for part in _CHAR_WORD.findall(w)
+                                                for g in _word_char_ngrams(part)])
                 indices += ids
             indptr.append(len(indices))
         if not vocab:
             raise ValueError("empty vocabulary")
-        x = self.sparse.csr_matrix((np.ones(len(indices)), indices, indptr),
-                                   shape=(len(docs), len(vocab)))
+        x = self.sparse.csr_matrix((np.ones(len(indices)), np.frombuffer(indices, np.int64),
+                                    indptr), shape=(len(docs), len(vocab)))
         x.sum_duplicates()
         df = np.bincount(x.indices, minlength=len(vocab))
         self.idf_ = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
@@ -972,7 +981,17 @@ def _embeddings(np: Any, embed: Embedder, sents: list[str]) -> Any:
 def _window_max(np: Any, g: Any, k: int, q: int) -> Any:
     """Largest entry of every k x q window of ``g`` (only k == 1 or q == 1 occurs)."""
     rows, cols = g.shape[0] - k + 1, g.shape[1] - q + 1
-    return np.maximum.reduce([g[d : d + rows, e : e + cols] for d in range(k) for e in range(q)])
+    return _fold(np.maximum, [g[d : d + rows, e : e + cols] for d in range(k) for e in range(q)])
+
+
+def _fold(op: Any, arrays: Sequence[Any]) -> Any:
+    """``op`` (an elementwise numpy function of two arrays) folded over ``arrays``: the same
+    result as ``op.reduce(arrays)`` without first stacking the arrays into one (a copy of
+    them all, most of the cost)."""
+    out = arrays[0]
+    for x in arrays[1:]:
+        out = op(out, x)
+    return out
 
 
 def _above_floor(np: Any, cos: Any, floor: float) -> Any:
