@@ -526,9 +526,7 @@ class _Features:
                 cmap = _concept_map(np, sparse, vec.get_feature_names_out(), syn_senses)
                 if cmap is not None:
                     x = sparse.hstack([x, syn_weight * (x @ cmap)])
-            x = sparse.csr_matrix(x)
-            xa, xb = x[: self.n], x[self.n :]
-            self.mats.append((xa, xb, _row_products(np, xa), _row_products(np, xb)))
+            self.mats.append(_sides(np, sparse.csr_matrix(x), self.n))
         # Per feature block: its weight in the group cosine and the floor its cosine is
         # rescaled from (0 for TF-IDF).
         self.weights = [self.w, 1.0 - self.w][: len(self.mats)]
@@ -536,9 +534,8 @@ class _Features:
         # Blocks whose group cosine is at least its best member's 1:1 cosine (embeddings).
         self.member_max = [False] * len(self.mats)
         if embed is not None and chars:
-            e = sparse.csr_matrix(_embeddings(np, embed, originals))
-            ea, eb = e[: self.n], e[self.n :]
-            self.mats.append((ea, eb, _row_products(np, ea), _row_products(np, eb)))
+            self.mats.append(_sides(np, sparse.csr_matrix(_embeddings(np, embed, originals)),
+                                    self.n))
             self.weights = [x * (1.0 - embed_weight) for x in self.weights] + [embed_weight]
             self.floors.append(embed_floor)
             # A fragment cut off by MT ("Ukraine, according to an American assessment.")
@@ -1006,6 +1003,15 @@ def _row_products(np: Any, x: Any) -> tuple[Any, dict[int, Any]]:
     dots = {o: np.asarray(x[:-o].multiply(x[o:]).sum(1)).ravel()
             for o in range(1, min(MAX_GROUP, n))}
     return sq, dots
+
+
+def _sides(np: Any, x: Any, n: int) -> tuple[Any, Any, Any, Any]:
+    """The A rows (first ``n``) and B rows of ``x`` with the :func:`_row_products` of each
+    side, computed once over all rows (the products across the A/B seam are dropped)."""
+    sq, dots = _row_products(np, x)
+    prods_a = (sq[:n], {o: d[: max(n - o, 0)] for o, d in dots.items()})
+    prods_b = (sq[n:], {o: d[n:] for o, d in dots.items()})
+    return x[:n], x[n:], prods_a, prods_b
 
 
 def _group_norms(np: Any, prods: tuple[Any, dict[int, Any]], idx: list[int]) -> dict[int, Any]:
