@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SHARED
 from dedupe_news.align import (
     KINDS,
     Alignment,
@@ -234,3 +235,27 @@ def test_length_term_keeps_a_short_sentence_from_taking_a_long_one() -> None:
     off = align_sentences(a, b, length_weight=0.0)
     assert [(g.a, g.b) for g in off.groups] == [((0,), (0, 1))]
     assert al.settings["length_weight"] > 0
+
+
+def test_compiled_and_numpy_programmes_give_the_same_alignment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large tables go to the compiled kernel, small ones to numpy rows; both are the same
+    programme, so the alignment of a pair does not depend on which one ran (main path and
+    moved pass alike)."""
+    from dedupe_news import align
+
+    fable = json.loads((SHARED / "gold" / "aesop-fables-gnat.jsonl").read_text(
+        encoding="utf-8").splitlines()[0])
+    pairs = [((SEEDS / "004_e07beac21c845ad2.txt").read_text(encoding="utf-8"),
+              (SEEDS / "002_4ebceb48bccda2a4.txt").read_text(encoding="utf-8")),
+             ("\n".join(fable["a_sents"]), "\n".join(fable["b_sents"]))]
+
+    def groups(threshold: float, cells: int) -> list[list[tuple[object, ...]]]:
+        monkeypatch.setattr(align, "COMPILED_MIN_CELLS", cells)
+        return [[(g.a, g.b, g.kind, g.similarity) for g in
+                 align_texts(a, b, threshold=threshold).groups] for a, b in pairs]
+
+    for threshold in (0.1, 0.25):
+        compiled = groups(threshold, 0)
+        assert compiled == groups(threshold, 10**12)
+        assert any(compiled)
