@@ -11,7 +11,7 @@ third-party repackaging.
 
 Measured (``bench/eval_align_embed.py``; weight, floor and threshold chosen on even lines,
 scores on odd lines): Aesop link F1 0.667 -> 0.684 (threshold 0.15), BBC MT dev set
-0.996 -> 0.995.  It costs about 150 sentences per second on two CPU cores, against ~7,000
+0.996 -> 0.995.  It costs about 130 sentences per second on two CPU cores, against ~6,500
 for the TF-IDF aligner: use it for rewritten pairs, not in bulk.
 """
 

@@ -74,7 +74,7 @@ def _damage(text: str) -> tuple[list[Any], float | None]:
 @click.option("--no-damage", is_flag=True, help="Do not run the damage checks for the HTML.")
 @click.option("--embed", type=click.Choice(["minilm"]), default=None,
               help="Add a sentence-embedding similarity (English; needs the [embed] extra). "
-                   "Finds reworded pairs TF-IDF misses; about 150 sentences/s.")
+                   "Finds reworded pairs TF-IDF misses; about 130 sentences/s.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages on stderr except errors.")
 def align(a: str, b: str, output: str | None, fmt: str, threshold: float | None,
           max_bytes: int, no_damage: bool, embed: str | None, quiet: bool) -> None:
