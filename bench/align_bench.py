@@ -24,6 +24,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -56,13 +57,13 @@ def _long_pair(n: int = 300) -> tuple[str, str]:
     return "\n".join(a_sents[:n]), "\n".join(b_sents[:n])
 
 
-def _median_ms(fn: object, runs: int = 15) -> tuple[float, float]:
+def _median_ms(fn: Callable[[], object], runs: int = 15) -> tuple[float, float]:
     """Median and minimum wall time of ``fn()`` in ms, after one warm-up call."""
-    fn()  # type: ignore[operator]
+    fn()
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        fn()  # type: ignore[operator]
+        fn()
         times.append(time.perf_counter() - t0)
     return round(statistics.median(times) * 1000, 1), round(min(times) * 1000, 1)
 
