@@ -718,9 +718,7 @@ def test_align_fill_equals_the_numpy_programme(seed: int, n: int, m: int, densit
         gains[si, :, m - q + 1 :] = -np.inf
         if si in absent:
             gains[si] = -np.inf
-    ks = np.array([k for k, _q in shapes], dtype=np.int64)
-    qs = np.array([q for _k, q in shapes], dtype=np.int64)
-    d, back = kernels.align_fill(gains, ks, qs, n, m)
+    d, back = kernels.align_fill(gains, *align._shape_arrays(np), n, m)
     d_ref, back_ref = align._fill_rows(np, gains, n, m)
     assert np.array_equal(d, d_ref)
     assert np.array_equal(back, back_ref)

@@ -849,6 +849,19 @@ def _word_char_ngrams(word: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _count_matrix(np: Any, sparse: Any, indices: array[int], indptr: list[int],
+                  n_cols: int) -> Any:
+    """Term counts as a CSR matrix (a row per document) from the column ids of each row's
+    tokens (``indices[indptr[r]:indptr[r + 1]]``, repeats counted); ValueError when there
+    is no column at all, as sklearn's vectorizers raise."""
+    if not n_cols:
+        raise ValueError("empty vocabulary")
+    x = sparse.csr_matrix((np.ones(len(indices)), np.frombuffer(indices, np.int64), indptr),
+                          shape=(len(indptr) - 1, n_cols))
+    x.sum_duplicates()  # also sorts each row by column id
+    return x
+
+
 _WORD_TOKEN = re.compile(r"(?u)\b\w+\b")
 
 
@@ -876,11 +889,8 @@ class _WordTfidf:
             indices.extend([vocab.setdefault(w, len(vocab))
                             for w in _WORD_TOKEN.findall(doc.lower())])
             indptr.append(len(indices))
-        if not vocab:
-            raise ValueError("empty vocabulary")
-        x = self.sparse.csr_matrix((np.ones(len(indices)), np.frombuffer(indices, np.int64),
-                                    indptr), shape=(len(docs), len(vocab)))
-        x.sum_duplicates()  # rows sorted by first appearance, as sklearn counts them
+        x = _count_matrix(np, self.sparse, indices, indptr, len(vocab))
+        # each row's entries are now sorted by first appearance, as sklearn counts them
         # sklearn's columns are in alphabetical order; like sklearn, renumber the columns
         # without re-sorting the rows (the same float sums in every product downstream)
         names = np.array(list(vocab), dtype=object)
@@ -925,11 +935,7 @@ class _CharTfidf:
                                                 for g in _word_char_ngrams(part)])
                 indices += ids
             indptr.append(len(indices))
-        if not vocab:
-            raise ValueError("empty vocabulary")
-        x = self.sparse.csr_matrix((np.ones(len(indices)), np.frombuffer(indices, np.int64),
-                                    indptr), shape=(len(docs), len(vocab)))
-        x.sum_duplicates()
+        x = _count_matrix(np, self.sparse, indices, indptr, len(vocab))
         df = np.bincount(x.indices, minlength=len(vocab))
         self.idf_ = np.log((1.0 + len(docs)) / (1.0 + df)) + 1.0
         return x @ self.sparse.diags(self.idf_)
@@ -1132,8 +1138,7 @@ def _dp(feats: _Features, ia: list[int], ib: list[int], threshold: float,
     if n * m >= COMPILED_MIN_CELLS:
         from dedupe_news.kernels import align_fill
 
-        _d, back = align_fill(gains, np.array([k for k, _q in _SHAPES], dtype=np.int64),
-                              np.array([q for _k, q in _SHAPES], dtype=np.int64), n, m)
+        _d, back = align_fill(gains, *_shape_arrays(np), n, m)
     else:
         _d, back = _fill_rows(np, gains, n, m)
     out = []
@@ -1166,6 +1171,12 @@ def _dp(feats: _Features, ia: list[int], ib: list[int], threshold: float,
     return out
 
 
+def _shape_arrays(np: Any) -> tuple[Any, Any]:
+    """The A and B sizes of every group shape in ``_SHAPES`` order, as int64 arrays (the
+    compiled programme's view of the shapes)."""
+    return (np.array([k for k, _q in _SHAPES], dtype=np.int64),
+            np.array([q for _k, q in _SHAPES], dtype=np.int64))
+
 def _fill_rows(np: Any, gains: Any, n: int, m: int) -> tuple[Any, Any]:
     """The programme's score and back-pointer tables, one numpy row at a time: the
     definition that :func:`dedupe_news.kernels.align_fill` computes (tests hold them equal).
@@ -1193,7 +1204,6 @@ def _fill_rows(np: Any, gains: Any, n: int, m: int) -> tuple[Any, Any]:
         row = np.maximum.accumulate(x)
         back[i] = np.where(row > x, 0, code + 1)
         d[i] = row
-    d[0] = 0.0
     return d, back
 
 

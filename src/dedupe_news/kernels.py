@@ -1161,6 +1161,4 @@ def align_fill(gains: np.ndarray, ks: np.ndarray, qs: np.ndarray, n: int, m: int
             else:
                 back[i, j] = 0
             d[i, j] = run
-    for j in range(m + 1):
-        d[0, j] = 0.0
     return d, back
