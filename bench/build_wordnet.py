@@ -37,7 +37,7 @@ MAX_SENSES = 8
 
 
 def main() -> None:
-    from dedupe_news.damage.versions import word_zipf
+    from dedupe_news.words import word_zipf
 
     src = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/wordnet")
     common = set(word_zipf())

@@ -779,7 +779,7 @@ def _unjoin_pair(a: list[str], b: list[str]) -> tuple[list[str], list[str]]:
     """Both sentence lists with run-together words split (see ``JOIN_ZIPF``) when the pair
     reads as English; the lists unchanged otherwise or when there is nothing to split.  One
     pass over the words: about 3 ms for two 300-sentence articles."""
-    from dedupe_news.damage.versions import word_zipf
+    from dedupe_news.words import word_zipf
 
     table = word_zipf()
     texts = [*a, *b]
@@ -808,7 +808,7 @@ def _unjoin_pair(a: list[str], b: list[str]) -> tuple[list[str], list[str]]:
 def _split_joined(word: str) -> str:
     """``word`` or its two halves with a space between (the split whose weaker half is the
     more frequent word)."""
-    from dedupe_news.damage.versions import word_zipf
+    from dedupe_news.words import word_zipf
 
     table = word_zipf()
     low = word.lower()
@@ -949,7 +949,7 @@ _ZIPF_TOP, _BG_CAP, _BG_SCALE = 7.85, 8.0, 3.0
 def _background_idf(np: Any, words: Sequence[str]) -> Any:
     import math
 
-    from dedupe_news.damage.versions import UNKNOWN_ZIPF, word_zipf
+    from dedupe_news.words import UNKNOWN_ZIPF, word_zipf
 
     table = word_zipf()
     raw = np.array([math.log(10) * (_ZIPF_TOP - table.get(w, UNKNOWN_ZIPF)) for w in words])

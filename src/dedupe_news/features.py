@@ -507,7 +507,7 @@ def featurize_jsonl(paths: Sequence[str], pool: Executor, num_perm: int = 128,
 def _warm_up() -> None:
     """Load the damage scorer's data (rule tables, word list) into this process."""
     from dedupe_news.damage import version_scores
-    from dedupe_news.damage.versions import word_zipf
+    from dedupe_news.words import word_zipf
 
     word_zipf()
     version_scores(["A first version. It is short.", "A second version. It is short too."])

@@ -48,33 +48,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedupe_news.words import ABBREVIATIONS, STOPWORDS
+
 STEM_CHARS = 4
 NGRAM = 2
 _WORD = re.compile(r"\w+")
 _NOSPACE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
-# Function words dropped before shingling: they are what MT changes most and carry no content.
-_STOP_TEXT = """
-a about above after again against all also am an and any are around as at be because been
-before being below between both but by can could did do does doing down during each even
-ever few for from further had has have having he her here hers herself him himself his how i
-if in into is it its itself just last many may me might more most must my myself near new no
-nor not now of off on once one only or other our ours ourselves out over own per same she
-should since so some still such than that the their theirs them themselves then there these
-they this those through thus to too under until up upon us very via was we were what when
-where whether which while who whom whose why will with within without would yet you your
-yours yourself said says say told according also s t re ll ve d m
-"""
-STOPWORDS = frozenset(_STOP_TEXT.split())
 
 _MASK64 = (1 << 64) - 1
 _Q = 0x100000001B3
 _SEED = 0xCBF29CE484222325
 _MIX = 0x9E3779B1
 
-ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Prof", "Gen", "Gov", "Sen", "Rep", "Lt", "Col",
-                 "Capt", "Sgt", "St", "Jr", "Sr", "Co", "Corp", "Inc", "Ltd", "No", "Jan",
-                 "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
 _NONWORD_NONASCII = re.compile(r"[^\w\x00-\x7f]")
 _NONASCII = re.compile(r"[^\x00-\x7f]")
 _ASCII_BYTES = bytes(range(0x80))

@@ -10,7 +10,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from dedupe_news.damage.registry import data_text
+from dedupe_news.words import data_text
 
 
 @lru_cache(maxsize=1)

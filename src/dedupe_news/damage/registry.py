@@ -12,8 +12,9 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
+
+from dedupe_news.words import data_text
 
 SEVERITIES: tuple[str, ...] = ("info", "minor", "major")
 """Severity levels, lowest first (MQM words plus ``info`` for score-only signals)."""
@@ -40,11 +41,6 @@ class Rule:
     def family(self) -> str:
         """The id without its number (``MT``, ``LEX``, ...): what --select matches first."""
         return self.id.rstrip("0123456789")
-
-
-def data_text(name: str) -> str:
-    """Text of a file shipped in ``dedupe_news/data``."""
-    return resources.files("dedupe_news").joinpath("data", name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,8 @@ from operator import eq, itemgetter
 from typing import Any
 
 from dedupe_news.damage._words import split_without_lone
-from dedupe_news.damage.registry import Rule, data_text, get_rule
+from dedupe_news.damage.registry import Rule, get_rule
+from dedupe_news.words import data_text
 
 Hit = tuple[int, int, dict[str, Any]]
 RuleFunc = Callable[[str, Rule], Iterator[Hit]]

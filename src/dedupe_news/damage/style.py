@@ -98,7 +98,7 @@ def _richness(words: list[str]) -> float:
 
 
 def _commonness(words: list[str]) -> float:
-    from dedupe_news.damage.versions import UNKNOWN_ZIPF, word_zipf
+    from dedupe_news.words import UNKNOWN_ZIPF, word_zipf
 
     table = word_zipf()
     low = [w for w in words if w[0].islower()]
@@ -106,7 +106,7 @@ def _commonness(words: list[str]) -> float:
 
 
 def _unknown(words: list[str]) -> float:
-    from dedupe_news.damage.versions import word_zipf
+    from dedupe_news.words import word_zipf
 
     table = word_zipf()
     low = [w for w in words if w[0].islower() and "'" not in w and "’" not in w]
@@ -167,7 +167,7 @@ def _measure_all(words: list[str]) -> tuple[float, ...]:
     word order, as its definition does; words that do not count add 0.0, which leaves every
     partial sum unchanged.  (tests/test_damage_style.py compares this with the definitions.)
     """
-    from dedupe_news.damage.versions import UNKNOWN_ZIPF, word_zipf
+    from dedupe_news.words import UNKNOWN_ZIPF, word_zipf
 
     table = word_zipf()
     counts = Counter(words)
@@ -208,7 +208,7 @@ def _measure_all(words: list[str]) -> tuple[float, ...]:
 @lru_cache(maxsize=1)
 def _unknown_is_marked() -> bool:
     """Whether no listed word has the Zipf value given to unknown words."""
-    from dedupe_news.damage.versions import UNKNOWN_ZIPF, word_zipf
+    from dedupe_news.words import UNKNOWN_ZIPF, word_zipf
 
     return UNKNOWN_ZIPF not in set(word_zipf().values())
 

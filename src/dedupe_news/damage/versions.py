@@ -26,11 +26,11 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from dedupe_news.damage.model import Flag
-from dedupe_news.damage.registry import data_text
+from dedupe_news.words import UNKNOWN_ZIPF as UNKNOWN_ZIPF
+from dedupe_news.words import word_zipf as word_zipf
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*|[^\w\s]")
 _NEGATION = frozenset({"not", "no", "never", "none", "nor", "without", "neither", "nothing",
@@ -40,25 +40,9 @@ but as is are was were be been being has have had do does did will would can cou
 must shall should it its this that these those he she they we you i his her their our your
 which who whom what when where while if than then so also such there here into onto over
 under about after before up out off not no said says"""))
-UNKNOWN_ZIPF = 2.5
-"""Zipf value for words missing from the list (it stops at Zipf 3: once per million words)."""
 COMMON_MARGIN = 0.3
 """Minimum Zipf gap for the commonness clue (seeds: Esteves/Estevez style pairs sit below)."""
 POINTS = {"rule": 2.0, "calque": 2.0, "entity_echo": 1.0, "commoner_wording": 0.5}
-
-
-@lru_cache(maxsize=1)
-def word_zipf() -> dict[str, float]:
-    """English word -> Zipf frequency (log10 per billion words), from the shipped list."""
-    table: dict[str, float] = {}
-    for line in data_text("damage_wordfreq.tsv").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        zipf, words = line.split("\t", 1)
-        z = float(zipf)
-        for w in words.split():
-            table.setdefault(w, z)
-    return table
 
 
 @dataclass(frozen=True)
