@@ -132,23 +132,34 @@ def test_boilerplate_spans_always_point_into_the_text(text: str) -> None:
 
 def _ref_iter_raw_jsonl(path: str, max_bytes: int) -> list[object]:
     """The former readline loop of ``iter_raw_jsonl`` (one plain file): the reference."""
-    from dedupe_news.load import RawLine, _binary_jsonl, _bounded_lines, _too_large
+    from dedupe_news.load import (
+        RawLine,
+        _binary_jsonl,
+        _bounded_lines,
+        _empty_jsonl,
+        _too_large,
+    )
 
     out: list[object] = []
+    seen = False  # a line that is not blank, or a Reject: else the file is "empty"
     with open(path, "rb") as fh:
         offset = 0
         for lineno, raw in _bounded_lines(fh, max_bytes):
             at = offset
             offset = fh.tell() if raw is None else offset + len(raw)
             if raw is None:
+                seen = True
                 out.append(_too_large(path, lineno, max_bytes))
                 continue
             if lineno == 1:
                 binary = _binary_jsonl(path, raw)
                 if binary:
                     out.append(binary)
-                    break
+                    return out
+            seen = seen or parse_jsonl_line(raw, path, lineno) is not None
             out.append(RawLine(path, lineno, at, raw))
+    if not seen:
+        out.append(_empty_jsonl(path))
     return out
 
 

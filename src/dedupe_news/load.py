@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -122,21 +123,68 @@ def extract_html(markup: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def read_text_file(path: Path, art_id: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Item:
-    """One .txt/.md/.html file -> Article or Reject."""
+def _file_kind(mode: int) -> str:
+    """What a non-regular file is, for messages."""
+    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _not_regular(where: str, mode: int) -> Reject:
+    return Reject(where, None, "not_regular",
+                  f"{where}: {_file_kind(mode)}, not a regular file; skipped in a directory "
+                  "scan (name it on the command line to read it)")
+
+
+def _read_bounded(path: Path, max_bytes: int, regular_only: bool) -> bytes | Reject:
+    """At most ``max_bytes + 1`` bytes of ``path``, whatever its reported size (0 for devices
+    and FIFOs).  With ``regular_only`` (directory scans) anything but a regular file is a
+    Reject and is never opened for reading in a way that could block (a FIFO)."""
+    where = str(path)
+    if regular_only:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            return _not_regular(where, mode)
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+    if regular_only:  # replaced by a FIFO since the stat: do not block on it
+        flags |= getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with open(fd, "rb", closefd=True) as fh:
+        st = os.fstat(fd)
+        if regular_only and not stat.S_ISREG(st.st_mode):
+            return _not_regular(where, st.st_mode)
+        if stat.S_ISREG(st.st_mode) and st.st_size > max_bytes:
+            return Reject(where, None, "too_large",
+                          f"{where}: {st.st_size:,} bytes is over the {max_bytes:,}-byte limit; "
+                          "split it or raise --max-bytes")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return Reject(where, None, "too_large",
+                      f"{where}: more than {max_bytes:,} bytes, over the limit; "
+                      "split it or raise --max-bytes")
+    return data
+
+
+def read_text_file(path: Path, art_id: str, max_bytes: int = DEFAULT_MAX_BYTES, *,
+                   regular_only: bool = False) -> Item:
+    """One .txt/.md/.html file -> Article or Reject.
+
+    At most ``max_bytes + 1`` bytes are read, so a device or a FIFO named here cannot exhaust
+    memory; ``regular_only`` (set by directory scans) rejects anything but a regular file
+    without blocking on it.
+    """
     where = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Reject(where, None, "too_large",
-                          f"{where}: {size:,} bytes is over the {max_bytes:,}-byte limit; "
-                          "split it or raise --max-bytes")
-        with path.open("rb") as fh:
-            data = fh.read()
+        data = _read_bounded(path, max_bytes, regular_only)
     except OSError as exc:
         return Reject(where, None, "unreadable",
                       f"{where}: cannot read ({exc.strerror or exc}); "
                       "check the path and permissions")
+    if isinstance(data, Reject):
+        return data
     kind = sniff_binary(data[:8192])
     if kind:
         return Reject(where, None, "binary",
@@ -182,7 +230,26 @@ def _str_field(obj: dict[str, object], key: str) -> str | None:
 
 
 def parse_jsonl_line(raw: bytes, where: str, lineno: int) -> Item | None:
-    """One JSONL line -> Article, Reject, or None for a blank line."""
+    """One JSONL line -> Article, Reject, or None for a blank line.
+
+    Never raises on the line's content: whatever fails while parsing one record (bad JSON,
+    nesting deeper than the recursion limit, a number over Python's digit limit, ...) is a
+    ``bad_json`` Reject naming ``where:lineno``, and the rest of the batch goes on.
+    """
+    try:
+        return _parse_jsonl_line(raw, where, lineno)
+    except RecursionError:
+        why = "nested too deeply"
+    except (ValueError, TypeError, OverflowError, MemoryError) as exc:
+        if "digits" in str(exc):  # int("1" * 5000): "Exceeds the limit (4300 digits) ..."
+            why = f"a number of more than {sys.get_int_max_str_digits():,} digits"
+        else:
+            why = " ".join(str(exc).split())[:160] or type(exc).__name__
+    return Reject(where, lineno, "bad_json",
+                  f"{where}:{lineno}: unusable JSON record ({why}); fix or drop that line")
+
+
+def _parse_jsonl_line(raw: bytes, where: str, lineno: int) -> Item | None:
     raw = raw.rstrip(b"\n").rstrip(b"\r")
     if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -234,10 +301,28 @@ def _binary_jsonl(where: str, first_line: bytes) -> Reject | None:
                   + ("; name it .jsonl.gz" if kind == "gzip data" else ""))
 
 
+def _empty_jsonl(where: str) -> Reject:
+    return Reject(where, None, "empty",
+                  f"{where}: no records (empty, or only blank lines); remove it or fill it")
+
+
+def _blank(data: bytes, first: bool) -> bool:
+    """Are all lines of ``data`` blank (as :func:`parse_jsonl_line` sees them)?"""
+    if first and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return not data or data.isspace()
+
+
 def read_jsonl(fh: BinaryIO, where: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Item]:
-    """Stream a JSONL byte stream; bad lines become Rejects with their line number."""
+    """Stream a JSONL byte stream; bad lines become Rejects with their line number.
+
+    A stream with no record at all (empty, or only blank lines) is one ``empty`` Reject,
+    as an empty text file is.
+    """
+    seen = False
     for lineno, raw in _bounded_lines(fh, max_bytes):
         if raw is None:
+            seen = True
             yield _too_large(where, lineno, max_bytes)
             continue
         if lineno == 1:
@@ -247,7 +332,10 @@ def read_jsonl(fh: BinaryIO, where: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
                 return
         item = parse_jsonl_line(raw, where, lineno)
         if item is not None:
+            seen = True
             yield item
+    if not seen:
+        yield _empty_jsonl(where)
 
 
 @dataclass(frozen=True)
@@ -322,16 +410,22 @@ def iter_raw_blocks(args: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES,
             with fh:
                 runs = _line_runs(fh, max_bytes, block_bytes) \
                     if isinstance(fh, io.BufferedReader) else _readline_runs(fh, max_bytes)
+                seen = False  # a record, or a line that is not blank
                 for lineno, offset, data, ends in runs:
                     if data is None:
+                        seen = True
                         yield _too_large(where, lineno, max_bytes)
                         continue
                     if lineno == 1:
                         binary = _binary_jsonl(where, data[: ends[0]])
                         if binary:
+                            seen = True
                             yield binary
                             break
+                    seen = seen or not _blank(data, lineno == 1)
                     yield RawBlock(where, lineno, offset, data, ends)
+            if not seen:
+                yield _empty_jsonl(where)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             yield Reject(where, None, "unreadable",
                          f"{where}: read failed ({exc}); is the file complete and not corrupt?")
@@ -476,7 +570,7 @@ def iter_path(arg: str, max_bytes: int = DEFAULT_MAX_BYTES,
                          f"{arg}: no .txt, .md or .html articles in this directory; "
                          "give JSONL files directly")
         for p in files:
-            yield read_text_file(p, _article_id(p, path), max_bytes)
+            yield read_text_file(p, _article_id(p, path), max_bytes, regular_only=True)
         return
     if not path.exists():
         yield Reject(arg, None, "missing", f"{arg}: no such file or directory; check the path")
