@@ -263,7 +263,7 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
                       cc: float, pt: float, pm: int, mp: int, mt: float):
     """The rule of :mod:`dedupe_news.verify`, written out plainly."""
     if not a_units or not b_units:
-        return 0, 0.0, 0.0, 0.0, [], [], []
+        return 0, 0.0, 0.0, 0.0, [], [], [], [0.0] * 6
     wa = [len(u) for u in a_units]
     wb = [len(u) for u in b_units]
     swap = sum(wa) > sum(wb)  # ties: A is the short side
@@ -309,13 +309,47 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
     score = min(score / total, 1.0)
     colmax = sims.max(axis=0)
     cov_long = sum(float(wl[j]) for j in range(len(long_)) if colmax[j] >= st_) / float(sum(wl))
-    rel = 2 if cov_short >= cc else 1 if strong >= pm else 0
+    why = [0.0] * 6
+    rel, rule = 0, kernels.R_NONE
+    if cov_short >= cc and (len(keep) >= 2 or (keep and best_sim[keep[0]] >= mt)):
+        rel, rule, why[1:] = reference_two_sided(short, long_, colmax >= st_)
+        if rel == kernels.CONTAINS and not swap:
+            rel = kernels.CONTAINED_IN
+    elif cov_short >= cc:
+        rule = kernels.R_ONE_UNIT
+    if rel == 0 and strong >= pm:
+        rel, rule = 1, kernels.R_PARTIAL
+    why[0] = float(rule)
     pairs_short = keep
     pairs_long = [best[i] for i in keep]
     ps = [best_sim[i] for i in keep]
     if swap:
-        return rel, score, cov_long, cov_short, pairs_long, pairs_short, ps
-    return rel, score, cov_short, cov_long, pairs_short, pairs_long, ps
+        return rel, score, cov_long, cov_short, pairs_long, pairs_short, ps, why
+    return rel, score, cov_short, cov_long, pairs_short, pairs_long, ps, why
+
+
+def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned: np.ndarray
+                        ) -> tuple[int, int, list[float]]:
+    """The longer side's rest: copy, or news of its own (see :mod:`dedupe_news.verify`)."""
+    common = set(kernels._COMMON.tolist())
+    total = sum(len(u) for u in long_)
+    rest = [j for j in range(len(long_)) if not aligned[j]]
+    first = min((j for j in range(len(long_)) if aligned[j]), default=0)
+    rest_share = sum(len(long_[j]) for j in rest) / total
+    lead_share = sum(len(long_[j]) for j in rest if j < first) / total
+    short_rare = {x for u in short for x in u} - common
+    rest_stems = [x for j in rest for x in long_[j] if x not in common]
+    fwd = sum(x in short_rare for x in rest_stems) / len(rest_stems) if rest_stems else 0.0
+    rev = len(short_rare & set(rest_stems)) / len(short_rare) if short_rare else 0.0
+    why = [rest_share, lead_share, fwd, rev, float(len(short_rare))]
+    if rest_share < kernels.CONTAIN_REST or not rest_stems:
+        return 2, kernels.R_COPY, why
+    if lead_share >= kernels.LEAD_SHARE and fwd < kernels.LEAD_FWD:
+        return kernels.CONTAINS, kernels.R_CONTAINS_LEAD, why
+    if (len(short_rare) >= kernels.CONTINUE_MIN_RARE and fwd < kernels.CONTINUE_FWD
+            and rev < kernels.CONTINUE_REV):
+        return kernels.CONTAINS, kernels.R_CONTAINS_OTHER, why
+    return 2, kernels.R_COPY_CONTINUES, why
 
 
 def flatten(units: list[list[int]], base: int = 0, pad: int = 0):
@@ -329,9 +363,10 @@ def flatten(units: list[list[int]], base: int = 0, pad: int = 0):
 def assert_compare_equal(a_units, b_units, args, pad_a: int = 0, pad_b: int = 0) -> tuple:
     af, ao = flatten(a_units, pad_a, pad_a)
     bf, bo = flatten(b_units, pad_b, pad_b)
-    rel, score, ca, cb, pa, pb, ps = kernels.compare_units(af, ao, bf, bo, *args)
+    rel, score, ca, cb, pa, pb, ps, why = kernels.compare_units(af, ao, bf, bo, *args)
     exp = reference_compare(a_units, b_units, *args)
-    got = (int(rel), float(score), float(ca), float(cb), pa.tolist(), pb.tolist(), ps.tolist())
+    got = (int(rel), float(score), float(ca), float(cb), pa.tolist(), pb.tolist(), ps.tolist(),
+           why.tolist())
     assert got == exp, (a_units, b_units, args)
     return got
 
@@ -395,7 +430,7 @@ def test_compare_units_on_bbc_pairs() -> None:
     corpus = bbc_texts()
     picks = rng.sample(range(len(corpus)), 40)
     args = verify.VerifySettings().args()
-    relations: dict[int, int] = {0: 0, 1: 0, 2: 0}
+    relations: dict[int, int] = {0: 0, 1: 0, 2: 0, 3: 0, 4: 0}
     for n, k in enumerate(picks):
         base = verify.profile(prepare(corpus[k]).body)
         others = [m for m in _mutations(corpus[k], rng)]
@@ -411,10 +446,11 @@ def test_compare_units_on_bbc_pairs() -> None:
                 units_b = [b.flat[b.offsets[i]:b.offsets[i + 1]].tolist()
                            for i in range(b.n_units)]
                 exp = reference_compare(units_a, units_b, *args)
-                got = ({"copy": 2, "partial": 1, None: 0}[ev.relation], ev.score,
+                got = ({"copy": 2, "partial": 1, None: 0, "contains": 3,
+                        "contained_in": 4}[ev.relation], ev.score,
                        ev.coverage_a, ev.coverage_b, [p[0] for p in ev.pairs],
                        [p[1] for p in ev.pairs], [p[2] for p in ev.pairs])
-                assert got == exp, (k, text[:200])
+                assert got == exp[:7], (k, text[:200])
                 relations[exp[0]] += 1
     # the pairs exercise every verdict
     assert min(relations.values()) > 0, relations
@@ -506,7 +542,7 @@ def reference_leader_loop(order, sigs, nshingles, bands, rows, min_jaccard, max_
             if ev.relation == "copy":
                 if best is None or ev.score > best.score:
                     best_j, best = j, ev
-            elif ev.relation == "partial":
+            elif ev.relation is not None:  # partial or containment: a link
                 links.append((i, j, ev.score))
         if best is not None:
             leader_of[i] = best_j

@@ -402,7 +402,7 @@ def _reverify(others: list[int], canon: int,
                                int(npairs[k]))
         else:
             rest.append(m)
-            if rel[k] == kernels.PARTIAL:
+            if rel[k] != kernels.NONE:  # partial or containment: a link
                 link(m, canon, float(score[k]))
     return matches, rest
 

@@ -32,6 +32,8 @@ from numba import get_num_threads, njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from dedupe_news.shingle import COMMON_HASHES
+
 # numba's OpenMP threads spin (burn a core) for a while after each parallel region by
 # default.  The leader loop alternates short parallel phases with sequential ones, and on two
 # cores a spinning thread takes CPU from the sequential phase whenever anything else runs
@@ -364,6 +366,19 @@ def minhash_flat(flat: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.nda
 # ------------------------------------------------------------------------------------------
 
 COPY, PARTIAL, NONE = 2, 1, 0
+CONTAINS, CONTAINED_IN = 3, 4  # A holds B plus news of its own / A is held in B
+# Why a verdict was reached (``why[0]`` of :func:`compare_units`); named in :mod:`verify`.
+R_NONE, R_PARTIAL, R_COPY, R_COPY_CONTINUES, R_CONTAINS_LEAD, R_CONTAINS_OTHER, R_ONE_UNIT = \
+    0, 1, 2, 3, 4, 5, 6
+# The two-sided rule's thresholds (documented and tuned in :mod:`dedupe_news.verify`).
+CONTAIN_REST = 0.3  # the longer side's unaligned share from which it may hold news of its own
+CONTINUE_FWD = 0.08  # rest's rare stems found in the shorter side: below = other news ...
+CONTINUE_REV = 0.10  # ... and the shorter side's rare stems found in the rest: below too ...
+CONTINUE_MIN_RARE = 8  # ... judged only when the shorter side has this many rare stems
+LEAD_SHARE = 0.15  # an unaligned lead of this share before the aligned text: the host's own
+LEAD_FWD = 0.16  # ... news, when its rare stems are this foreign to the shorter side
+# sorted uint32 hashes of the common stems: a global array is a compile-time constant to numba
+_COMMON = COMMON_HASHES
 
 
 @njit(cache=True, nogil=True)
@@ -453,15 +468,19 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     """The verification rule (see :mod:`dedupe_news.verify`) on two unit lists.
 
     ``af``/``ao``: side A's unit stems and unit offsets (``ao[0]`` may be non-zero).
-    Returns ``(relation, score, cov_a, cov_b, pa, pb, ps)`` with the matched sentence pairs
+    Returns ``(relation, score, cov_a, cov_b, pa, pb, ps, why)`` with the matched sentence pairs
     (in-order ones, plus moved ones at ``moved_threshold`` or more) as index arrays into A's
-    and B's units, sorted by the shorter side's index, and their cosines.
+    and B's units, sorted by the shorter side's index, and their cosines.  ``relation`` is
+    ``COPY``, ``CONTAINS`` (A holds B plus news of its own), ``CONTAINED_IN`` (A is held in
+    B), ``PARTIAL`` or ``NONE``; ``why`` = (rule, rest share, lead share, forward share,
+    reverse share, rare stems of the shorter side): see :func:`_two_sided`.
     """
     na = len(ao) - 1
     nb = len(bo) - 1
     empty_i = np.zeros(0, dtype=np.int64)
     if na == 0 or nb == 0:
-        return NONE, 0.0, 0.0, 0.0, empty_i, empty_i, np.zeros(0, dtype=np.float64)
+        return (NONE, 0.0, 0.0, 0.0, empty_i, empty_i, np.zeros(0, dtype=np.float64),
+                np.zeros(6, dtype=np.float64))
     swap = (ao[na] - ao[0]) > (bo[nb] - bo[0])
     if swap:
         sf, so, lf, lo = bf, bo, af, ao
@@ -539,17 +558,103 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
         if cb >= sentence_threshold:
             hit += float(lo[j + 1] - lo[j])
     cov_long = hit / ltotal
-    if cov_short >= copy_coverage:
-        rel = COPY
-    elif strong >= partial_min:
+    why = np.zeros(6, dtype=np.float64)
+    rel = NONE
+    rule = R_NONE
+    if cov_short >= copy_coverage and len(keep) < 2 and (
+            len(keep) == 0 or best_sim[keep[0]] < moved_threshold):
+        rule = R_ONE_UNIT  # one unit aligned: one cosine is no evidence of the same text
+    elif cov_short >= copy_coverage:
+        rel, rule = _two_sided(sf, so, lf, lo, sims, sentence_threshold, why)
+        if rel == CONTAINS and not swap:
+            rel = CONTAINED_IN  # A is the shorter side: A is held in B
+    if rel == NONE and strong >= partial_min:
         rel = PARTIAL
-    else:
-        rel = NONE
+        rule = R_PARTIAL
+    why[0] = rule
     score = min(score, 1.0)
     ps = best_sim[keep]
     if swap:
-        return rel, score, cov_long, cov_short, best[keep], keep, ps
-    return rel, score, cov_short, cov_long, keep, best[keep], ps
+        return rel, score, cov_long, cov_short, best[keep], keep, ps, why
+    return rel, score, cov_short, cov_long, keep, best[keep], ps, why
+
+
+@njit(cache=True, nogil=True)
+def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
+               sims: np.ndarray, sentence_threshold: float, why: np.ndarray):
+    """The shorter side is covered: copy, or does the longer side hold news of its own?
+
+    Reads the longer side's *rest* (units no shorter-side unit aligns with at
+    ``sentence_threshold``): its share of the content words, the share before the first
+    aligned unit (a lead of its own), and how much of its rare vocabulary (stems not in
+    ``_COMMON``) it shares with the shorter side, both ways.  Fills ``why[1:6]`` = rest
+    share, lead share, forward share, reverse share, rare stems of the shorter side.
+    """
+    ns = len(so) - 1
+    nl = len(lo) - 1
+    ltotal = float(lo[nl] - lo[0])
+    rest = np.zeros(nl, dtype=np.bool_)
+    first = -1
+    rest_w = 0.0
+    for j in range(nl):
+        cb = sims[0, j]
+        for i in range(1, ns):
+            if sims[i, j] > cb:
+                cb = sims[i, j]
+        if cb >= sentence_threshold:
+            if first < 0:
+                first = j
+        else:
+            rest[j] = True
+            rest_w += float(lo[j + 1] - lo[j])
+    lead_w = 0.0
+    for j in range(max(first, 0)):
+        lead_w += float(lo[j + 1] - lo[j])
+    rest_share = rest_w / ltotal
+    lead_share = lead_w / ltotal
+    # rare stems of the shorter side (sorted, distinct) and of the rest
+    short_rare = np.unique(sf[so[0]:so[ns]])
+    keep_s = np.ones(len(short_rare), dtype=np.bool_)
+    for k in range(len(short_rare)):
+        keep_s[k] = not _in_sorted32(_COMMON, short_rare[k])
+    short_rare = short_rare[keep_s]
+    n_rest = 0
+    fwd_hits = 0
+    buf = np.empty(lo[nl] - lo[0], dtype=np.uint32)
+    for j in range(nl):
+        if rest[j]:
+            for t in range(lo[j], lo[j + 1]):
+                x = lf[t]
+                if not _in_sorted32(_COMMON, x):
+                    buf[n_rest] = x
+                    n_rest += 1
+                    if _in_sorted32(short_rare, x):
+                        fwd_hits += 1
+    rest_rare = np.unique(buf[:n_rest])
+    shared = 0
+    for x in short_rare:
+        if _in_sorted32(rest_rare, x):
+            shared += 1
+    fwd = fwd_hits / n_rest if n_rest else 0.0
+    rev = shared / len(short_rare) if len(short_rare) else 0.0
+    why[1] = rest_share
+    why[2] = lead_share
+    why[3] = fwd
+    why[4] = rev
+    why[5] = len(short_rare)
+    if rest_share < CONTAIN_REST or n_rest == 0:
+        return COPY, R_COPY
+    if lead_share >= LEAD_SHARE and fwd < LEAD_FWD:
+        return CONTAINS, R_CONTAINS_LEAD
+    if len(short_rare) >= CONTINUE_MIN_RARE and fwd < CONTINUE_FWD and rev < CONTINUE_REV:
+        return CONTAINS, R_CONTAINS_OTHER
+    return COPY, R_COPY_CONTINUES
+
+
+@njit(cache=True, nogil=True)
+def _in_sorted32(arr: np.ndarray, x: np.uint32) -> bool:
+    k = np.searchsorted(arr, x)
+    return k < len(arr) and arr[k] == x
 
 
 @njit(cache=True, nogil=True)
@@ -573,7 +678,7 @@ def compare_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
     cov = np.zeros((n, 2), dtype=np.float64)
     npairs = np.zeros(n, dtype=np.int64)
     for k in prange(n):  # independent pairs: all cores (numba threads)
-        r, s, ca, cb, pa, _pb, _ps = compare_docs(pairs[k, 0], pairs[k, 1], u_flat, u_off,
+        r, s, ca, cb, pa, _pb, _ps, _why = compare_docs(pairs[k, 0], pairs[k, 1], u_flat, u_off,
                                                   doc_units, st, cc, pt, pm, mp, mt)
         rel[k] = r
         score[k] = s
@@ -743,7 +848,7 @@ def leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.nd
             for k in range(min(ncand, max_candidates)):
                 j = cand[srt[k]]
                 ncand_total += 1
-                r, s, ca, cb, pa, _pb, _ps = compare_docs(i, j, u_flat, u_off, doc_units,
+                r, s, ca, cb, pa, _pb, _ps, _why = compare_docs(i, j, u_flat, u_off, doc_units,
                                                           st, cc, pt, pm, mp, mt)
                 if r == COPY:
                     if best_j == -1 or s > best_s:
@@ -752,7 +857,7 @@ def leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.nd
                         cov[i, 0] = ca
                         cov[i, 1] = cb
                         npairs[i] = len(pa)
-                elif r == PARTIAL:
+                elif r != NONE:  # partial, contains, contained_in: a link
                     links, link_score, nlinks = _add_link(links, link_score, nlinks, i, j, s)
         if best_j >= 0:
             leader_of[i] = best_j
@@ -887,7 +992,7 @@ def _speculate(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands
                     cand_key[w, best] = cand_key[w, k]
                     cand[w, k] = j
                     cand_key[w, k] = key
-                    r, s, ca, cb, pa, _pb, _ps = compare_docs(i, j, u_flat, u_off, doc_units,
+                    r, s, ca, cb, pa, _pb, _ps, _why = compare_docs(i, j, u_flat, u_off, doc_units,
                                                               st, cc, pt, pm, mp, mt)
                     sj[t, k] = j
                     skey[t, k] = key
@@ -947,7 +1052,7 @@ def _sweep(tl: int, lrank: int, block: np.ndarray, sigs: np.ndarray, nshingles: 
                 better += 1
         if better >= max_candidates:
             continue
-        r, s, ca, cb, pa, _pb, _ps = compare_docs(i, j, u_flat, u_off, doc_units,
+        r, s, ca, cb, pa, _pb, _ps, _why = compare_docs(i, j, u_flat, u_off, doc_units,
                                                   st, cc, pt, pm, mp, mt)
         q = min(ibn[t], max_candidates - 1)  # when full, the worst falls out
         y = q  # insertion (keys are distinct)
@@ -1023,7 +1128,7 @@ def _settle(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands: i
                     cov[i, 0] = ca
                     cov[i, 1] = cb
                     npairs[i] = npr
-            elif r == PARTIAL:
+            elif r != NONE:  # partial, contains, contained_in: a link
                 links, link_score, nlinks = _add_link(links, link_score, nlinks, i, j, s)
         if best_j >= 0:
             leader_of[i] = best_j

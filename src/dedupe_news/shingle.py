@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedupe_news.words import ABBREVIATIONS, STOPWORDS
+from dedupe_news.words import ABBREVIATIONS, STOPWORDS, common_stems
 
 STEM_CHARS = 4
 NGRAM = 2
@@ -89,6 +89,10 @@ def _sorted_hashes(words: Iterable[str]) -> np.ndarray:
 
 STOP_HASHES = _sorted_hashes(sorted(STOPWORDS))
 ABBREV_HASHES = _sorted_hashes(ABBREVIATIONS)
+#: 32-bit stem hashes (:func:`stem_hash`) of the common words' stems, sorted: the relation
+#: model's continuation test ignores them (:mod:`dedupe_news.verify`).
+COMMON_HASHES = np.array(sorted({poly64(s.encode()) & 0xFFFFFFFF
+                                 for s in common_stems(STEM_CHARS)}), dtype=np.uint32)
 _STOP_B = frozenset(w.encode() for w in STOPWORDS)
 _ABBREV_B = frozenset(w.encode() for w in ABBREVIATIONS)
 
