@@ -38,11 +38,14 @@ from dedupe_news.features import Features, featurize, start_pool, workers_for
 from dedupe_news.model import Article
 from dedupe_news.normalize import STEPS
 from dedupe_news.shingle import NGRAM, STEM_CHARS
-from dedupe_news.verify import VerifySettings
+from dedupe_news.verify import MIRROR, VerifySettings
 
 FULL_LENGTH = 0.95
 MERGE_PROBE = 8  # merge pass: members verified before giving up on a linked cluster
 PARALLEL_DAMAGE_MIN_POOLS = 200  # below this, scoring pools in-process is faster
+CONSENSUS_REFS = 16  # members each canonical candidate is measured against
+COMPLETENESS_BAND = 0.03  # completeness this close to the best: the same content (noise)
+AGREEMENT_BAND = 0.02  # agreement this close to the best: damage decides
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class ClusterSettings:
     verify: VerifySettings = field(default_factory=VerifySettings)
     max_candidates: int = 8  # leaders verified per article, best estimated Jaccard first
     complete_share: float = 0.85  # members this complete compete for canonical
-    canonical_pool: int = 3  # at most this many of them are damage-scored (pairwise)
+    canonical_pool: int = 8  # at most this many of them compete (consensus, then damage)
     max_links: int = 20
     merge_rounds: int = 3  # rounds of offering linked clusters to their union's canonical
     workers: int | None = None  # None: automatic (parallel for large inputs)
@@ -254,16 +257,17 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     if progress:
         progress("canonical", len(groups), len(groups))
     t3 = time.perf_counter()
-    feats.u_flat, feats.u_off = feats.u_flat[:0], feats.u_off[:1]  # verification is done
 
+    relation_of = _link_relations(links, assignment, feats, vargs)
+    feats.u_flat, feats.u_off = feats.u_flat[:0], feats.u_off[:1]  # verification is done
     records = []
     for i, aid in enumerate(ids):
         canon, sim = assignment[i]
         lk: list[dict[str, object]] = []
         if i in links:
-            near = sorted(((ids[j], s) for j, s in links[i].items()
-                           if assignment[j][0] != canon), key=lambda t: (-t[1], t[0]))
-            lk = [{"id": j, "relation": "partial", "score": round(s, 4)}
+            near = sorted(((j, s) for j, s in links[i].items()
+                           if assignment[j][0] != canon), key=lambda t: (-t[1], ids[t[0]]))
+            lk = [{"id": ids[j], "relation": relation_of(i, j), "score": round(s, 4)}
                   for j, s in near[: st.max_links]]
         if canon == i:
             records.append({"id": aid, "cluster": aid, "canonical": True, "duplicate_of": None,
@@ -281,6 +285,25 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     timings = {"features": t1 - t0, "leaders": t2 - t1, "canonical": t3 - t2,
                "records": time.perf_counter() - t3}
     return ClusterResult(records, boilerplate, st.signature(), stats, timings, evidence)
+
+
+def _link_relations(links: dict[int, dict[int, float]],
+                    assignment: dict[int, tuple[int, float | None]], feats: Features,
+                    vargs: tuple[object, ...]) -> Callable[[int, int], str]:
+    """The relation of every shown link (articles in different clusters), read from the
+    side of its first article: ``partial``, ``contains`` or ``contained_in`` (the relation
+    model, :mod:`dedupe_news.verify`, on the pair itself)."""
+    pairs = sorted({(min(i, j), max(i, j)) for i, near in links.items() for j in near
+                    if assignment[i][0] != assignment[j][0]})
+    names: dict[tuple[int, int], str] = {}
+    if pairs:
+        rel = _verify_pairs(pairs, feats, vargs)[0].tolist()
+        for (i, j), r in zip(pairs, rel, strict=True):
+            name = {kernels.CONTAINS: "contains", kernels.CONTAINED_IN: "contained_in"}.get(
+                r, "partial")
+            names[(i, j)] = name
+            names[(j, i)] = MIRROR[name]
+    return lambda i, j: names.get((i, j), "partial")
 
 
 def _verify_pairs(checks: Sequence[tuple[int, int]], feats: Features, vargs: tuple[object, ...]
@@ -416,6 +439,53 @@ def _pool(group: list[int], feats: Features, rank: np.ndarray, st: ClusterSettin
     return _by_completeness(complete, feats.sizes, rank)[: st.canonical_pool].tolist()
 
 
+def _references(group: list[int], pool: list[int], feats: Features, rank: np.ndarray
+                ) -> list[int]:
+    """The members the pool is measured against: the pool, then the most complete others
+    (at most ``CONSENSUS_REFS``; a deterministic choice, so the result does not depend on
+    input order)."""
+    rest = [m for m in _by_completeness(group, feats.sizes, rank).tolist() if m not in pool]
+    return (pool + rest)[:max(CONSENSUS_REFS, len(pool))]
+
+
+def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
+               vargs: tuple[object, ...]) -> list[list[tuple[float, float]]]:
+    """For each pool member: (completeness, agreement) against its references.
+
+    completeness = mean share of each other reference's content words that align with the
+    member (content the member holds); agreement = mean verification score.  One compiled
+    call for every pool.
+    """
+    checks = [(r, c) for p, rs in zip(pools, refs, strict=True) for c in p for r in rs
+              if r != c]
+    if not checks:
+        return [[(1.0, 1.0)] * len(p) for p in pools]
+    _rel, score, cov, _np = _verify_pairs(checks, feats, vargs)
+    out: list[list[tuple[float, float]]] = []
+    k = 0
+    for p, rs in zip(pools, refs, strict=True):
+        row = []
+        for c in p:
+            m = sum(1 for r in rs if r != c)
+            if m == 0:
+                row.append((1.0, 1.0))
+                continue
+            row.append((float(cov[k:k + m, 0].mean()), float(score[k:k + m].mean())))
+            k += m
+        out.append(row)
+    return out
+
+
+def _finalists(pool: list[int], measures: list[tuple[float, float]]) -> list[int]:
+    """The pool members that stay in the running after completeness, then agreement: each
+    within its noise band of the best (see the module docstring)."""
+    top = max(c for c, _ in measures)
+    near = [(m, a) for m, (c, a) in zip(pool, measures, strict=True)
+            if c >= top - COMPLETENESS_BAND]
+    best = max(a for _, a in near)
+    return [m for m, a in near if a >= best - AGREEMENT_BAND]
+
+
 def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], feats: Features,
                        rank: np.ndarray, st: ClusterSettings,
                        damage: Callable[[Sequence[str]], list[float]] | None,
@@ -423,17 +493,24 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                        known: dict[tuple[int, ...], int] | None = None) -> list[int]:
     """The canonical member of each group (see the module docstring).
 
-    ``known``: canonicals of pools scored before (the choice depends on the pool only);
-    updated with the new ones.
+    ``known``: canonicals of finalist sets scored before (the choice among finalists depends
+    on them only); updated with the new ones.
     """
     known = {} if known is None else known
+    vargs = st.verify.args()
     pools = [_pool(g, feats, rank, st) if len(g) > 1 else g for g in groups]
+    multi = [k for k, p in enumerate(pools) if len(p) > 1]
+    refs = [_references(groups[k], pools[k], feats, rank) for k in multi]
+    measures = _consensus([pools[k] for k in multi], refs, feats, vargs)
+    finals = [list(p) for p in pools]
+    for k, ms in zip(multi, measures, strict=True):
+        finals[k] = _finalists(pools[k], ms)
     first: dict[tuple[int, ...], int] = {}
-    for k, p in enumerate(pools):
+    for k, p in enumerate(finals):
         if len(p) > 1 and tuple(p) not in known:
             first.setdefault(tuple(p), k)
     scored = sorted(first.values())
-    texts = [[articles[m].text for m in pools[k]] for k in scored]
+    texts = [[articles[m].text for m in finals[k]] for k in scored]
     if damage is not None:
         results = [damage(t) for t in texts]
     elif executor is not None and len(texts) >= PARALLEL_DAMAGE_MIN_POOLS:
@@ -443,21 +520,21 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     else:
         results = _score_pools(texts)
     for k, scores in zip(scored, results, strict=True):
-        pool = pools[k]
+        pool = finals[k]
         top = max(int(feats.sizes[m]) for m in pool)
 
         def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
                 top: int = top) -> tuple[object, ...]:
             a = articles[pool[t]]
-            # All pool members are complete; least damaged, then earliest published, then
-            # "full length" (within 5% of the longest: a few words of leftover boilerplate
-            # or MT verbosity must not beat the original), then id.
+            # The finalists hold the same content and agree alike; least damaged, then
+            # earliest published, then "full length" (within 5% of the longest: a few words
+            # of leftover boilerplate or MT verbosity must not beat the original), then id.
             full = feats.sizes[pool[t]] >= FULL_LENGTH * top
             return (round(scores[t], 2), a.published is None, a.published or "", not full,
                     a.id)
 
         known[tuple(pool)] = pool[min(range(len(pool)), key=key)]
-    return [known[tuple(p)] if len(p) > 1 else p[0] for p in pools]
+    return [known[tuple(p)] if len(p) > 1 else p[0] for p in finals]
 
 
 def _cluster_record(canon: int, matches: dict[int, Match], ids: Sequence[str]
