@@ -44,8 +44,8 @@ FULL_LENGTH = 0.95
 MERGE_PROBE = 8  # merge pass: members verified before giving up on a linked cluster
 PARALLEL_DAMAGE_MIN_POOLS = 200  # below this, scoring pools in-process is faster
 CONSENSUS_REFS = 16  # members each canonical candidate is measured against
-COMPLETENESS_BAND = 0.03  # completeness this close to the best: the same content (noise)
-AGREEMENT_BAND = 0.02  # agreement this close to the best: damage decides
+COMPLETENESS_BAND = 0.05  # completeness this close to the best: the same content (noise)
+DAMAGE_NOISE = 1.0  # damage points within which versions count as equally damaged
 
 
 @dataclass(frozen=True)
@@ -477,13 +477,11 @@ def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
 
 
 def _finalists(pool: list[int], measures: list[tuple[float, float]]) -> list[int]:
-    """The pool members that stay in the running after completeness, then agreement: each
-    within its noise band of the best (see the module docstring)."""
+    """The pool members whose completeness is within ``COMPLETENESS_BAND`` of the best
+    (the same content, up to noise)."""
     top = max(c for c, _ in measures)
-    near = [(m, a) for m, (c, a) in zip(pool, measures, strict=True)
+    return [m for m, (c, _) in zip(pool, measures, strict=True)
             if c >= top - COMPLETENESS_BAND]
-    best = max(a for _, a in near)
-    return [m for m, a in near if a >= best - AGREEMENT_BAND]
 
 
 def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], feats: Features,
@@ -521,17 +519,17 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         results = _score_pools(texts)
     for k, scores in zip(scored, results, strict=True):
         pool = finals[k]
-        top = max(int(feats.sizes[m]) for m in pool)
+        agree = dict(zip(pools[k], (a for _, a in measures[multi.index(k)]), strict=True))
+        low = min(scores)
 
         def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
-                top: int = top) -> tuple[object, ...]:
+                agree: dict[int, float] = agree, low: float = low) -> tuple[object, ...]:
             a = articles[pool[t]]
-            # The finalists hold the same content and agree alike; least damaged, then
-            # earliest published, then "full length" (within 5% of the longest: a few words
-            # of leftover boilerplate or MT verbosity must not beat the original), then id.
-            full = feats.sizes[pool[t]] >= FULL_LENGTH * top
-            return (round(scores[t], 2), a.published is None, a.published or "", not full,
-                    a.id)
+            # The finalists hold the same content.  Damage decides only beyond noise
+            # (DAMAGE_NOISE points); among the rest, the version the others agree with
+            # most, then the earliest published, then the id.
+            return (scores[t] > low + DAMAGE_NOISE, -round(agree[pool[t]], 3),
+                    a.published is None, a.published or "", a.id)
 
         known[tuple(pool)] = pool[min(range(len(pool)), key=key)]
     return [known[tuple(p)] if len(p) > 1 else p[0] for p in finals]
