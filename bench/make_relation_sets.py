@@ -52,7 +52,8 @@ Label rows (the format of ``make_cluster_dev.py``, so ``_common.score_clusters``
 contains the whole of ``b``: the host record should link ``b`` as ``contains`` and ``b``'s
 record link ``a`` as ``contained_in``), ``partial`` (shared passages), ``none`` (not
 related), ``same_story`` or ``same_topic``. Gold clusters are the connected components of the
-``copy`` rows.
+``copy`` rows. Ids made here start with ``a`` or ``c`` at random (half sort before the
+``bbc-...`` originals, half after), so an id tie-break cannot pick the original.
 
 Real MT is Debian's Apertium (``apt-get install -y apertium apertium-eng-spa apertium-eng-cat
 apertium-en-gl apertium-eo-en apertium-hbs-eng``); every pivot whose both directions are
@@ -654,7 +655,11 @@ class Ctx:
 
 
 def new_id(prefix: str, *parts: object) -> str:
-    return prefix + "-" + hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:12]
+    """``<a|c><prefix>-<hash>``: the first letter, drawn from the hash, puts the id before or
+    after the BBC originals' ``bbc-...`` ids half of the time each, so that an id order
+    tie-break carries no signal about which version is the original."""
+    h = hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()
+    return ("a" if int(h[0], 16) < 8 else "c") + prefix + "-" + h[1:13]
 
 
 def art(aid: str, paras: Paras | str, title: str | None, **extra: Any) -> dict[str, Any]:
