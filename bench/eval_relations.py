@@ -200,7 +200,9 @@ def examples(by_kind: dict[str, list[dict[str, Any]]], pred: dict[str, str],
                     seen.add(key)
                     keep.append(it)
             trimmed[typ] = keep[:EXAMPLES]
-            trimmed[typ + "_count"] = len(items)  # type: ignore[assignment]
+            # rows; for original_not_canonical: clusters (one per original)
+            trimmed[typ + "_count"] = len(keep) if typ == "original_not_canonical" \
+                else len(items)  # type: ignore[assignment]
         if trimmed:
             out[k] = trimmed
     return out
