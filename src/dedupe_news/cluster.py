@@ -45,7 +45,8 @@ MERGE_PROBE = 8  # merge pass: members verified before giving up on a linked clu
 PARALLEL_DAMAGE_MIN_POOLS = 200  # below this, scoring pools in-process is faster
 CONSENSUS_REFS = 16  # members each canonical candidate is measured against
 COMPLETENESS_BAND = 0.05  # completeness this close to the best: the same content (noise)
-DAMAGE_NOISE = 1.0  # damage points within which versions count as equally damaged
+AGREEMENT_STEP = 0.01  # agreement (mean verification score) compared in steps of 0.01
+DAMAGE_STEP = 0.2  # damage scores compared in steps of 0.2
 
 
 @dataclass(frozen=True)
@@ -520,15 +521,14 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     for k, scores in zip(scored, results, strict=True):
         pool = finals[k]
         agree = dict(zip(pools[k], (a for _, a in measures[multi.index(k)]), strict=True))
-        low = min(scores)
 
         def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
-                agree: dict[int, float] = agree, low: float = low) -> tuple[object, ...]:
+                agree: dict[int, float] = agree) -> tuple[object, ...]:
             a = articles[pool[t]]
-            # The finalists hold the same content.  Damage decides only beyond noise
-            # (DAMAGE_NOISE points); among the rest, the version the others agree with
-            # most, then the earliest published, then the id.
-            return (scores[t] > low + DAMAGE_NOISE, -round(agree[pool[t]], 3),
+            # The finalists hold the same content: the version the others agree with most
+            # (to AGREEMENT_STEP), then the least damaged (to DAMAGE_STEP), then the
+            # earliest published, then the id.
+            return (-round(agree[pool[t]] / AGREEMENT_STEP), round(scores[t] / DAMAGE_STEP),
                     a.published is None, a.published or "", a.id)
 
         known[tuple(pool)] = pool[min(range(len(pool)), key=key)]

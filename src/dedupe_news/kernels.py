@@ -105,8 +105,33 @@ def _in_sorted(arr: np.ndarray, x: np.uint64) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def _is_break(orig: np.ndarray, s: int, e: int, ws: int, we: int, has_nl: bool,
-              abbrev: np.ndarray) -> bool:
+def _starts_sentence(orig: np.ndarray, low: np.ndarray, q: int, e: int) -> bool:
+    """Can the character at ``q`` open a sentence: an upper-case letter of any script (its
+    lowercase has other bytes), a digit, or a letter of a script without case (Hebrew,
+    Arabic, Syriac, Thaana; Devanagari and every later BMP script but fullwidth Latin
+    lowercase; anything beyond the BMP)?"""
+    c = orig[q]
+    if c < 0x80:
+        return _UPPER_DIGIT[c]
+    n = 2 if c < 0xE0 else 3 if c < 0xF0 else 4
+    if q + n > e:
+        return False
+    for t in range(q, q + n):
+        if orig[t] != low[t]:
+            return True  # lowercasing changed it: upper case
+    if n == 2:
+        cp = ((np.int64(c) & 0x1F) << 6) | (np.int64(orig[q + 1]) & 0x3F)
+        return 0x590 <= cp <= 0x7FF
+    if n == 3:
+        cp = (((np.int64(c) & 0x0F) << 12) | ((np.int64(orig[q + 1]) & 0x3F) << 6)
+              | (np.int64(orig[q + 2]) & 0x3F))
+        return cp >= 0x900 and not (0xFF41 <= cp <= 0xFF5A)
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _is_break(orig: np.ndarray, low: np.ndarray, s: int, e: int, ws: int, we: int,
+              has_nl: bool, abbrev: np.ndarray) -> bool:
     """Is the whitespace run ``orig[ws:we]`` a sentence-unit break?"""
     if has_nl:
         return True
@@ -123,7 +148,7 @@ def _is_break(orig: np.ndarray, s: int, e: int, ws: int, we: int, has_nl: bool,
     q = we
     if _OPENER[orig[q]]:
         q += 1
-    if q >= e or not _UPPER_DIGIT[orig[q]]:
+    if q >= e or not _starts_sentence(orig, low, q, e):
         return False
     if c == 46:  # "Mr. Smith", "U.S. Treasury": an abbreviation, not an end
         t = p
@@ -290,7 +315,7 @@ def tokenize_chunk(orig: np.ndarray, low: np.ndarray, offsets: np.ndarray, cjk: 
                         p -= 1
                     if p < s or (orig[p] != 46 and orig[p] != 33 and orig[p] != 63):
                         continue
-                    if not _is_break(orig, s, e, ws, i, False, abbrev):
+                    if not _is_break(orig, low, s, e, ws, i, False, abbrev):
                         continue
                 if ns > ustart:  # a unit ends: its distinct stems, sorted
                     u_off[nunits] = nu_flat

@@ -32,9 +32,12 @@ equal.  The exact rules, on the UTF-8 bytes of the normalised story text:
   ``str.lower``; ASCII only in the rare text where that changes byte lengths);
 * stop words go; a word of ASCII digits is kept whole, any other is cut to its first
   ``STEM_CHARS`` characters;
-* a *unit* (sentence-like span) ends at a run of whitespace that contains a line break, or
-  that follows ``.``, ``!`` or ``?`` (closing quotes/brackets allowed in between) and comes
-  before an upper-case ASCII letter or digit (an opening quote/bracket allowed in between),
+* a *unit* (sentence-like span) ends at a sentence end of a non-Latin script
+  (``SENTENCE_ENDS``: 。．！？ ؟ ۔ । ॥, read as a line break), at a run of whitespace that
+  contains a line break, or at one that follows ``.``, ``!`` or ``?`` (closing
+  quotes/brackets allowed in between) and comes before an upper-case letter of any script,
+  a digit, or a letter of a script without case (Arabic, Hebrew, Devanagari, CJK...; an
+  opening quote/bracket allowed in between),
   unless the ``.`` ends an abbreviation (a single capital letter, "U.S.", or one of
   ``ABBREVIATIONS``).
 """
@@ -43,6 +46,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -67,7 +71,13 @@ _ASCII_BYTES = bytes(range(0x80))
 _WORD_B = re.compile(rb"[0-9A-Za-z_\x80-\xff]+")
 _SPACE_B = re.compile(rb"[ \t\n\r\x0b\x0c\x1c-\x1f]+")
 _CLOSERS_B = (b'"', b"'", b")", b"]")
-_NEXT_B = re.compile(rb"[\"'(\[]?[A-Z0-9]")
+#: Sentence ends of scripts other than Latin: CJK 。．！？ (ideographic and fullwidth),
+#: Arabic question mark ؟ and Urdu full stop ۔, Devanagari danda । and double danda ॥.
+#: Each ends a unit wherever it stands (CJK puts no space after it).
+SENTENCE_ENDS = frozenset("\u3002\uff0e\uff01\uff1f\u061f\u06d4\u0964\u0965")
+_NOSPACE_END = re.compile(r"([!?.])(?=[^\x00-\x7f\s\d])")
+_OPENERS_B = (b'"', b"'", b"(", b"[")
+_UPPER_DIGIT_B = re.compile(rb"[A-Z0-9]")
 _DIGITS_B = re.compile(rb"[0-9]+")
 
 
@@ -126,10 +136,16 @@ def story_bytes(story: str, special: set[str] | None = None) -> StoryBytes:
     s = story
     letters = []
     for c in special:
-        if _NONWORD_NONASCII.match(c):
-            s = s.replace(c, " ")  # = _NONWORD_NONASCII.sub(" ", story)
+        if c in SENTENCE_ENDS:
+            s = s.replace(c, "\n")  # a full stop of a non-Latin script ends a unit
+        elif _NONWORD_NONASCII.match(c) and not unicodedata.category(c).startswith("M"):
+            # (= _NONWORD_NONASCII.sub(" ", story), but combining marks - Devanagari vowel
+            # signs, Arabic vowel marks - stay inside their word)
+            s = s.replace(c, " ")
         else:
             letters.append(c)
+    if any(_NOSPACE_SCRIPT.match(c) for c in special):
+        s = _NOSPACE_END.sub("\\1\n", s)  # "报告。报告" after NFKC: "!" "?" "." then a letter
     orig = s.encode("utf-8", "surrogatepass")
     low = s.lower().encode("utf-8", "surrogatepass")
     if len(low) != len(orig) or any(_resized(c) for c in letters):
@@ -155,10 +171,31 @@ class Unit:
     stems: tuple[bytes, ...]
 
 
-def _is_break(orig: bytes, start: int, ws: int, we: int) -> bool:
+def _starts_sentence(orig: bytes, low: bytes, q: int) -> bool:
+    """An upper-case letter (any script), a digit, or a letter of a script without case."""
+    c = orig[q]
+    if c < 0x80:
+        return bool(_UPPER_DIGIT_B.match(orig, q))
+    n = 2 if c < 0xE0 else 3 if c < 0xF0 else 4
+    if q + n > len(orig):
+        return False
+    if orig[q:q + n] != low[q:q + n]:
+        return True
+    if n == 4:
+        return True
+    cp = ord(orig[q:q + n].decode("utf-8", "surrogatepass"))
+    if n == 2:
+        return 0x590 <= cp <= 0x7FF
+    return cp >= 0x900 and not 0xFF41 <= cp <= 0xFF5A
+
+
+def _is_break(orig: bytes, low: bytes, start: int, ws: int, we: int) -> bool:
     if b"\n" in orig[ws:we]:
         return True
-    if we >= len(orig) or not _NEXT_B.match(orig, we):
+    if we >= len(orig):
+        return False
+    q = we + 1 if orig[we:we + 1] in _OPENERS_B else we
+    if q >= len(orig) or not _starts_sentence(orig, low, q):
         return False
     p = ws - 1
     while p >= start and orig[p:p + 1] in _CLOSERS_B:
@@ -192,7 +229,7 @@ def story_units(story: str) -> list[Unit]:
     sb = story_bytes(story)
     orig, low = sb.orig, sb.low
     cuts = [m.span() for m in _SPACE_B.finditer(orig)]
-    bounds = [(ws, we) for ws, we in cuts if _is_break(orig, 0, ws, we)]
+    bounds = [(ws, we) for ws, we in cuts if _is_break(orig, low, 0, ws, we)]
     units = []
     pos = 0
     for ws, we in [*bounds, (len(orig), len(orig))]:
