@@ -77,7 +77,7 @@ def test_kind_cues_are_not_colour_only() -> None:
             assert f'<span class="badge {kind}" title=' in html
             assert f"{sym} {label}</span>" in html
     # summary header: coverage of each side, verdict, counts per kind
-    assert "94% aligned" in html and "verdict: partial" in html
+    assert "94% aligned" in html and "verdict: copy (rule: continues)" in html
     assert f"merged: {al.counts()['merged']}" in html
     # changed words are marked (bold + background), similarity shown per row
     assert '<span class="ch">' in html and '<td class="sim">0.' in html

@@ -36,9 +36,8 @@ The stages, in order:
 5. **Label** groups: ``identical`` (same words), ``changed`` (1:1), ``merged`` (n A sentences
    became one B sentence), ``split`` (1:n), ``moved``; sentences in no group are ``dropped``
    (A only) or ``added`` (B only).
-6. **Verdict** from coverage (the share of each side's sentences that are aligned) and the
-   strength of the groups: ``copy`` when both sides are mostly covered, ``partial`` when a
-   real share of one side is reused in the other, else ``none`` (:func:`verdict_for`).
+6. **Verdict**: the relation model of :mod:`dedupe_news.verify`, the one ``cluster`` uses
+   (:func:`verdict_for`), with the rule that produced it.
 
 Huge inputs: above ``MAX_CELLS`` sentence pairs the programme runs window by window along the
 path found so far (a band), and the moved pass is skipped; :attr:`Alignment.notes` says so.
@@ -56,11 +55,14 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from dedupe_news.model import Span
 from dedupe_news.segment import split_sentences
+
+if TYPE_CHECKING:
+    from dedupe_news.verify import Evidence
 
 #: A sentence-embedding function: sentences in, one vector per sentence out.
 Embedder = Callable[[list[str]], Any]
@@ -239,8 +241,16 @@ class Alignment:
 
     @property
     def verdict(self) -> str:
-        """``copy`` / ``partial`` / ``none`` (see :func:`verdict_for`)."""
+        """``copy`` / ``contains`` / ``contained_in`` / ``partial`` / ``none`` (see
+        :func:`verdict_for`)."""
         return verdict_for(self)
+
+    @cached_property
+    def relation(self) -> Evidence:
+        """The relation model's evidence for the pair (:mod:`dedupe_news.verify`)."""
+        from dedupe_news.verify import relate_texts  # (numba loads only when asked)
+
+        return relate_texts(self.a_text, self.b_text)
 
     def links(self) -> set[tuple[int, int]]:
         """Every (i, j) sentence pair inside a group (n:m groups expanded)."""
@@ -285,8 +295,15 @@ class Alignment:
         return rows
 
     def summary(self) -> dict[str, Any]:
+        ev = self.relation
         return {"coverage_a": round(self.coverage_a, 4), "coverage_b": round(self.coverage_b, 4),
-                "verdict": self.verdict, "counts": self.counts()}
+                "verdict": self.verdict, "rule": ev.rule, "why": ev.why,
+                "relation_evidence": {"score": round(ev.score, 4),
+                                      "coverage_a": round(ev.coverage_a, 4),
+                                      "coverage_b": round(ev.coverage_b, 4),
+                                      "longer_side_rest": {k: round(v, 4)
+                                                           for k, v in ev.rest.items()}},
+                "counts": self.counts()}
 
     def to_dict(self, a_path: str = "", b_path: str = "") -> dict[str, Any]:
         """The ``--format json`` document (offsets are Python string indices)."""
@@ -301,27 +318,14 @@ class Alignment:
 
 
 def verdict_for(al: Alignment) -> str:
-    """``copy``, ``partial`` or ``none`` for an alignment.
-
-    - ``copy``: both sides >= 80 % aligned, and most groups are strong (cosine >= 0.5);
-    - ``partial``: at least two strong groups, covering >= 25 % of either side;
-    - ``none`` otherwise.
-
-    Why strong groups: two articles on the same event share topical sentences that align at a
-    low cosine (seeds 002 and 003, AP vs Bloomberg: cosines 0.36-0.5), while reused passages,
-    even machine-translated twice, stay above 0.5 (seed 004 in 002: 0.57-0.95).  A truncated
-    copy covers nearly all of the short side and about half of the long one (partial).
-    """
-    strong = [g for g in al.groups if g.similarity >= STRONG_SIM]
-    if (al.coverage_a >= 0.8 and al.coverage_b >= 0.8 and al.groups
-            and len(strong) * 2 >= len(al.groups)):
-        return "copy"
-    n_a, n_b = len(al.a_sents), len(al.b_sents)
-    cov_a = sum(len(g.a) for g in strong) / n_a if n_a else 0.0
-    cov_b = sum(len(g.b) for g in strong) / n_b if n_b else 0.0
-    if len(strong) >= 2 and max(cov_a, cov_b) >= 0.25:
-        return "partial"
-    return "none"
+    """The relation of the two texts: ``copy``, ``contains`` (A holds B plus news of its
+    own), ``contained_in``, ``partial`` or ``none`` - the relation model of
+    :mod:`dedupe_news.verify` (:func:`dedupe_news.verify.relate_texts`), the one ``cluster``
+    and ``explain`` use, not a rule of its own: the sentence alignment shows *what* changed,
+    the relation model says what the pair *is* (it sets boilerplate aside and reads what
+    the longer side's unaligned rest is).  Seeds 004 / 002 (an MT version cut short
+    against one with captions and "Follow Us on"): ``copy``, as in ``cluster``."""
+    return al.relation.relation or "none"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from dedupe_news.model import Article
 from dedupe_news.normalize import prepare
 from dedupe_news.shingle import shingle_hashes
 from dedupe_news.sketch import Sketcher
-from dedupe_news.verify import VerifySettings, compare, profile
+from dedupe_news.verify import VerifySettings, compare, profile, thresholds
 
 
 def explain_pair(a: Article, b: Article, lsh: LshSettings | None = None,
@@ -30,12 +30,6 @@ def explain_pair(a: Article, b: Article, lsh: LshSettings | None = None,
              .all()) for k in range(lsh.bands))
     ev = compare(fa, fb, verify)
     jac = inter / union if union else 0.0
-    if ev.relation == "copy":
-        why = "the shorter article's sentences align, in order, with the other's"
-    elif ev.relation == "partial":
-        why = "some passages align closely, but too little of either article for a copy"
-    else:
-        why = "too few sentences align: shared words, different text"
     return {
         "a": {"id": a.id, "sentences": len(fa.units),
               "boilerplate": [x.to_dict() for x in pa.boilerplate]},
@@ -52,6 +46,7 @@ def explain_pair(a: Article, b: Article, lsh: LshSettings | None = None,
             "score": round(ev.score, 4),
             "coverage_a": round(ev.coverage_a, 4),
             "coverage_b": round(ev.coverage_b, 4),
+            "longer_side_rest": {k: round(v, 4) for k, v in ev.rest.items()},
             "pairs": [{"a": i, "b": j, "cosine": round(c, 4),
                        "a_text": fa.units[i].text, "b_text": fb.units[j].text}
                       for i, j, c in ev.pairs],
@@ -59,8 +54,10 @@ def explain_pair(a: Article, b: Article, lsh: LshSettings | None = None,
         "thresholds": {"sentence": verify.sentence_threshold,
                        "copy_coverage": verify.copy_coverage,
                        "partial_sentence": verify.partial_sentence_threshold,
-                       "partial_min_sentences": verify.partial_min_sentences},
+                       "partial_min_sentences": verify.partial_min_sentences,
+                       **thresholds()},
         "verdict": ev.relation or "none",
-        "why": why,
+        "rule": ev.rule,
+        "why": ev.why,
         "settings": f"{lsh.signature()}|verify:{verify.signature()}",
     }

@@ -196,3 +196,12 @@ def thresholds() -> dict[str, float]:
             "lead_forward": kernels.LEAD_FWD, "continue_forward": kernels.CONTINUE_FWD,
             "continue_reverse": kernels.CONTINUE_REV,
             "continue_min_rare": kernels.CONTINUE_MIN_RARE}
+
+
+def relate_texts(a_text: str, b_text: str, settings: VerifySettings | None = None) -> Evidence:
+    """The relation model on two raw texts, as ``cluster`` sees them (normalised, boilerplate
+    set aside): what ``align``'s verdict and ``explain`` report, so every command gives the
+    same answer for the same pair."""
+    from dedupe_news.normalize import prepare
+
+    return compare(profile(prepare(a_text).body), profile(prepare(b_text).body), settings)

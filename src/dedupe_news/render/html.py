@@ -138,7 +138,9 @@ def render_alignment(al: Alignment, a_name: str, b_name: str, *,
         w(f"<b>{side}</b><span>{_e(name)} &mdash; {len(sents)} sentences, "
           f"{cov:.0%} aligned{dmg}</span>")
     w("</div>\n<div class=\"stats\">")
-    w(f'<span class="verdict" title="copy / partial / none">verdict: {_e(al.verdict)}</span>')
+    ev = al.relation
+    w(f'<span class="verdict" title="{_e(ev.why)}">verdict: {_e(al.verdict)} '
+      f'(rule: {_e(ev.rule)})</span>')
     for kind, (sym, label, desc) in KIND_CUES.items():
         unit = "sentences" if kind in ("added", "dropped") else "groups"
         w(f'<span class="badge {kind}" title="{_e(desc)} ({unit})">'
