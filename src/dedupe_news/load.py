@@ -600,3 +600,41 @@ def iter_articles(args: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES,
                     continue
                 seen.add(item.id)
             yield item
+
+
+@dataclass
+class Picked:
+    """What :func:`pick_article` found in one argument."""
+
+    article: Article | None
+    rejects: list[Reject]
+    count: int  # articles read
+    ids: list[str]  # the first few ids read, for a message
+
+
+def pick_article(arg: str, want_id: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                 stdin: BinaryIO | None = None) -> Picked:
+    """The one article ``arg`` names, read as :func:`iter_articles` reads it (for commands
+    that take one article an argument, such as ``align`` and ``explain``).
+
+    With ``want_id``: the first article with that id (reading stops there).  Without: the
+    only article of ``arg``; ``article`` is None when there are none or several (``count``
+    says which).  Rejects met on the way are returned, not reported.
+    """
+    rejects: list[Reject] = []
+    ids: list[str] = []
+    found: Article | None = None
+    count = 0
+    for item in iter_articles([arg], max_bytes, stdin):
+        if isinstance(item, Reject):
+            rejects.append(item)
+            continue
+        count += 1
+        if len(ids) < 5:
+            ids.append(item.id)
+        if want_id is not None:
+            if item.id == want_id:
+                return Picked(item, rejects, count, ids)
+        elif found is None:
+            found = item
+    return Picked(found if count == 1 else None, rejects, count, ids)

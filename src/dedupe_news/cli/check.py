@@ -15,10 +15,12 @@ import click
 from dedupe_news.cli._common import (
     collect,
     default_format,
+    echo_err,
     finish,
     input_options,
     json_line,
     table,
+    write_line,
 )
 
 SEVERITY_CHOICE = click.Choice(["info", "minor", "major"])
@@ -41,7 +43,8 @@ def _shorten(text: str, width: int = 48) -> str:
               help="Lowest severity shown (the score always uses every signal).")
 @click.option("--fail-on", type=SEVERITY_CHOICE, default=None,
               help="Exit 1 when any shown flag has this severity or higher.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No summary on stderr (with --skip-bad, no skipped-input lines either).")
 @input_options
 def check(paths: tuple[str, ...], fmt: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], min_severity: str, fail_on: str | None, quiet: bool,
@@ -73,10 +76,11 @@ def check(paths: tuple[str, ...], fmt: str | None, select: tuple[str, ...],
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--select/--ignore") from None
     fmt = default_format(fmt)
-    articles, rejects = collect(paths, max_bytes)
+    quiet_rejects = quiet and skip_bad
+    articles, rejects = collect(paths, max_bytes, quiet=quiet_rejects)
     rows: list[dict[str, Any]] = []
     worst = -1
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     for art in articles:
         report = check_text(art.text, select=select or None, ignore=ignore or None,
                             min_severity=min_severity)
@@ -98,15 +102,15 @@ def check(paths: tuple[str, ...], fmt: str | None, select: tuple[str, ...],
                              "articles": rows}) + "\n")
     elif fmt == "table":
         out.write(_table(rows) + "\n")
+    out.flush()
     if not quiet:
         n_flags = sum(len(r["flags"]) for r in rows) if rows else None
-        click.echo(f"dedupe-news: checked {len(articles)} article(s)"
-                   + (f", {n_flags} flag(s)" if n_flags is not None else ""), err=True)
-    finish(rejects, skip_bad)
+        echo_err(f"dedupe-news: checked {len(articles)} article(s)"
+                 + (f", {n_flags} flag(s)" if n_flags is not None else ""))
+    finish(rejects, skip_bad, quiet=quiet_rejects)
     if fail_on is not None and worst >= severity_rank(fail_on):
         if not quiet:
-            click.echo(f"dedupe-news: flags at severity {fail_on} or higher (--fail-on)",
-                       err=True)
+            echo_err(f"dedupe-news: flags at severity {fail_on} or higher (--fail-on)")
         sys.exit(1)
 
 
@@ -128,9 +132,12 @@ def _table(rows: list[dict[str, Any]]) -> str:
 def rules(fmt: str | None) -> None:
     """List the damage rules with their measured precision.
 
-    Precision: share of a rule's flags that overlap a human MQM error span on the report
+    MQM prec: share of a rule's flags that overlap a human MQM error span on the report
     half of WMT23 zh-en news (bench/eval_damage.py), next to chance level (the share of
-    characters inside error spans).  BBC: flags per 1,000 sentences of edited news.
+    characters inside error spans); MQM flags: how many flags that share is of.  BBC flags:
+    the number of flags the rule raises on the BBC articles of the benchmark (edited
+    English news, so each is a false alarm); the article and sentence counts are in
+    --format json under "measured".
     """
     from dedupe_news.damage import load_rules
     from dedupe_news.damage.precision import precision_table
@@ -146,24 +153,29 @@ def rules(fmt: str | None) -> None:
                       "message": r.message})
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     if fmt == "json":
-        click.echo(json_line({"rules": items, "chance": measured.get("chance"),
+        write_line(json_line({"rules": items, "chance": measured.get("chance"),
                               "measured": measured.get("meta", {})}))
         return
 
     def num(v: Any) -> str:
         return "-" if v is None else (f"{v:.2f}" if isinstance(v, float) else str(v))
 
-    click.echo(table([(i["id"], i["name"], i["category"], i["severity"],
+    write_line(table([(i["id"], i["name"], i["category"], i["severity"],
                        num(i["mqm_precision"]), num(i["mqm_flags"]), num(i["bbc_flags"]))
                       for i in items],
                      ["id", "name", "category", "severity", "MQM prec", "MQM flags",
                       "BBC flags"]))
     chance = measured.get("chance")
+    meta = measured.get("meta", {})
     if chance is not None:
-        click.echo(f"\nchance level (share of target characters inside MQM error spans, "
+        write_line(f"\nchance level (share of target characters inside MQM error spans, "
                    f"report half): {chance:.3f}")
     else:
-        click.echo("\n(no measurements shipped; run bench/eval_damage.py)")
+        write_line("\n(no measurements shipped; run bench/eval_damage.py)")
+    if meta.get("bbc"):
+        write_line(f"BBC flags: {meta['bbc']}"
+                   + (f" ({meta['bbc_sentences']:,} sentences)" if meta.get("bbc_sentences")
+                      else ""))
 
 
 COMMANDS = [check, rules]
