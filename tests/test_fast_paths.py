@@ -64,7 +64,11 @@ def _ref_story_bytes(story: str) -> S.StoryBytes:
     if story.isascii():
         orig = story.encode("ascii")
         return S.StoryBytes(orig, orig.lower(), False)
-    s = S._NONWORD_NONASCII.sub(" ", story)
+    s = "".join("\n" if c in S.SENTENCE_ENDS
+                else " " if S._NONWORD_NONASCII.match(c)
+                and not unicodedata.category(c).startswith("M") else c for c in story)
+    if S._NOSPACE_SCRIPT.search(story):
+        s = S._NOSPACE_END.sub("\\1\n", s)
     orig = s.encode("utf-8", "surrogatepass")
     low = s.lower().encode("utf-8", "surrogatepass")
     if len(low) != len(orig) or any(S._resized(c) for c in set(s) if not c.isascii()):
