@@ -273,7 +273,14 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
     sims = np.array([[len(set(s) & ls) / math.sqrt(float(wi) * float(wj))
                       for ls, wj in zip(lsets, wl, strict=True)]
                      for s, wi in zip(short, ws, strict=True)], dtype=np.float64)
-    best = [int(np.argmax(row)) for row in sims]  # first maximum
+    best: list[int] = []  # the first maximum at or after the last match, else the first
+    prev = 0
+    for row in sims:
+        top = row.max()
+        ties = [j for j in range(len(row)) if row[j] == top]
+        best.append(next((j for j in ties if j >= prev), ties[0]))
+        if top >= st_:
+            prev = best[-1]
     best_sim = [float(sims[i, best[i]]) for i in range(len(short))]
     matched = [i for i in range(len(short)) if best_sim[i] >= st_]
     keep = [matched[k] for k in lis_bisect_right([best[i] for i in matched])]

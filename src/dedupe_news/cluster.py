@@ -55,7 +55,7 @@ class ClusterSettings:
     verify: VerifySettings = field(default_factory=VerifySettings)
     max_candidates: int = 8  # leaders verified per article, best estimated Jaccard first
     complete_share: float = 0.85  # members this complete compete for canonical
-    canonical_pool: int = 8  # at most this many of them compete (consensus, then damage)
+    canonical_pool: int = 32  # at most this many of them compete (consensus, then damage)
     max_links: int = 20
     merge_rounds: int = 3  # rounds of offering linked clusters to their union's canonical
     workers: int | None = None  # None: automatic (parallel for large inputs)
@@ -91,6 +91,17 @@ class Match:
     coverage_member: float
     coverage_canonical: float
     sentences: int
+
+
+@dataclass
+class Choice:
+    """What the canonical choice of one group measured (kept for explaining it)."""
+
+    canonical: int
+    measures: dict[int, tuple[float, float]]  # pool member -> (completeness, agreement)
+    damage: dict[int, float]  # finalist -> damage score (when damage had to be read)
+    finalists: list[int]
+    top_size: int  # content words of the group's longest version
 
 
 def _damage_scores(texts: Sequence[str]) -> list[float]:
@@ -213,6 +224,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     assignment: dict[int, tuple[int, float | None]] = {}
     members: dict[int, dict[int, Match]] = {}  # canonical -> its verified copies
     known: dict[tuple[int, ...], int] = {}  # pool -> its canonical (damage scoring is costly)
+    choices: dict[int, Choice] = {}  # canonical -> what its choice measured
     if progress:
         progress("canonical", 0, len(groups))
 
@@ -221,7 +233,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
         the others are grouped again until every group is settled."""
         while pending:
             canons = _choose_canonicals([m for _, m in pending], articles, feats, rank, st,
-                                        damage, pool, known)
+                                        damage, pool, known, choices)
             again: list[tuple[int, list[int]]] = []
             # every member re-verified against a new canonical, in one compiled call
             checks = [(m, canon) for (lead, group), canon in zip(pending, canons, strict=True)
@@ -249,10 +261,12 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
 
     settle([(lead, group) for lead, group in groups.items()])
     stats["merged"] = _merge_linked(members, assignment, links, link, settle, articles, feats,
-                                    rank, st, damage, pool, vargs, known)
+                                    rank, st, damage, pool, vargs, known, choices)
+
+    sizes = feats.sizes.copy()
 
     def evidence() -> list[dict[str, object]]:
-        return sorted((_cluster_record(canon, matches, ids)
+        return sorted((_cluster_record(canon, matches, ids, choices.get(canon), sizes, articles)
                        for canon, matches in members.items() if matches),
                       key=lambda c: str(c["canonical"]))
     if progress:
@@ -331,7 +345,8 @@ def _merge_linked(members: dict[int, dict[int, Match]],
                   articles: Sequence[Article], feats: Features, rank: np.ndarray,
                   st: ClusterSettings, damage: Callable[[Sequence[str]], list[float]] | None,
                   executor: Executor | None, vargs: tuple[object, ...],
-                  known: dict[tuple[int, ...], int]) -> int:
+                  known: dict[tuple[int, ...], int],
+                  choices: dict[int, Choice] | None = None) -> int:
     """Offer two clusters joined by a ``partial`` link to the canonical of their union.
 
     The leader loop compares an article with cluster *leaders* only, and the leader is
@@ -360,7 +375,8 @@ def _merge_linked(members: dict[int, dict[int, Match]],
                     pairs.add((ci, cj) if rank[ci] < rank[cj] else (cj, ci))
         todo = sorted(pairs, key=lambda t: (rank[t[0]], rank[t[1]]))
         unions = [[a, *members[a], b, *members[b]] for a, b in todo]
-        canons = _choose_canonicals(unions, articles, feats, rank, st, damage, executor, known)
+        canons = _choose_canonicals(unions, articles, feats, rank, st, damage, executor, known,
+                                    choices)
         touched: set[int] = set()
         fresh = set()
         for (ca, cb), union, canon in zip(todo, unions, canons, strict=True):
@@ -489,16 +505,20 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                        rank: np.ndarray, st: ClusterSettings,
                        damage: Callable[[Sequence[str]], list[float]] | None,
                        executor: Executor | None,
-                       known: dict[tuple[int, ...], int] | None = None) -> list[int]:
+                       known: dict[tuple[int, ...], int] | None = None,
+                       choices: dict[int, Choice] | None = None) -> list[int]:
     """The canonical member of each group (see the module docstring).
 
     ``known``: canonicals of finalist sets scored before (the choice among finalists depends
-    on them only); updated with the new ones.
+    on them only); updated with the new ones.  ``choices``: filled with what was measured,
+    by canonical (for :func:`explain_choice`).
     """
     known = {} if known is None else known
+    scored_damage: dict[tuple[int, ...], dict[int, float]] = {}
     vargs = st.verify.args()
     pools = [_pool(g, feats, rank, st) if len(g) > 1 else g for g in groups]
     multi = [k for k, p in enumerate(pools) if len(p) > 1]
+    mpos = {k: t for t, k in enumerate(multi)}
     refs = [_references(groups[k], pools[k], feats, rank) for k in multi]
     measures = _consensus([pools[k] for k in multi], refs, feats, vargs)
     finals = [list(p) for p in pools]
@@ -520,7 +540,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         results = _score_pools(texts)
     for k, scores in zip(scored, results, strict=True):
         pool = finals[k]
-        agree = dict(zip(pools[k], (a for _, a in measures[multi.index(k)]), strict=True))
+        agree = dict(zip(pools[k], (a for _, a in measures[mpos[k]]), strict=True))
 
         def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
                 agree: dict[int, float] = agree) -> tuple[object, ...]:
@@ -532,20 +552,105 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                     a.published is None, a.published or "", a.id)
 
         known[tuple(pool)] = pool[min(range(len(pool)), key=key)]
-    return [known[tuple(p)] if len(p) > 1 else p[0] for p in finals]
+        scored_damage[tuple(pool)] = dict(zip(pool, scores, strict=True))
+    canons = [known[tuple(p)] if len(p) > 1 else p[0] for p in finals]
+    if choices is not None:
+        for k, (g, c) in enumerate(zip(groups, canons, strict=True)):
+            if len(g) < 2:
+                continue
+            ms = measures[mpos[k]] if k in mpos else [(1.0, 1.0)]
+            choices[c] = Choice(c, dict(zip(pools[k], ms, strict=True)),
+                                scored_damage.get(tuple(finals[k]), {}), finals[k],
+                                int(feats.sizes[np.asarray(g, dtype=np.int64)].max()))
+    return canons
 
 
-def _cluster_record(canon: int, matches: dict[int, Match], ids: Sequence[str]
-                    ) -> dict[str, object]:
+def _cluster_record(canon: int, matches: dict[int, Match], ids: Sequence[str],
+                    choice: Choice | None = None, sizes: np.ndarray | None = None,
+                    articles: Sequence[Article] | None = None) -> dict[str, object]:
     members = sorted(matches.items(), key=lambda t: ids[t[0]])
-    return {
-        "canonical": ids[canon],
-        "size": 1 + len(members),
-        "members": [{"id": ids[m], "similarity": round(mt.score, 4),
-                     "coverage_member": round(mt.coverage_member, 4),
-                     "coverage_canonical": round(mt.coverage_canonical, 4),
-                     "sentences_aligned": mt.sentences} for m, mt in members],
-    }
+    rows = []
+    for m, mt in members:
+        row: dict[str, object] = {
+            "id": ids[m], "similarity": round(mt.score, 4),
+            "coverage_member": round(mt.coverage_member, 4),
+            "coverage_canonical": round(mt.coverage_canonical, 4),
+            "sentences_aligned": mt.sentences}
+        if choice is not None and sizes is not None and articles is not None:
+            row.update(_member_measures(choice, m))
+            row["not_canonical_because"] = explain_choice(choice, m, sizes, articles)
+        rows.append(row)
+    out: dict[str, object] = {"canonical": ids[canon], "size": 1 + len(members)}
+    if choice is not None and sizes is not None and articles is not None:
+        out["canonical_reason"] = explain_choice(choice, canon, sizes, articles)
+        out["canonical_measures"] = _member_measures(choice, canon)
+    out["members"] = rows
+    return out
+
+
+def _member_measures(choice: Choice, m: int) -> dict[str, float | None]:
+    c, a = choice.measures.get(m, (None, None))
+    d = choice.damage.get(m)
+    return {"completeness": None if c is None else round(c, 4),
+            "agreement": None if a is None else round(a, 4),
+            "damage": None if d is None else round(d, 4)}
+
+
+def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
+                   articles: Sequence[Article]) -> str:
+    """Why version ``m`` is (or is not) its cluster's canonical, in words, from what the
+    choice measured (see :func:`_choose_canonicals`)."""
+    c = choice.canonical
+    cm = choice.measures.get(c)
+    if m == c:
+        if len(choice.measures) < 2:
+            return "the only complete version (the others are shorter)"
+        parts = [f"most complete: holds {cm[0]:.0%} of the other versions' content"
+                 if cm else "most complete"]
+        if len(choice.finalists) > 1:
+            parts.append(f"the others agree with it most ({cm[1]:.2f})" if cm else "")
+            if c in choice.damage:
+                parts.append(f"damage {choice.damage[c]:.2f}")
+        return "; ".join(p for p in parts if p)
+    if m not in choice.measures:
+        share = float(sizes[m]) / choice.top_size if choice.top_size else 0.0
+        return (f"shorter: {share:.0%} of the longest version's content words "
+                f"(complete versions, {ClusterSettings().complete_share:.0%} or more, compete)")
+    mc, ma = choice.measures[m]
+    if m not in choice.finalists:
+        return (f"less complete: holds {mc:.0%} of the other versions' content, the "
+                f"canonical {cm[0]:.0%}" if cm else "less complete")
+    if cm and round(ma / AGREEMENT_STEP) < round(cm[1] / AGREEMENT_STEP):
+        return f"the other versions agree with it less: {ma:.2f} against {cm[1]:.2f}"
+    dm, dc = choice.damage.get(m), choice.damage.get(c)
+    if dm is not None and dc is not None and round(dm / DAMAGE_STEP) > round(dc / DAMAGE_STEP):
+        return f"more damaged: damage score {dm:.2f} against {dc:.2f}"
+    am, ac = articles[m], articles[c]
+    if (am.published is None) != (ac.published is None) or \
+            (am.published or "") != (ac.published or ""):
+        return "published later (or without a date); content, agreement and damage tie"
+    return "content, agreement, damage and date tie: the id comes later"
+
+
+def best_version(articles: Sequence[Article], settings: ClusterSettings | None = None,
+                 damage: Callable[[Sequence[str]], list[float]] | None = None
+                 ) -> tuple[int, str]:
+    """The index of the best of several versions of one story, and why: the rule ``cluster``
+    uses for canonicals (completeness, then agreement, then damage, then published, then
+    id), for callers that hold the versions themselves (the pre-ingest filter)."""
+    st = settings or ClusterSettings()
+    if not articles:
+        raise ValueError("best_version needs at least one version")
+    feats = featurize([a.text for a in articles], st.lsh.num_perm, st.lsh.seed, 1)
+    rank = _id_rank([a.id for a in articles])
+    choices: dict[int, Choice] = {}
+    group = list(range(len(articles)))
+    canon = _choose_canonicals([group], articles, feats, rank, st, damage, None, None,
+                               choices)[0]
+    choice = choices.get(canon)
+    why = (explain_choice(choice, canon, feats.sizes, articles) if choice
+           else "the only version")
+    return canon, why
 
 
 def order_invariant_view(result: ClusterResult) -> list[tuple[str, str]]:
@@ -553,4 +658,5 @@ def order_invariant_view(result: ClusterResult) -> list[tuple[str, str]]:
     return sorted((str(r["id"]), str(r["cluster"])) for r in result.records)
 
 
-__all__ = ["ClusterResult", "ClusterSettings", "cluster_articles", "cluster_features"]
+__all__ = ["ClusterResult", "ClusterSettings", "best_version", "cluster_articles",
+           "cluster_features", "explain_choice"]

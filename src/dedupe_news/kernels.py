@@ -516,15 +516,27 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     sims = _similarity(sf, so, lf, lo)
     best = np.empty(ns, dtype=np.int64)
     best_sim = np.empty(ns, dtype=np.float64)
+    prev = 0  # the last matched long unit: among equal best matches (a sentence printed
+    # twice, a caption repeated) the first one at or after it keeps the order
     for i in range(ns):
-        bj = 0
         bs = sims[i, 0]
         for j in range(1, nl):
             if sims[i, j] > bs:
                 bs = sims[i, j]
+        bj = -1
+        for j in range(prev, nl):
+            if sims[i, j] == bs:
                 bj = j
+                break
+        if bj < 0:
+            for j in range(prev):
+                if sims[i, j] == bs:
+                    bj = j
+                    break
         best[i] = bj
         best_sim[i] = bs
+        if bs >= sentence_threshold:
+            prev = bj
     matched = np.flatnonzero(best_sim >= sentence_threshold)
     keep = matched[_lis(best[matched])]
     # moved sentences: out of order but nearly identical, to a long unit no in-order pair uses
