@@ -260,7 +260,8 @@ common_input_options = [
     click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
                  show_default=True, help="Skip (and report) articles larger than this."),
     click.option("--skip-bad", is_flag=True,
-                 help="Exit 0 even when some inputs were skipped (they are still reported)."),
+                 help="Exit 0 even when some inputs were skipped (still reported, unless "
+                      "-q is given too)."),
 ]
 
 
