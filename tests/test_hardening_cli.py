@@ -350,3 +350,11 @@ def test_table_fits_100_columns_and_groups_clusters(tmp_path: Path) -> None:
 def test_rules_help_does_not_promise_a_rate() -> None:
     res = run("rules", "--help")
     assert "per 1,000 sentences" not in res.stdout and "BBC flags" in res.stdout
+
+
+def test_usage_errors_escape_control_characters(tmp_path: Path) -> None:
+    for args in (["--bad\x1b[31m"], ["clus\x1b[31m"], ["cluster", "--format", "\x07", "x"],
+                 ["align", A, str(tmp_path / "\x1b]0;t\x07.txt")]):
+        res = run(*args)
+        assert res.exit_code in (1, 2)
+        assert "\x1b" not in res.stderr and "\x07" not in res.stderr, res.stderr

@@ -25,6 +25,14 @@ class _Main(click.Group):
     """The group: stdout write errors become one ``Error:`` line with exit 1, and error
     messages are escaped for the terminal (:func:`human`)."""
 
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:  # the group's own options: --bad-option
+            exc.message = human(exc.message)
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             try:
