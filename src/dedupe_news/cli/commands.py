@@ -7,7 +7,7 @@ import importlib
 import click
 
 # One module a command family; each defines COMMANDS: list[click.Command].
-_MODULES = ("cluster", "check", "align", "report")
+_MODULES = ("cluster", "check", "align", "report", "filter")
 
 ALL: list[click.Command] = []
 for _name in _MODULES:

@@ -1,0 +1,45 @@
+"""The pre-ingest filter (``dedupe-news filter`` / ``serve`` / ``index``): a decision for
+every incoming article against a persistent index.
+
+    from dedupe_news.filter import Filter
+    from dedupe_news.model import Article
+
+    with Filter("news.idx") as f:                      # or "redis://127.0.0.1:6379/0"
+        d = f.decide(Article("a1", "Story text ..."))
+        d.action, d.reason, d.duplicate_of, d.line     # keep|drop|replace|review|error
+
+See :mod:`dedupe_news.filter.core` for the decision rules.
+"""
+
+from __future__ import annotations
+
+from dedupe_news.filter.core import (
+    ACTIONS,
+    FIELDS,
+    Decision,
+    Filter,
+    FilterIndexError,
+    FilterSettings,
+    IndexBusy,
+    IndexMismatch,
+)
+
+
+def is_redis(location: str) -> bool:
+    return location.startswith(("redis://", "rediss://", "unix://"))
+
+
+def open_index(location: str, settings: FilterSettings | None = None,
+               busy_timeout: float = 30.0, create: bool = True):  # -> Index
+    """The index at ``location``: an SQLite file path, or ``redis://host:port/db``."""
+    if is_redis(location):
+        from dedupe_news.filter.redis_index import RedisIndex
+
+        return RedisIndex(location, settings, busy_timeout=busy_timeout, create=create)
+    from dedupe_news.filter.sqlite_index import SqliteIndex
+
+    return SqliteIndex(location, settings, busy_timeout=busy_timeout, create=create)
+
+
+__all__ = ["ACTIONS", "FIELDS", "Decision", "Filter", "FilterIndexError", "FilterSettings",
+           "IndexBusy", "IndexMismatch", "is_redis", "open_index"]

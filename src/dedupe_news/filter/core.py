@@ -1,0 +1,452 @@
+"""The pre-ingest filter: one decision per incoming article, against everything indexed.
+
+An article is fingerprinted exactly as ``cluster`` fingerprints it
+(:func:`dedupe_news.features.featurize_chunk`: boilerplate set aside, content-stem shingles,
+MinHash, sentence units), then, inside one index transaction:
+
+1. its id is looked up: an id decided before replays its stored decision line byte for byte
+   (nothing is inserted twice);
+2. the index's *canonicals* (one per cluster, the version other copies are compared with,
+   as ``cluster``'s leaders) sharing an LSH band with it are candidates - the same banding,
+   the same ``min_jaccard`` estimate, the same ranking (best estimate, then the older
+   cluster) and the same ``max_candidates`` as ``cluster``'s leader loop;
+3. each candidate is verified with the relation model (:func:`dedupe_news.kernels.
+   compare_units`, the incoming article as A): the best-scoring ``copy`` wins;
+4. for a copy, the canonical rule ``cluster`` uses (:func:`dedupe_news.cluster.best_version`:
+   completeness, agreement, damage, published, id) picks between the indexed canonical and
+   the newcomer: ``drop`` when the indexed one stays, ``replace`` when the newcomer is better
+   (it becomes the cluster's canonical);
+5. otherwise ``keep``: a new cluster, with ``links`` to the candidates it is a ``partial``,
+   ``contains`` or ``contained_in`` relation of; ``review`` when the policy asks for a person
+   (MT damage at or above ``review_damage``; a ``partial`` relation within ``review_margin``
+   of a copy's coverage) - recorded, never indexed as a canonical.
+
+The decision and every write it implies are committed together, so a crash leaves either
+both or neither, and two workers on one index cannot both keep one story (SQLite: one
+``BEGIN IMMEDIATE`` transaction; Redis: an atomic Lua commit that re-checks the candidates).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from numba import njit
+
+from dedupe_news import kernels
+from dedupe_news.cluster import ClusterSettings, best_version
+from dedupe_news.load import DEFAULT_MAX_BYTES
+from dedupe_news.model import Article, Reject
+from dedupe_news.sketch import SCHEME, Sketcher
+from dedupe_news.verify import RULES
+
+SCHEMA_VERSION = 1
+ACTIONS = ("keep", "drop", "replace", "review", "error")
+FIELDS = ("id", "action", "reason", "duplicate_of", "cluster", "relation", "similarity",
+          "damage_score", "flags", "links")
+_NAMES = {kernels.COPY: "copy", kernels.PARTIAL: "partial", kernels.CONTAINS: "contains",
+          kernels.CONTAINED_IN: "contained_in"}
+_RULES = {code: name for code, (name, _why) in RULES.items()}
+MAX_RETRIES = 50  # optimistic commits (Redis) retried at most this often per decision
+
+
+class FilterIndexError(Exception):
+    """An index that cannot be used as asked (other parameters or schema, locked, ...)."""
+
+
+class IndexMismatch(FilterIndexError):
+    """The index was made with other parameters or another schema: refused, never mixed."""
+
+
+class IndexBusy(FilterIndexError):
+    """The index stayed locked (or contended) past the timeout."""
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """Fingerprint/verification settings (recorded in the index) and the decision policy
+    (per run)."""
+
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    drop_contained: bool = False  # an article held in an indexed one is dropped, not kept
+    review_damage: float | None = None  # MT damage score from which keep/replace -> review
+    review_margin: float = 0.0  # partial within this of copy coverage -> review
+    store_text: bool = True  # keep canonicals' texts (zlib) for the canonical rule
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def params(self) -> dict[str, str]:
+        """What an index records and checks: anything that changes fingerprints, candidates
+        or verdicts.  The package version is recorded apart and not compared."""
+        sig = self.cluster.signature()
+        sig = sig.split("|", 1)[1] if sig.startswith("dn:") else sig
+        return {"schema": str(SCHEMA_VERSION),
+                "fingerprint": f"{sig}|minhash:{SCHEME}|cand{self.cluster.max_candidates}",
+                "band_keys": "kernels.band_key low 32 bits, signed"}
+
+
+@dataclass
+class Prepared:
+    """An incoming article's fingerprint and units (computed outside any transaction)."""
+
+    article: Article
+    sig: np.ndarray  # (num_perm,) uint32
+    size: int  # content words (completeness)
+    nshingles: int
+    flat: np.ndarray  # unit stem hashes (uint32)
+    off: np.ndarray  # unit offsets (int64, from 0)
+    keys: np.ndarray  # (bands,) int64: 32-bit band keys
+
+
+@dataclass
+class Indexed:
+    """An indexed canonical (a candidate); units and text are loaded for the top few."""
+
+    doc: int
+    id: str
+    cluster: str
+    crank: int  # the cluster's creation rank (older clusters first on ties)
+    sig: np.ndarray
+    nshingles: int
+    size: int
+    published: str | None
+    flat: np.ndarray | None = None
+    off: np.ndarray | None = None
+    text: str | None = None
+
+
+@dataclass
+class Plan:
+    """What a decision writes: its line, and how the article enters the index."""
+
+    prep: Prepared
+    decision: Decision
+    canonical: bool  # indexed as its cluster's canonical (keep, replace)
+    cluster: str
+    crank: int | None  # None: a new cluster (the index assigns the next rank)
+    replaces: Indexed | None = None  # replace: the canonical it takes over from
+
+
+class Txn(Protocol):
+    def replay(self, article_id: str) -> str | None: ...
+    def candidates(self, keys: np.ndarray) -> list[Indexed]: ...
+    def load(self, docs: Sequence[Indexed]) -> None: ...
+    def write(self, plan: Plan) -> bool: ...  # False: retry (optimistic stores)
+
+
+class Index(Protocol):
+    params: dict[str, str]
+
+    def begin(self) -> Any: ...  # a context manager yielding a Txn
+    def close(self) -> None: ...
+
+
+@dataclass
+class Decision:
+    """One decision, as written on its output line (:attr:`line`, byte for byte on replay)."""
+
+    id: str | None
+    action: str
+    reason: str
+    duplicate_of: str | None = None
+    cluster: str | None = None
+    relation: str | None = None
+    similarity: float | None = None
+    damage_score: float | None = None
+    flags: list[str] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    replayed: bool = False  # not part of the line
+    line_: str | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in FIELDS}
+
+    @property
+    def line(self) -> str:
+        if self.line_ is None:
+            self.line_ = json_line(self.to_dict())
+        return self.line_
+
+    @classmethod
+    def from_line(cls, line: str, replayed: bool = True) -> Decision:
+        obj = json.loads(line)
+        return cls(**{k: obj.get(k) for k in FIELDS if k not in ("flags", "links")},
+                   flags=obj.get("flags") or [], links=obj.get("links") or [],
+                   replayed=replayed, line_=line)
+
+
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def json_line(obj: Any) -> str:
+    """JSON that is always valid UTF-8 (lone surrogates escaped) with no raw character that
+    ``str.splitlines`` would break on (the CLI's JSONL policy)."""
+    text = json.dumps(obj, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(obj, ensure_ascii=True)
+    return text.translate(_LINE_BREAKS)
+
+
+def error(article_id: str | None, code: str, message: str) -> Decision:
+    """The ``error`` decision for a bad record (never stored: it replays by itself)."""
+    return Decision(article_id, "error", f"{code}: {message}")
+
+
+@njit(cache=True, nogil=True)
+def _band_keys64(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    out = np.empty(bands, dtype=np.uint64)
+    for b in range(bands):
+        out[b] = kernels.band_key(sig, b, rows)
+    return out
+
+
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """The index's band keys: the low 32 bits of :func:`dedupe_news.kernels.band_key` (the
+    in-memory table's key), signed, so SQLite stores each in 4 bytes.  A collision of
+    truncated keys only costs a look at a signature: candidates are confirmed by comparing
+    the signatures' bands themselves."""
+    k = _band_keys64(np.ascontiguousarray(sig, dtype=np.uint32), bands, rows)
+    return (k & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32).astype(np.int64)
+
+
+def pack_units(flat: np.ndarray, off: np.ndarray) -> bytes:
+    """Units as bytes: count, offsets, stem hashes (uint32 little-endian)."""
+    n = len(off) - 1
+    return np.concatenate([np.array([n], dtype="<u4"), off.astype("<u4"),
+                           flat.astype("<u4")]).tobytes()
+
+
+def unpack_units(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    arr = np.frombuffer(blob, dtype="<u4")
+    n = int(arr[0])
+    off = arr[1 : n + 2].astype(np.int64)
+    flat = np.ascontiguousarray(arr[n + 2 :], dtype=np.uint32)
+    return flat, off
+
+
+def pack_sig(sig: np.ndarray) -> bytes:
+    return np.ascontiguousarray(sig, dtype="<u4").tobytes()
+
+
+def unpack_sig(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class Filter:
+    """Decide incoming articles against an index: ``Filter(index).decide(article)``.
+
+    ``index``: an :class:`Index` (:func:`dedupe_news.filter.open_index`) or a location
+    (a path, ``redis://host:port/db``).  A context manager: leaving it closes the index.
+    """
+
+    def __init__(self, index: Index | str, settings: FilterSettings | None = None) -> None:
+        self.settings = settings or FilterSettings()
+        if isinstance(index, str):
+            from dedupe_news.filter import open_index
+
+            index = open_index(index, self.settings)
+        self.index: Index = index
+        lsh = self.settings.cluster.lsh
+        self._sketcher = Sketcher(lsh.num_perm, lsh.seed)
+        self._vargs = self.settings.cluster.verify.args()
+        self.counts: dict[str, int] = dict.fromkeys(ACTIONS, 0)
+
+    def __enter__(self) -> Filter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.index.close()
+
+    # --- fingerprints --------------------------------------------------------------------
+
+    def prepare(self, article: Article) -> Prepared:
+        from dedupe_news.features import featurize_chunk
+
+        lsh = self.settings.cluster.lsh
+        f = featurize_chunk([article.text], self._sketcher)
+        a, b = int(f.doc_units[0]), int(f.doc_units[1])
+        lo, hi = int(f.u_off[a]), int(f.u_off[b])
+        sig = np.ascontiguousarray(f.signatures[0], dtype=np.uint32)
+        return Prepared(article, sig, int(f.sizes[0]), int(f.shingle_counts[0]),
+                        np.ascontiguousarray(f.u_flat[lo:hi]), f.u_off[a : b + 1] - lo,
+                        band_keys(sig, lsh.bands, lsh.rows))
+
+    # --- decisions -----------------------------------------------------------------------
+
+    def decide(self, article: Article) -> Decision:
+        """The decision for one article (committed to the index before it returns)."""
+        d = self._decide(article)
+        self.counts[d.action] = self.counts.get(d.action, 0) + 1
+        return d
+
+    def decide_item(self, item: Article | Reject | None, where: str = "-",
+                    lineno: int | None = None) -> Decision:
+        """The decision for one input line: an article, a reject (``error``) or a blank
+        line (``error: blank``)."""
+        if isinstance(item, Article):
+            return self.decide(item)
+        if item is None:
+            d = error(None, "blank", f"{where}:{lineno}: blank line, no record")
+        else:
+            d = error(None, item.reason, item.message)
+        self.counts["error"] += 1
+        return d
+
+    def _decide(self, article: Article) -> Decision:
+        nbytes = len(article.text.encode("utf-8", "surrogatepass"))
+        if nbytes > self.settings.max_bytes:
+            return error(article.id, "too_large",
+                         f"text of {nbytes:,} bytes is over the {self.settings.max_bytes:,}-"
+                         "byte limit")
+        prep = self.prepare(article)
+        for _ in range(MAX_RETRIES):
+            with self.index.begin() as tx:
+                line = tx.replay(article.id)
+                if line is not None:
+                    return Decision.from_line(line)
+                plan = self._plan(tx, prep)
+                if tx.write(plan):
+                    return plan.decision
+        raise IndexBusy(f"{article.id!r}: the index kept changing under this decision "
+                        f"({MAX_RETRIES} tries); too many workers on one story?")
+
+    def _candidates(self, tx: Txn, prep: Prepared) -> list[Indexed]:
+        """The canonicals ``cluster``'s leader loop would verify, in its order."""
+        st = self.settings.cluster
+        if prep.nshingles <= 0:
+            return []
+        found = tx.candidates(prep.keys)
+        if not found:
+            return []
+        num_perm, bands, rows = st.lsh.num_perm, st.lsh.bands, st.lsh.rows
+        sigs = np.stack([c.sig for c in found])
+        eq_rows = sigs == prep.sig[None, :]
+        eq = eq_rows.sum(axis=1)
+        banded = eq_rows[:, : bands * rows].reshape(len(found), bands, rows).all(axis=2)
+        ok = banded.any(axis=1) & (eq / num_perm >= st.lsh.min_jaccard)
+        kept = [(num_perm - int(e), c.crank, c.doc, c) for c, e, o in
+                zip(found, eq.tolist(), ok.tolist(), strict=True) if o]
+        kept.sort(key=lambda t: t[:3])
+        return [t[3] for t in kept[: st.max_candidates]]
+
+    def _plan(self, tx: Txn, prep: Prepared) -> Plan:
+        st = self.settings
+        art = prep.article
+        cands = self._candidates(tx, prep)
+        tx.load(cands)
+        best: tuple[Indexed, float, str] | None = None
+        links: list[dict[str, Any]] = []
+        near: list[tuple[Indexed, float, str, float]] = []  # (cand, score, relation, cover)
+        for c in cands:
+            assert c.flat is not None and c.off is not None
+            rel, score, cov_a, cov_b, _pa, _pb, _ps, why = kernels.compare_units(
+                prep.flat, prep.off, c.flat, c.off, *self._vargs)
+            rel, score = int(rel), float(score)
+            if rel == kernels.COPY:
+                if best is None or score > best[1]:
+                    best = (c, score, _RULES.get(int(why[0]), "covered"))
+            elif rel != kernels.NONE:
+                near.append((c, score, _NAMES[rel], max(float(cov_a), float(cov_b))))
+        if best is not None:
+            near = [t for t in near if t[0].cluster != best[0].cluster]
+        links = [{"id": c.id, "cluster": c.cluster, "relation": r, "score": round(s, 4)}
+                 for c, s, r, _cv in sorted(near, key=lambda t: (-t[1], t[0].id))]
+        links = links[: st.cluster.max_links]
+        if best is not None:
+            return self._copy_plan(prep, best, links)
+        contained = [t for t in near if t[2] == "contained_in"]
+        if st.drop_contained and contained:
+            c, s, _r, _cv = max(contained, key=lambda t: (t[1], -t[0].crank))
+            d = Decision(art.id, "drop", f"held in {c.id} (contained_in), --drop-contained",
+                         c.id, c.cluster, "contained_in", round(s, 4), links=links)
+            return Plan(prep, d, False, c.cluster, c.crank)
+        margin = st.cluster.verify.copy_coverage - st.review_margin
+        close = [t for t in near if t[2] == "partial" and t[3] >= margin] \
+            if st.review_margin > 0 else []
+        if close:
+            c, s, _r, cv = max(close, key=lambda t: (t[3], t[1]))
+            d = Decision(art.id, "review", f"too close to call: partial to {c.id} with "
+                         f"coverage {cv:.2f}, a copy needs "
+                         f"{st.cluster.verify.copy_coverage:.2f}", None, None, "partial",
+                         round(s, 4), links=links)
+            return Plan(prep, d, False, art.id, None)
+        d = Decision(art.id, "keep", _keep_reason(len(cands), links), None, art.id,
+                     links=links)
+        damaged = self._damage_review(d, art.text)
+        if damaged is not None:
+            return Plan(prep, damaged, False, art.id, None)
+        return Plan(prep, d, True, art.id, None)
+
+    def _damage_review(self, d: Decision, text: str, score: float | None = None
+                       ) -> Decision | None:
+        """With ``review_damage``: the damage score (and flags) go on the decision, and a
+        score at or over the threshold turns it into ``review``."""
+        limit = self.settings.review_damage
+        if limit is None:
+            return None
+        from dedupe_news.damage.engine import score_and_flags
+
+        own, flags = score_and_flags(text)
+        d.damage_score = round(score if score is not None else own, 4)
+        d.flags = sorted({f.rule for f in flags})
+        if d.damage_score < limit:
+            return None
+        return Decision(d.id, "review", f"MT damage {d.damage_score:.2f} >= {limit:g} "
+                        f"(would have been {d.action})", d.duplicate_of, d.cluster,
+                        d.relation, d.similarity, d.damage_score, d.flags, d.links)
+
+    def _copy_plan(self, prep: Prepared, best: tuple[Indexed, float, str],
+                   links: list[dict[str, Any]]) -> Plan:
+        c, score, rule = best
+        art = prep.article
+        scores: dict[int, float] = {}
+        if c.text is None:  # an index without texts: the indexed version stays
+            winner, why = 0, "the index keeps no texts to compare (indexed version stays)"
+        else:
+            versions = [Article(c.id, c.text, published=c.published),
+                        Article(art.id, art.text, published=art.published)]
+
+            def damage(texts: Sequence[str]) -> list[float]:
+                from dedupe_news.damage import version_scores
+
+                out = version_scores(texts)
+                for t, s in zip(texts, out, strict=True):
+                    if t is art.text:
+                        scores[1] = s
+                return out
+
+            winner, why = best_version(versions, self.settings.cluster, damage=damage)
+        dmg = round(scores[1], 4) if 1 in scores else None
+        if winner == 1:
+            d = Decision(art.id, "replace", f"copy of {c.id} ({rule}), better: {why}",
+                         c.id, c.cluster, "copy", round(score, 4), dmg, links=links)
+            damaged = self._damage_review(d, art.text, scores.get(1))
+            if damaged is not None:
+                return Plan(prep, damaged, False, c.cluster, c.crank)
+            return Plan(prep, d, True, c.cluster, c.crank, replaces=c)
+        d = Decision(art.id, "drop", f"copy of {c.id} ({rule}); the indexed version stays: "
+                     f"{why}", c.id, c.cluster, "copy", round(score, 4), dmg, links=links)
+        return Plan(prep, d, False, c.cluster, c.crank)
+
+
+def _keep_reason(ncand: int, links: list[dict[str, Any]]) -> str:
+    if not ncand:
+        return "new: no indexed article shares a band"
+    text = f"new: {ncand} candidate(s) verified, none a copy"
+    if links:
+        rels = sorted({str(lk["relation"]) for lk in links})
+        text += f"; linked ({', '.join(rels)})"
+    return text
+
