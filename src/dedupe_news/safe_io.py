@@ -35,7 +35,7 @@ TEMP_SUFFIX = ".tmp"
 STALE_SECONDS = 24 * 3600
 
 __all__ = ["STALE_SECONDS", "TEMP_PREFIX", "TEMP_SUFFIX", "GuardedStdout", "OutputError",
-           "atomic_write", "clean_stale_temps"]
+           "atomic_write", "clean_stale_temps", "silence_stdout"]
 
 
 def _open_text(fd_or_path: int | str, mode: str = "w") -> TextIO:
@@ -152,12 +152,7 @@ class GuardedStdout:
 
     def _fail(self, exc: BaseException | None) -> OutputError:
         self.failed = True
-        stream = self._stream
-        if stream is not None and stream is sys.__stdout__:
-            with contextlib.suppress(OSError, ValueError):
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, stream.fileno())
-                os.close(devnull)
+        silence_stdout()
         return OutputError(exc)
 
     def write(self, text: str) -> int:
@@ -194,3 +189,18 @@ class GuardedStdout:
         if self._stream is None:
             raise AttributeError(name)
         return getattr(self._stream, name)
+
+
+def silence_stdout() -> None:
+    """Point the process's stdout (file descriptor) at the null device, so the data still
+    buffered cannot fail again at exit; only when ``sys.stdout`` is the real stdout (not a
+    test runner's capture)."""
+    stream = sys.stdout
+    if isinstance(stream, GuardedStdout):
+        stream = stream._stream  # type: ignore[assignment]
+    if stream is None or stream is not sys.__stdout__:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)

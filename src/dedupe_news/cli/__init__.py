@@ -8,9 +8,7 @@ as stdout that cannot be written: disk full, a closed stream), or findings at ``
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import os
 import sys
 from typing import Any
 
@@ -18,7 +16,7 @@ import click
 
 from dedupe_news import __version__
 from dedupe_news.cli._common import human, setup_streams
-from dedupe_news.safe_io import OutputError
+from dedupe_news.safe_io import OutputError, silence_stdout
 
 
 class _Main(click.Group):
@@ -66,12 +64,7 @@ _WRITE_ERRNOS = frozenset(getattr(errno, name) for name in
 def _fail(exc: BaseException) -> None:
     """One error line for a stdout that cannot be written, then exit 1; stdout is pointed
     at the null device so the interpreter's final flush cannot fail again (status 120)."""
-    real = sys.__stdout__
-    if real is not None:
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, real.fileno())
-            os.close(devnull)
+    silence_stdout()
     if isinstance(exc, OutputError):
         reason = str(exc)
     else:
