@@ -263,7 +263,7 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
                       cc: float, pt: float, pm: int, mp: int, mt: float):
     """The rule of :mod:`dedupe_news.verify`, written out plainly."""
     if not a_units or not b_units:
-        return 0, 0.0, 0.0, 0.0, [], [], [], [0.0] * 6
+        return 0, 0.0, 0.0, 0.0, [], [], [], [0.0] * 8
     wa = [len(u) for u in a_units]
     wb = [len(u) for u in b_units]
     swap = sum(wa) > sum(wb)  # ties: A is the short side
@@ -316,14 +316,22 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
     score = min(score / total, 1.0)
     colmax = sims.max(axis=0)
     cov_long = sum(float(wl[j]) for j in range(len(long_)) if colmax[j] >= st_) / float(sum(wl))
-    why = [0.0] * 6
+    why = [0.0] * 8
     rel, rule = 0, kernels.R_NONE
-    if cov_short >= cc and (len(keep) >= 2 or (keep and best_sim[keep[0]] >= mt)):
-        rel, rule, why[1:] = reference_two_sided(short, long_, colmax >= st_)
+    if cov_short >= cc:
+        both = [(set(short[i]), set(long_[best[i]])) for i in keep]
+        both = [({x for x in a if x & 1}, {x for x in b if x & 1}) for a, b in both]
+        both = [(a, b) for a, b in both if a and b]
+        why[6] = float(sum(1 for a, b in both if not a & b))
+        why[7] = float(sum(1 for a, b in both if a & b))
+    if cov_short >= cc and not (len(keep) >= 2 or (keep and best_sim[keep[0]] >= mt)):
+        rule = kernels.R_ONE_UNIT
+    elif cov_short >= cc and why[6] >= kernels.FACTS_MIN and why[6] > why[7]:
+        rule = kernels.R_OTHER_FACTS
+    elif cov_short >= cc:
+        rel, rule, why[1:6] = reference_two_sided(short, long_, colmax >= st_)
         if rel == kernels.CONTAINS and not swap:
             rel = kernels.CONTAINED_IN
-    elif cov_short >= cc:
-        rule = kernels.R_ONE_UNIT
     if rel == 0 and strong >= pm:
         rel, rule = 1, kernels.R_PARTIAL
     why[0] = float(rule)

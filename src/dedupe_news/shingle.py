@@ -99,10 +99,6 @@ def _sorted_hashes(words: Iterable[str]) -> np.ndarray:
 
 STOP_HASHES = _sorted_hashes(sorted(STOPWORDS))
 ABBREV_HASHES = _sorted_hashes(ABBREVIATIONS)
-#: 32-bit stem hashes (:func:`stem_hash`) of the common words' stems, sorted: the relation
-#: model's continuation test ignores them (:mod:`dedupe_news.verify`).
-COMMON_HASHES = np.array(sorted({poly64(s.encode()) & 0xFFFFFFFF
-                                 for s in common_stems(STEM_CHARS)}), dtype=np.uint32)
 _STOP_B = frozenset(w.encode() for w in STOPWORDS)
 _ABBREV_B = frozenset(w.encode() for w in ABBREVIATIONS)
 
@@ -250,9 +246,16 @@ def content_stems(story: str) -> list[str]:
 
 
 def stem_hash(stem: str | bytes) -> int:
-    """Stable 32-bit hash of one stem."""
+    """Stable 32-bit hash of one stem; the low bit is set for a number (ASCII digits only)
+    and clear for a word, so the verifier can tell numbers apart without the text."""
     data = stem if isinstance(stem, bytes) else stem.encode("utf-8", "surrogatepass")
-    return poly64(data) & 0xFFFFFFFF
+    return (poly64(data) & 0xFFFFFFFE) | (1 if data and data.isdigit() and data.isascii() else 0)
+
+
+#: 32-bit stem hashes (:func:`stem_hash`) of the common words' stems, sorted: the relation
+#: model's continuation test ignores them (:mod:`dedupe_news.verify`).
+COMMON_HASHES = np.array(sorted({stem_hash(s) for s in common_stems(STEM_CHARS)}),
+                         dtype=np.uint32)
 
 
 def combine(h1: np.ndarray, h2: np.ndarray) -> np.ndarray:

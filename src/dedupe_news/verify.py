@@ -100,6 +100,8 @@ RULES = {
                                "other news (its rest shares no rare words with it)"),
     kernels.R_ONE_UNIT: ("one-unit", "only one sentence aligns and it is not nearly "
                          "identical: one cosine is no evidence of the same text"),
+    kernels.R_OTHER_FACTS: ("other-facts", "the sentences align but give other numbers: "
+                            "another story on the same template, not one source text"),
 }
 
 
@@ -186,6 +188,9 @@ def compare(a: Profile, b: Profile, settings: VerifySettings | None = None) -> E
         rest = {"share": float(why[1]), "lead_share": float(why[2]),
                 "rare_forward": float(why[3]), "rare_reverse": float(why[4]),
                 "rare_stems_shorter": float(why[5])}
+    if int(why[0]) == kernels.R_OTHER_FACTS or why[6] or why[7]:
+        rest["number_conflicts"] = float(why[6])
+        rest["number_agreements"] = float(why[7])
     return Evidence(_RELATIONS[int(rel)], float(score), float(cov_a), float(cov_b), pairs,
                     rule, rest)
 
