@@ -150,3 +150,20 @@ def test_new_file_gets_the_usual_mode_and_existing_file_keeps_its_own(tmp_path: 
         assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     finally:
         os.umask(mask)
+
+
+def test_dev_stdout_is_written_in_place_through_a_pipe_and_a_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "dedupe_news", "align", A, B, "-q", "-o", "/dev/stdout"]
+    piped = subprocess.run(cmd, capture_output=True, check=False, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.startswith(b"<!DOCTYPE html>")
+    out = tmp_path / "o.html"
+    with open(out, "wb") as fh:
+        ino = os.fstat(fh.fileno()).st_ino
+        done = subprocess.run(cmd, stdout=fh, stderr=subprocess.PIPE, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_ino == ino and out.read_bytes().startswith(b"<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.html"]

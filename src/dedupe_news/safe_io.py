@@ -11,8 +11,9 @@ stdout write errors turned into one clean error.
   name the file system accepts works.  On any error the temporary file is removed.
 * A symlink is followed: the file it points to is replaced (the link stays a link), as a
   shell ``>`` redirection would write through it.
-* A device or a FIFO (``-o /dev/stdout``, ``-o /dev/null``, a named pipe) is opened and
-  written directly; it is never replaced by a regular file.
+* A device or a FIFO (``-o /dev/null``, a named pipe), and anything under ``/dev`` or
+  ``/proc`` (``-o /dev/stdout``, ``/dev/fd/3``), is opened and written directly; it is
+  never replaced by a regular file.
 * A process killed with ``kill -9`` mid-write leaves its ``.dedupe-news-*.tmp`` file behind:
   every successful write removes such files of the same directory, owned by the same user,
   that are older than a day (a write in progress is never that old).
@@ -52,16 +53,17 @@ def _new_file_mode() -> int:
 def atomic_write(path: str, write: Callable[[TextIO], None]) -> None:
     """Write ``path`` through ``write(fh)``: atomically for regular files, directly for
     devices and FIFOs, through symlinks (see the module docstring).  Raises OSError."""
-    target = os.path.realpath(path)
     try:
-        st: os.stat_result | None = os.stat(target)
+        st: os.stat_result | None = os.stat(path)  # through symlinks
     except FileNotFoundError:
         st = None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory", path)
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        # a device or a FIFO: replacing it would destroy the node, so write into it
-        with _open_text(target) as fh:
+    target = os.path.realpath(path)
+    if (st is not None and not stat.S_ISREG(st.st_mode)) or _special(target):
+        # a device or a FIFO (replacing it would destroy the node), or /dev/stdout and
+        # /dev/fd/N, whose "real path" is a descriptor: write into it
+        with _open_text(path) as fh:
             write(fh)
         return
     directory = os.path.dirname(target)
@@ -82,6 +84,12 @@ def atomic_write(path: str, write: Callable[[TextIO], None]) -> None:
         raise
     _fsync_dir(directory)
     clean_stale_temps(directory)
+
+
+def _special(target: str) -> bool:
+    """A path under /dev or /proc (``/dev/stdout`` resolves to ``/proc/self/fd/1`` and on to
+    ``pipe:[…]``): never replaced through a temporary file."""
+    return target.startswith(("/dev/", "/proc/"))
 
 
 def _fsync_dir(directory: str) -> None:
