@@ -60,10 +60,11 @@ def atomic_write(path: str, write: Callable[[TextIO], None]) -> None:
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory", path)
     target = os.path.realpath(path)
-    if (st is not None and not stat.S_ISREG(st.st_mode)) or _special(target):
+    if (st is not None and not stat.S_ISREG(st.st_mode)) or _special(os.path.abspath(path)) \
+            or _special(target):
         # a device or a FIFO (replacing it would destroy the node), or /dev/stdout and
-        # /dev/fd/N, whose "real path" is a descriptor: write into it
-        with _open_text(path) as fh:
+        # /dev/fd/N (a descriptor, perhaps the shell's `>>` file): write into it, appending
+        with _open_text(path, "a") as fh:
             write(fh)
         return
     directory = os.path.dirname(target)
