@@ -26,9 +26,21 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["CSP", "REL_CUES", "GraphEdge", "GraphNode", "e", "elide", "page",
-           "pair_page_extras", "relation_badge", "svg_graph", "svg_histogram",
-           "svg_sizes"]
+__all__ = [
+    "CSP",
+    "REL_CUES",
+    "GraphEdge",
+    "GraphNode",
+    "e",
+    "elide",
+    "page",
+    "pair_page_extras",
+    "relation_badge",
+    "svg_graph",
+    "svg_histogram",
+    "svg_sizes",
+    "visible",
+]
 
 #: relation -> (symbol, word, description)
 REL_CUES: dict[str, tuple[str, str, str]] = {
@@ -66,7 +78,7 @@ table{border-collapse:collapse;width:100%;background:var(--card)}
 th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line);
 overflow-wrap:anywhere}
 thead th{background:var(--head);position:sticky;top:0;white-space:nowrap}
-td.id{min-width:12em}
+td.id{min-width:16em}
 th[data-sort]{cursor:pointer}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.first td{border-top:2px solid var(--ink)}
@@ -139,9 +151,20 @@ CSP = (f"default-src 'none'; style-src '{_hash(STYLE)}'; script-src '{_hash(SCRI
        "img-src 'none'; base-uri 'none'; form-action 'none'")
 
 
+# C0/C1 controls (but tab and newline) and DEL are not allowed in HTML text: shown as \\x00.
+_CONTROLS = str.maketrans({c: f"\\x{c:02x}" for c in [*range(0x09), 0x0B, 0x0C,
+                                                    *range(0x0E, 0x20), 0x7F,
+                                                    *range(0x80, 0xA0)]})
+
+
+def visible(text: object) -> str:
+    """``text`` with control characters written as ``\\x00`` escapes (plain text)."""
+    return str(text).translate(_CONTROLS)
+
+
 def e(text: object) -> str:
-    """Escaped for HTML text and attribute values."""
-    return html.escape(str(text), quote=True)
+    """Escaped for HTML text and attribute values (control characters made visible)."""
+    return html.escape(visible(text), quote=True)
 
 
 def elide(text: str, limit: int) -> str:
@@ -342,25 +365,27 @@ def svg_graph(components: Sequence[tuple[Sequence[GraphNode], Sequence[GraphEdge
     """The relation graph: one cell per connected component, clusters as stars; copies solid,
     ``partial`` dashed, ``contains`` dotted with an arrow towards the contained article;
     edges labelled with relation and score (in small components; on hover elsewhere)."""
-    cells: list[tuple[int, int, int, Sequence[GraphNode], Sequence[GraphEdge]]] = []
+    cells: list[tuple[int, int, int, int, Sequence[GraphNode], Sequence[GraphEdge]]] = []
     x = y = 0
     row_h = 0
     for nodes, edges in components:
-        size = int(min(440, 120 + 26 * math.sqrt(len(nodes)) * 3))
-        if x + size > width:
+        cw = int(min(440, max(420, 120 + 78 * math.sqrt(len(nodes)))))
+        ch = 110 if len(nodes) <= 2 else cw
+        if x + cw > width:
             x, y, row_h = 0, y + row_h, 0
-        cells.append((x, y, size, nodes, edges))
-        x += size
-        row_h = max(row_h, size)
+        cells.append((x, y, cw, ch, nodes, edges))
+        x += cw
+        row_h = max(row_h, ch)
     h = max(40, y + row_h)
     out = [f'<svg viewBox="0 0 {width} {h}" width="{width}" height="{h}" role="img" '
            f'aria-label="{e(title)}"><title>{e(title)}</title>'
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="17" refY="5" markerWidth="7" '
            'markerHeight="7" orient="auto-start-reverse"><path class="arrow" '
            'd="M0 0L10 5L0 10z"/></marker></defs>']
-    for cx0, cy0, size, nodes, edges in cells:
-        r = size / 2 - 34
-        pos = _layout(nodes, edges, cx0 + size / 2, cy0 + size / 2, max(r, 10))
+    for cx0, cy0, cw, ch, nodes, edges in cells:
+        cx, cy = cx0 + cw / 2, cy0 + ch / 2
+        r = 110.0 if len(nodes) <= 2 else cw / 2 - 60
+        pos = _layout(nodes, edges, cx, cy, max(r, 10))
         labelled = len(edges) <= 12
         for ed in edges:
             if ed.a not in pos or ed.b not in pos:
@@ -373,7 +398,7 @@ def svg_graph(components: Sequence[tuple[Sequence[GraphNode], Sequence[GraphEdge
                        f'y2="{y2:.1f}"{marker}><title>{e(tip)}</title></line>')
             if labelled:
                 out.append(f'<text class="small" x="{(x1 + x2) / 2:.1f}" '
-                           f'y="{(y1 + y2) / 2 - 3:.1f}" text-anchor="middle">{sym} '
+                           f'y="{(y1 + y2) / 2 - 5:.1f}" text-anchor="middle">{sym} '
                            f"{e(tip)}</text>")
         for n in nodes:
             px, py = pos[n.key]
@@ -381,7 +406,14 @@ def svg_graph(components: Sequence[tuple[Sequence[GraphNode], Sequence[GraphEdge
             shape = (f'<rect class="{cls}" x="{px - 7:.1f}" y="{py - 7:.1f}" width="14" '
                      f'height="14"/>' if n.canonical else
                      f'<circle class="{cls}" cx="{px:.1f}" cy="{py:.1f}" r="7"/>')
-            label = (f'<text x="{px:.1f}" y="{py + 19:.1f}" text-anchor="middle">'
+            # labels point away from the middle of the cell, so neighbours do not overlap
+            if abs(px - cx) < 1:
+                lx, ly, anchor = px, py + 20, "middle"
+            elif px > cx:
+                lx, ly, anchor = px + 10, py + 4, "start"
+            else:
+                lx, ly, anchor = px - 10, py + 4, "end"
+            label = (f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}">'
                      f"{e(elide(n.label, 22))}</text>")
             inner = f"<title>{e(n.tip)}</title>{shape}{label}"
             if n.href:
