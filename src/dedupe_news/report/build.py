@@ -621,8 +621,9 @@ def _write_pairs(ctx: _Ctx, pairs: list[Pair], out: str, sizes: dict[str, int]) 
                 f"{word}: {R.elide(a_id, 60)} / {R.elide(b_id, 60)}", body, root="../",
                 nav=[("Report", "index.html")], footer=_footer()))
             continue
-        title = f"{word}: {R.elide(a_id, 60)} vs {R.elide(b_id, 60)}"
-        jobs.append((p.a, p.b, f"A: {R.elide(a_id, 200)}", f"B: {R.elide(b_id, 200)}", title,
+        title = R.visible(f"{word}: {R.elide(a_id, 60)} vs {R.elide(b_id, 60)}")
+        jobs.append((p.a, p.b, R.visible(f"A: {R.elide(a_id, 200)}"),
+                     R.visible(f"B: {R.elide(b_id, 200)}"), title,
                      nav, ctx.damage[p.a], ctx.damage[p.b]))
         todo.append(p)
     for p, html in zip(todo, _map(_pair_one, jobs, ctx.opts.workers), strict=True):
