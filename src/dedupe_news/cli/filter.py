@@ -203,7 +203,7 @@ def index_stats(location: str) -> None:
 @click.option("--no-signatures", is_flag=True, help="Leave the MinHash signatures out.")
 def index_export(location: str, output: str, no_signatures: bool) -> None:
     """Every article as JSONL: id, cluster, canonical, decision and (canonicals) the MinHash
-    as datasketch ``LeanMinHash(seed=..., hashvalues=...)`` arguments."""
+    as datasketch ``LeanMinHash(seed=..., hashvalues=..., scheme=...)`` arguments."""
 
     def write(out: TextIO) -> Callable[[Any], int]:
         def go(ix: Any) -> int:

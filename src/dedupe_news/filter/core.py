@@ -62,6 +62,14 @@ class IndexMismatch(FilterIndexError):
     """The index was made with other parameters or another schema: refused, never mixed."""
 
 
+class Replay(Exception):
+    """Raised by an index inside a transaction: the id was decided (meanwhile); replay."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__("replay")
+        self.line = line
+
+
 class IndexBusy(FilterIndexError):
     """The index stayed locked (or contended) past the timeout."""
 
@@ -258,7 +266,7 @@ class Filter:
         lsh = self.settings.cluster.lsh
         self._sketcher = Sketcher(lsh.num_perm, lsh.seed)
         self._vargs = self.settings.cluster.verify.args()
-        self.counts: dict[str, int] = dict.fromkeys(ACTIONS, 0)
+        self.counts: dict[str, int] = dict.fromkeys((*ACTIONS, "replayed"), 0)
 
     def __enter__(self) -> Filter:
         return self
@@ -288,7 +296,8 @@ class Filter:
     def decide(self, article: Article) -> Decision:
         """The decision for one article (committed to the index before it returns)."""
         d = self._decide(article)
-        self.counts[d.action] = self.counts.get(d.action, 0) + 1
+        key = "replayed" if d.replayed else d.action
+        self.counts[key] = self.counts.get(key, 0) + 1
         return d
 
     def decide_item(self, item: Article | Reject | None, where: str = "-",
@@ -312,13 +321,16 @@ class Filter:
                          "byte limit")
         prep = self.prepare(article)
         for _ in range(MAX_RETRIES):
-            with self.index.begin() as tx:
-                line = tx.replay(article.id)
-                if line is not None:
-                    return Decision.from_line(line)
-                plan = self._plan(tx, prep)
-                if tx.write(plan):
-                    return plan.decision
+            try:
+                with self.index.begin() as tx:
+                    line = tx.replay(article.id)
+                    if line is not None:
+                        return Decision.from_line(line)
+                    plan = self._plan(tx, prep)
+                    if tx.write(plan):
+                        return plan.decision
+            except Replay as rp:
+                return Decision.from_line(rp.line)
         raise IndexBusy(f"{article.id!r}: the index kept changing under this decision "
                         f"({MAX_RETRIES} tries); too many workers on one story?")
 

@@ -47,6 +47,7 @@ from dedupe_news.filter.core import (
     unpack_sig,
     unpack_units,
 )
+from dedupe_news.sketch import SCHEME
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -73,6 +74,18 @@ CREATE TABLE IF NOT EXISTS bands(key INTEGER NOT NULL, doc INTEGER NOT NULL,
 """
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CAND_COLS = "d.doc, d.id, d.cluster, d.crank, d.sig, d.nshingles, d.size, d.published"
+
+
+def _b(text: str | None) -> bytes | None:
+    """A string as stored: UTF-8 bytes, lone surrogates kept (``surrogatepass``), so any id
+    a JSON record can carry round-trips and stays unique."""
+    return None if text is None else text.encode("utf-8", "surrogatepass")
+
+
+def _s(blob: bytes | str | None) -> str | None:
+    if blob is None or isinstance(blob, str):
+        return blob
+    return blob.decode("utf-8", "surrogatepass")
 
 
 def settings_from_meta(meta: dict[str, str]) -> FilterSettings:
@@ -244,7 +257,7 @@ class SqliteIndex:
         removed = 0
         for i in range(0, len(ids), batch):
             with self.begin():
-                chunk = list(ids[i : i + batch])
+                chunk = [_b(x) for x in ids[i : i + batch]]
                 marks = ",".join("?" * len(chunk))
                 rows = self.conn.execute(
                     f"SELECT doc, canonical, sig FROM docs WHERE id IN ({marks})",
@@ -299,11 +312,12 @@ class SqliteIndex:
         cur = self.conn.execute("SELECT id, cluster, canonical, action, published, ingested, "
                                 "sig, line FROM docs ORDER BY doc")
         for aid, cluster, canonical, action, published, ingested, sig, line in cur:
-            row: dict[str, Any] = {"id": aid, "cluster": cluster, "canonical": bool(canonical),
-                                   "action": action, "published": published,
+            row: dict[str, Any] = {"id": _s(aid), "cluster": _s(cluster),
+                                   "canonical": bool(canonical),
+                                   "action": action, "published": _s(published),
                                    "ingested": ingested, "decision": json.loads(line)}
             if signatures and sig is not None:
-                row["minhash"] = {"seed": seed, "num_perm": len(sig) // 4,
+                row["minhash"] = {"seed": seed, "scheme": SCHEME, "num_perm": len(sig) // 4,
                                   "hashvalues": unpack_sig(sig).tolist()}
             yield row
 
@@ -330,7 +344,7 @@ class SqliteIndex:
         bad_lines = 0
         for (aid, line) in c.execute("SELECT id, line FROM docs"):
             try:
-                if json.loads(line).get("id") != aid:
+                if json.loads(line).get("id") != _s(aid):
                     bad_lines += 1
             except ValueError:
                 bad_lines += 1
@@ -348,7 +362,8 @@ class _Txn:
         self.c = index.conn
 
     def replay(self, article_id: str) -> str | None:
-        row = self.c.execute("SELECT line FROM docs WHERE id = ?", (article_id,)).fetchone()
+        row = self.c.execute("SELECT line FROM docs WHERE id = ?",
+                             (_b(article_id),)).fetchone()
         return None if row is None else str(row[0])
 
     def candidates(self, keys: np.ndarray) -> list[Indexed]:
@@ -358,7 +373,8 @@ class _Txn:
             f"SELECT {_CAND_COLS} FROM docs d WHERE d.doc IN "
             f"(SELECT DISTINCT doc FROM bands WHERE key IN ({marks})) AND d.canonical = 1",
             ks).fetchall()
-        return [Indexed(doc, aid, cluster, crank, unpack_sig(sig), nsh, size, pub)
+        return [Indexed(doc, _s(aid) or "", _s(cluster) or "", crank, unpack_sig(sig), nsh,
+                        size, _s(pub))
                 for doc, aid, cluster, crank, sig, nsh, size, pub in rows]
 
     def load(self, docs: Sequence[Indexed]) -> None:
@@ -381,7 +397,8 @@ class _Txn:
         cur = self.c.execute(
             "INSERT INTO docs(id, cluster, crank, canonical, action, published, ingested, size, "
             "nshingles, sig, units, text, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (a.id, plan.cluster, plan.crank, int(canonical), plan.decision.action, a.published,
+            (_b(a.id), _b(plan.cluster), plan.crank, int(canonical), plan.decision.action,
+             _b(a.published),
              now_iso(), p.size, p.nshingles, sig, units, text, plan.decision.line))
         doc = cur.lastrowid
         if plan.crank is None:

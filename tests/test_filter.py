@@ -1,0 +1,509 @@
+"""dedupe-news filter on the embedded SQLite index: decisions, replays, bad input, crash
+safety, concurrency, parameter refusal, maintenance (RELIABILITY.md 1-8, 18-26, 30)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedupe_news.cluster import cluster_articles
+from dedupe_news.filter import Filter, FilterSettings, IndexMismatch, open_index
+from dedupe_news.model import Article
+from test_filter_support import (
+    agreement_corpus,
+    cli,
+    jsonl,
+    lines,
+    popen,
+    same_cluster_pairs,
+    seed_articles,
+    variants,
+)
+
+# --- the library API and the acceptance checks --------------------------------------------
+
+
+def test_seeds_in_order_and_replayed(tmp_path: Path) -> None:
+    idx = str(tmp_path / "news.idx")
+    data = tmp_path / "seeds.jsonl"
+    data.write_bytes(jsonl(seed_articles()))
+    first = cli("filter", "--index", idx, str(data))
+    assert first.returncode == 0, first.stderr
+    rows = lines(first.stdout)
+    assert [r["id"] for r in rows] == ["000", "001", "002", "003", "004"]
+    assert [r["action"] for r in rows[:4]] == ["keep"] * 4
+    assert rows[4]["action"] in ("drop", "replace")
+    assert rows[4]["duplicate_of"] == "002" and rows[4]["relation"] == "copy"
+    assert rows[4]["cluster"] == "002"
+    for r in rows:
+        assert list(r) == ["id", "action", "reason", "duplicate_of", "cluster", "relation",
+                           "similarity", "damage_score", "flags", "links"]
+    again = cli("filter", "--index", idx, str(data))
+    assert again.returncode == 0
+    assert again.stdout == first.stdout  # replayed byte for byte
+    with _Open(idx) as ix:
+        assert ix.stats()["articles"] == 5  # nothing inserted twice
+        assert ix.verify()["ok"]
+
+
+class _Open:
+    def __init__(self, idx: str, **kw: object) -> None:
+        self.ix = open_index(idx, **kw)  # type: ignore[arg-type]
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self.ix
+
+    def __exit__(self, *exc: object) -> None:
+        self.ix.close()
+
+
+def test_api_replace_when_the_better_version_comes_second(tmp_path: Path) -> None:
+    seeds = {a.id: a for a in seed_articles()}
+    with Filter(str(tmp_path / "i.idx")) as f:
+        first = f.decide(seeds["004"])
+        second = f.decide(seeds["002"])
+        third = f.decide(Article("002-again", seeds["002"].text))
+        assert first.action == "keep"
+        assert second.action == "replace" and second.duplicate_of == "004"
+        assert second.cluster == "004"  # the cluster keeps its first id
+        assert third.action == "drop" and third.duplicate_of == "002"
+        assert not third.replayed and f.decide(seeds["002"]).replayed
+        assert f.counts["keep"] == 1 and f.counts["replace"] == 1
+
+
+def test_links_and_policies(tmp_path: Path) -> None:
+    seeds = {a.id: a for a in seed_articles()}
+    paras = [p for p in seeds["001"].text.split("\n") if p.strip()]
+    host = "\n".join(["Markets opened lower on Monday as traders weighed new tariffs on "
+                      "semiconductors, steel and timber, while the central bank kept rates "
+                      "on hold and warned of slower growth in the months ahead."] * 1
+                     + [seeds["003"].text] + paras)
+    with Filter(str(tmp_path / "a.idx")) as f:
+        f.decide(Article("host", host))
+        d = f.decide(Article("piece", seeds["003"].text))
+    if d.action == "keep":  # held in the host: a link, not a copy
+        assert any(lk["id"] == "host" for lk in d.links)
+    with Filter(str(tmp_path / "b.idx"), FilterSettings(drop_contained=True)) as f:
+        f.decide(Article("host", host))
+        d2 = f.decide(Article("piece", seeds["003"].text))
+    if d.action == "keep" and any(lk["relation"] == "contained_in" for lk in d.links):
+        assert d2.action == "drop" and d2.relation == "contained_in"
+    with Filter(str(tmp_path / "c.idx"), FilterSettings(review_damage=0.2)) as f:
+        d3 = f.decide(seeds["000"])  # damage 0.30 on the rules
+        assert d3.action == "review" and d3.damage_score is not None and d3.flags
+        assert f.decide(seeds["001"]).action == "keep"
+
+
+def test_stream_and_batch_agree(tmp_path: Path) -> None:
+    """The pairs the filter puts together are the pairs cluster puts together."""
+    arts = agreement_corpus()
+    batch = {str(r["id"]): str(r["cluster"]) for r in cluster_articles(arts).records}
+    stream = {}
+    with Filter(str(tmp_path / "agree.idx")) as f:
+        for a in arts:
+            d = f.decide(a)
+            stream[a.id] = str(d.cluster)
+            assert d.action in ("keep", "drop", "replace")
+    b, s = same_cluster_pairs(batch), same_cluster_pairs(stream)
+    assert len(b) > 40
+    assert s == b
+
+
+# --- bad input: one decision per input line ----------------------------------------------
+
+
+def _run_bytes(tmp_path: Path, data: bytes, *extra: str, name: str = "in.jsonl"
+               ) -> subprocess.CompletedProcess[bytes]:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return cli("filter", "--index", str(tmp_path / "x.idx"), str(p), *extra)
+
+
+def test_every_line_answered_in_order(tmp_path: Path) -> None:
+    seeds = seed_articles()
+    good = json.dumps({"id": "a", "text": seeds[0].text}).encode()
+    weird = json.dumps({"id": "w\ud800", "text": "Lone \ud800 NUL \x00 NEL \x85 LS \u2028 "
+                        "PS \u2029 <script>alert(1)</script> " + seeds[1].text}).encode()
+    data = b"\n".join([
+        b"\xef\xbb\xbf" + good,  # BOM on line 1
+        b"",  # blank line
+        b'{"id": "b", "text": "caf\xe9"}',  # invalid UTF-8
+        b'{"text": "no id"}',
+        b'{"id": "n", "text": null}',
+        b'{"id": "m", "text": 5}',
+        b'{"id": "l", "text": ["x"]}',
+        b"[1, 2]",
+        weird,
+        good.replace(b'"a"', b'"c"') + b"\r",  # CRLF line ending
+        good,  # duplicate id: replays line 1's decision
+        b'{"id": "t", "text": "trunc',  # truncated last line, no newline
+    ])
+    r = _run_bytes(tmp_path, data, "--rejects", str(tmp_path / "rej.jsonl"))
+    assert r.returncode == 1  # records got error and no --skip-bad
+    assert b"Traceback" not in r.stderr
+    out = r.stdout.decode("utf-8")  # valid UTF-8
+    rows = lines(r.stdout)
+    assert len(out.split("\n")) - 1 == 12 == len(rows)
+    actions = [x["action"] for x in rows]
+    assert actions == ["keep", "error", "error", "error", "error", "error", "error", "error",
+                       "keep", "drop", "keep", "error"]
+    assert rows[1]["reason"].startswith("blank")
+    assert rows[2]["reason"].startswith("not_utf8") and ":3:" in rows[2]["reason"]
+    assert rows[3]["reason"].startswith("missing_id")
+    assert rows[4]["reason"].startswith("bad_text")
+    assert rows[7]["reason"].startswith("bad_json")
+    assert rows[8]["id"] == "w\ud800"  # round-trips (escaped in JSON)
+    assert rows[10] == rows[0]
+    assert "\u2028" not in out and "\x85" not in out
+    assert len((tmp_path / "rej.jsonl").read_text().splitlines()) == 8
+    ok = _run_bytes(tmp_path, data, "--skip-bad", "-q", name="again.jsonl")
+    assert ok.returncode == 0 and ok.stderr == b""
+
+
+@pytest.mark.parametrize("data,n_lines", [(b"", 0), (b"\n", 1), (b"\n\n\n", 3)])
+def test_empty_inputs(tmp_path: Path, data: bytes, n_lines: int) -> None:
+    r = _run_bytes(tmp_path, data, "--skip-bad")
+    assert r.returncode == 0 and b"Traceback" not in r.stderr
+    assert len(lines(r.stdout)) == n_lines
+
+
+def test_no_trailing_newline_and_stdin(tmp_path: Path) -> None:
+    data = jsonl(seed_articles()[:2]).rstrip(b"\n")
+    r = cli("filter", "--index", str(tmp_path / "s.idx"), input=data)
+    assert r.returncode == 0
+    assert [x["action"] for x in lines(r.stdout)] == ["keep", "keep"]
+    r2 = cli("filter", "--index", str(tmp_path / "s.idx"), "-", input=data)
+    assert r2.stdout == r.stdout
+
+
+def test_binary_and_gzip(tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + os.urandom(3000)
+    r = _run_bytes(tmp_path, png, name="image.jsonl")
+    assert r.returncode == 1 and b"Traceback" not in r.stderr
+    rows = lines(r.stdout)
+    assert len(rows) == 1 and rows[0]["reason"].startswith("binary")
+    gz = tmp_path / "in.jsonl.gz"
+    gz.write_bytes(gzip.compress(jsonl(seed_articles())))
+    r2 = cli("filter", "--index", str(tmp_path / "g.idx"), str(gz))
+    assert r2.returncode == 0 and len(lines(r2.stdout)) == 5
+    missing = cli("filter", "--index", str(tmp_path / "g.idx"), str(tmp_path / "nope.jsonl"))
+    assert missing.returncode == 1 and b"cannot read" in missing.stderr
+
+
+def test_huge_record_is_too_large_with_bounded_memory(tmp_path: Path) -> None:
+    """A 100 MB line: error too_large, the stream goes on, the process stays small."""
+    p = tmp_path / "big.jsonl"
+    with p.open("wb") as fh:
+        fh.write(jsonl(seed_articles()[:1]))
+        fh.write(b'{"id": "huge", "text": "')
+        chunk = b"word " * 200_000
+        for _ in range(100):
+            fh.write(chunk)
+        fh.write(b'"}\n')
+        fh.write(jsonl(seed_articles()[1:2]))
+    code = ("import resource, sys\n"
+            "from dedupe_news.cli import main\n"
+            "try:\n    main(sys.argv[1:])\n"
+            "except SystemExit as e:\n    rc = e.code\n"
+            "sys.stderr.write('MAXRSS %d\\n' % resource.getrusage(resource.RUSAGE_SELF)"
+            ".ru_maxrss)\n")
+    r = subprocess.run([sys.executable, "-c", code, "filter", "--index",
+                        str(tmp_path / "big.idx"), str(p), "--skip-bad"],
+                       capture_output=True, timeout=300, check=False)
+    rows = lines(r.stdout)
+    assert [x["action"] for x in rows] == ["keep", "error", "keep"]
+    assert rows[1]["reason"].startswith("too_large")
+    rss_kb = int(r.stderr.decode().split("MAXRSS ")[1].split()[0])
+    assert rss_kb < 1024 * 1024, rss_kb  # under 1 GB
+
+
+# --- parameters, schema, locks, read-only -------------------------------------------------
+
+
+def test_other_parameters_are_refused(tmp_path: Path) -> None:
+    idx = tmp_path / "p.idx"
+    data = tmp_path / "s.jsonl"
+    data.write_bytes(jsonl(seed_articles()[:2]))
+    assert cli("filter", "--index", str(idx), str(data)).returncode == 0
+    before = idx.read_bytes()
+    r = cli("filter", "--index", str(idx), "--bands", "64", str(data))
+    assert r.returncode == 1 and b"other parameters" in r.stderr and b"b64r2" in r.stderr
+    assert b"Traceback" not in r.stderr and r.stdout == b""
+    assert idx.read_bytes() == before
+    with pytest.raises(IndexMismatch):
+        open_index(str(idx), FilterSettings(cluster=_cs(num_perm=128, bands=64)))
+    con = sqlite3.connect(idx)
+    con.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    r2 = cli("filter", "--index", str(idx), str(data))
+    assert r2.returncode == 1 and b"schema version 0" in r2.stderr
+    notindex = tmp_path / "plain.txt"
+    notindex.write_text("hello")
+    r3 = cli("filter", "--index", str(notindex), str(data))
+    assert r3.returncode == 1 and b"not a dedupe-news index" in r3.stderr
+
+
+def _cs(**lsh: int):  # type: ignore[no-untyped-def]
+    from dedupe_news.candidates import LshSettings
+    from dedupe_news.cluster import ClusterSettings
+
+    return ClusterSettings(lsh=LshSettings(**lsh))
+
+
+def test_stalled_writer_times_out_clearly(tmp_path: Path) -> None:
+    idx = tmp_path / "l.idx"
+    data = tmp_path / "s.jsonl"
+    data.write_bytes(jsonl(seed_articles()[:1]))
+    assert cli("filter", "--index", str(idx), str(data)).returncode == 0
+    data.write_bytes(jsonl(seed_articles()[1:2]))
+    con = sqlite3.connect(idx, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")  # a stalled writer holds the lock
+    try:
+        t0 = time.monotonic()
+        r = cli("filter", "--index", str(idx), "--busy-timeout", "1", str(data))
+        assert r.returncode == 1 and b"locked" in r.stderr and b"Traceback" not in r.stderr
+        assert time.monotonic() - t0 < 60
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+    ok = cli("filter", "--index", str(idx), str(data))
+    assert ok.returncode == 0 and lines(ok.stdout)[0]["action"] == "keep"
+
+
+def test_reader_never_sees_locked(tmp_path: Path) -> None:
+    """A reader (stats, export) while a writer inserts: WAL snapshots, no 'locked'."""
+    idx = tmp_path / "r.idx"
+    arts = agreement_corpus()
+    data = tmp_path / "in.jsonl"
+    data.write_bytes(jsonl(arts))
+    w = subprocess.Popen([sys.executable, "-m", "dedupe_news", "filter", "--index", str(idx),
+                          str(data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        seen = []
+        while w.poll() is None:
+            if idx.exists():
+                con = sqlite3.connect(f"file:{idx}?mode=ro", uri=True, timeout=5)
+                try:
+                    seen.append(con.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+                except sqlite3.OperationalError as exc:
+                    assert "locked" not in str(exc), exc
+                finally:
+                    con.close()
+            time.sleep(0.05)
+        assert w.returncode == 0
+        assert seen == sorted(seen)
+    finally:
+        if w.poll() is None:
+            w.kill()
+        w.communicate()
+
+
+def test_disk_full_is_a_clean_error(tmp_path: Path) -> None:
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k",
+                                            "tmpfs", str(mnt)],
+                                           capture_output=True, check=False).returncode:
+        pytest.skip("mounting a tiny tmpfs needs root (and mount permission)")
+    try:
+        rng = random.Random(1)
+        arts = [Article(f"a{i}", " ".join(f"w{rng.randrange(10**6)}" for _ in range(400))
+                        + ".") for i in range(400)]
+        data = tmp_path / "in.jsonl"
+        data.write_bytes(jsonl(arts))
+        r = cli("filter", "--index", str(mnt / "full.idx"), str(data))
+        assert r.returncode == 1 and b"Traceback" not in r.stderr
+        assert b"full" in r.stderr.lower()
+        n_out = len(lines(r.stdout))
+        con = sqlite3.connect(mnt / "full.idx")
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("SELECT COUNT(*) FROM docs").fetchone()[0] == n_out
+        con.close()
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+# --- crash safety and concurrency ---------------------------------------------------------
+
+
+def _stream(n_extra: int = 240) -> list[Article]:
+    rng = random.Random(9)
+    arts = agreement_corpus()
+    for i in range(n_extra):
+        base = rng.choice(arts)
+        arts.append(Article(f"x{i}", base.text if i % 3 else
+                            " ".join(f"t{rng.randrange(10**5)}" for _ in range(120)) + "."))
+    return arts
+
+
+def _state(idx: Path) -> list[tuple[object, ...]]:
+    con = sqlite3.connect(idx)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        docs = con.execute("SELECT id, cluster, canonical, action, line, sig, units "
+                           "FROM docs ORDER BY doc").fetchall()
+        bands = con.execute("SELECT key, d.id FROM bands b JOIN docs d ON d.doc = b.doc "
+                            "ORDER BY key, d.id").fetchall()
+        return [*docs, *bands]
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_kill_9_loop_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    data.write_bytes(jsonl(_stream()))
+    ref_idx = tmp_path / "ref.idx"
+    ref = cli("filter", "--index", str(ref_idx), str(data))
+    assert ref.returncode == 0
+    idx = tmp_path / "crash.idx"
+    rng = random.Random(20)
+    kills = 0
+    for _ in range(20):
+        p = subprocess.Popen([sys.executable, "-m", "dedupe_news", "filter", "--index",
+                              str(idx), str(data)], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 2.5))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        out = p.communicate()[0]
+        got = out.split(b"\n")
+        # every complete line printed is a line of the uninterrupted run, in order
+        assert b"\n".join(got[:-1]) == b"\n".join(ref.stdout.split(b"\n")[: len(got) - 1])
+        if idx.exists():
+            con = sqlite3.connect(idx)
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            con.close()
+    assert kills >= 5
+    final = cli("filter", "--index", str(idx), str(data))
+    assert final.returncode == 0
+    assert final.stdout == ref.stdout
+    assert _state(idx) == _state(ref_idx)
+
+
+def _feed_together(procs: list[subprocess.Popen[bytes]], feeds: list[bytes]
+                   ) -> list[tuple[bytes, bytes]]:
+    """All processes are started (blocked on stdin): feed them at once, read every answer."""
+    import threading
+
+    def feed(p: subprocess.Popen[bytes], data: bytes) -> None:
+        assert p.stdin is not None
+        p.stdin.write(data)
+        p.stdin.close()
+
+    threads = [threading.Thread(target=feed, args=pf) for pf in zip(procs, feeds, strict=True)]
+    for t in threads:
+        t.start()
+    outs = []
+    for p in procs:
+        assert p.stdout is not None and p.stderr is not None
+        outs.append((p.stdout.read(), p.stderr.read()))
+        p.stdout.close()
+        p.stderr.close()
+        p.wait(300)
+    for t in threads:
+        t.join()
+    return outs
+
+
+def test_four_writers_one_keep_per_story(tmp_path: Path) -> None:
+    idx = str(tmp_path / "shared.idx")
+    stories = seed_articles()[:4]
+    rng = random.Random(5)
+    stories += [Article(f"s{i}", " ".join(f"u{rng.randrange(10**6)}" for _ in range(150))
+                        + ".") for i in range(16)]
+    procs = [popen("filter", "--index", idx) for _ in range(4)]
+    feeds = [jsonl([Article(f"{a.id}@w{k}", a.text) for a in stories]) for k in range(4)]
+    outs = _feed_together(procs, feeds)
+    keeps: dict[str, int] = {}
+    for (out, err), p in zip(outs, procs, strict=True):
+        assert p.returncode == 0, err
+        rows = lines(out)
+        assert len(rows) == len(stories)
+        for r in rows:
+            story = str(r["id"]).split("@")[0]
+            keeps[story] = keeps.get(story, 0) + (r["action"] == "keep")
+    assert all(v == 1 for v in keeps.values()), keeps
+
+
+# --- maintenance -----------------------------------------------------------------------------
+
+
+def test_index_commands(tmp_path: Path) -> None:
+    idx = str(tmp_path / "m.idx")
+    data = tmp_path / "s.jsonl"
+    data.write_bytes(jsonl(seed_articles()))
+    assert cli("filter", "--index", idx, str(data)).returncode == 0
+    stats = json.loads(cli("index", "stats", "--index", idx).stdout)
+    assert stats["articles"] == 5 and stats["canonicals"] == 4
+    assert stats["actions"] == {"keep": 4, "drop": 1}
+    exp = cli("index", "export", "--index", idx)
+    rows = lines(exp.stdout)
+    assert [r["id"] for r in rows] == ["000", "001", "002", "003", "004"]
+    from datasketch import LeanMinHash
+
+    from dedupe_news.features import featurize
+
+    mh = rows[2]["minhash"]
+    lean = LeanMinHash(seed=mh["seed"], hashvalues=mh["hashvalues"], scheme=mh["scheme"])
+    sig = featurize([seed_articles()[2].text], 256, 1).signatures[0]
+    assert np.array_equal(lean.hashvalues, sig)
+    out = tmp_path / "export.jsonl"
+    assert cli("index", "export", "--index", idx, "-o", str(out)).returncode == 0
+    assert out.read_bytes() == exp.stdout
+    assert cli("index", "remove", "--index", idx, "002", "nope").returncode == 0
+    again = cli("filter", "--index", idx, str(data))
+    assert [r["action"] for r in lines(again.stdout)][2] == "keep"  # decided afresh
+    ver = cli("index", "verify", idx)
+    assert ver.returncode == 0 and json.loads(ver.stdout)["ok"]
+    future = cli("index", "prune", "--index", idx, "--before", "2999-01-01")
+    assert future.returncode == 0 and b"pruned 5" in future.stderr
+    assert cli("index", "compact", "--index", idx).returncode == 0
+    assert json.loads(cli("index", "stats", "--index", idx).stdout)["articles"] == 0
+    bad = cli("index", "prune", "--index", idx, "--before", "yesterday")
+    assert bad.returncode == 2
+    assert cli("index", "stats", "--index", str(tmp_path / "none.idx")).returncode == 1
+
+
+def test_verify_finds_damage(tmp_path: Path) -> None:
+    idx = tmp_path / "v.idx"
+    data = tmp_path / "s.jsonl"
+    data.write_bytes(jsonl(seed_articles()))
+    assert cli("filter", "--index", str(idx), str(data)).returncode == 0
+    con = sqlite3.connect(idx)
+    con.execute("UPDATE docs SET canonical = 1 WHERE id = CAST('004' AS BLOB)")
+    con.execute("INSERT INTO bands VALUES (1, 9999)")
+    con.commit()
+    con.close()
+    r = cli("index", "verify", str(idx))
+    assert r.returncode == 1
+    problems = json.loads(r.stdout)["problems"]
+    assert any("band rows" in p for p in problems)
+    assert any("more than one canonical" in p for p in problems)
+
+
+def test_no_pickle_in_the_filter() -> None:
+    """RELIABILITY 30: nothing in the filter unpickles (Redis values are parsed bytes)."""
+    src = Path(__file__).resolve().parent.parent / "src" / "dedupe_news" / "filter"
+    for p in src.glob("*.py"):
+        text = p.read_text()
+        assert "import pickle" not in text and "pickle.load" not in text, p
+        assert "from pickle" not in text, p
+
+
+def test_variants_helper_makes_copies() -> None:
+    arts = variants(seed_articles()[0], random.Random(1))
+    assert {a.id.split("-")[1] for a in arts} >= {"same", "bp", "edit", "half"}
