@@ -223,7 +223,8 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
 
     assignment: dict[int, tuple[int, float | None]] = {}
     members: dict[int, dict[int, Match]] = {}  # canonical -> its verified copies
-    known: dict[tuple[int, ...], int] = {}  # pool -> its canonical (damage scoring is costly)
+    # tied finalists -> their canonical and damage scores (damage scoring is costly)
+    known: dict[tuple[int, ...], tuple[int, dict[int, float]]] = {}
     choices: dict[int, Choice] = {}  # canonical -> what its choice measured
     if progress:
         progress("canonical", 0, len(groups))
@@ -345,7 +346,7 @@ def _merge_linked(members: dict[int, dict[int, Match]],
                   articles: Sequence[Article], feats: Features, rank: np.ndarray,
                   st: ClusterSettings, damage: Callable[[Sequence[str]], list[float]] | None,
                   executor: Executor | None, vargs: tuple[object, ...],
-                  known: dict[tuple[int, ...], int],
+                  known: dict[tuple[int, ...], tuple[int, dict[int, float]]],
                   choices: dict[int, Choice] | None = None) -> int:
     """Offer two clusters joined by a ``partial`` link to the canonical of their union.
 
@@ -505,31 +506,35 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                        rank: np.ndarray, st: ClusterSettings,
                        damage: Callable[[Sequence[str]], list[float]] | None,
                        executor: Executor | None,
-                       known: dict[tuple[int, ...], int] | None = None,
+                       known: dict[tuple[int, ...], tuple[int, dict[int, float]]] | None = None,
                        choices: dict[int, Choice] | None = None) -> list[int]:
     """The canonical member of each group (see the module docstring).
 
-    ``known``: canonicals of finalist sets scored before (the choice among finalists depends
-    on them only); updated with the new ones.  ``choices``: filled with what was measured,
-    by canonical (for :func:`explain_choice`).
+    ``known``: canonicals (and damage scores) of tied finalist sets scored before (the
+    choice among them depends on them only); updated with the new ones.  ``choices``:
+    filled with what was measured, by canonical (for :func:`explain_choice`).
     """
     known = {} if known is None else known
-    scored_damage: dict[tuple[int, ...], dict[int, float]] = {}
     vargs = st.verify.args()
     pools = [_pool(g, feats, rank, st) if len(g) > 1 else g for g in groups]
     multi = [k for k, p in enumerate(pools) if len(p) > 1]
     mpos = {k: t for t, k in enumerate(multi)}
     refs = [_references(groups[k], pools[k], feats, rank) for k in multi]
     measures = _consensus([pools[k] for k in multi], refs, feats, vargs)
-    finals = [list(p) for p in pools]
+    finals = [list(p) for p in pools]  # within the completeness band
+    tied = [list(p) for p in pools]  # ... and of the best agreement: damage decides
     for k, ms in zip(multi, measures, strict=True):
         finals[k] = _finalists(pools[k], ms)
+        agree = dict(zip(pools[k], (a for _, a in ms), strict=True))
+        top = max(round(agree[m] / AGREEMENT_STEP) for m in finals[k])
+        tied[k] = [m for m in finals[k] if round(agree[m] / AGREEMENT_STEP) == top]
     first: dict[tuple[int, ...], int] = {}
-    for k, p in enumerate(finals):
+    for k, p in enumerate(tied):
         if len(p) > 1 and tuple(p) not in known:
             first.setdefault(tuple(p), k)
     scored = sorted(first.values())
-    texts = [[articles[m].text for m in finals[k]] for k in scored]
+    # damage is read only where completeness and agreement tie (the costly part: ~2 ms a text)
+    texts = [[articles[m].text for m in tied[k]] for k in scored]
     if damage is not None:
         results = [damage(t) for t in texts]
     elif executor is not None and len(texts) >= PARALLEL_DAMAGE_MIN_POOLS:
@@ -539,28 +544,27 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     else:
         results = _score_pools(texts)
     for k, scores in zip(scored, results, strict=True):
-        pool = finals[k]
-        agree = dict(zip(pools[k], (a for _, a in measures[mpos[k]]), strict=True))
+        pool = tied[k]
 
-        def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
-                agree: dict[int, float] = agree) -> tuple[object, ...]:
+        def key(t: int, pool: list[int] = pool, scores: list[float] = scores
+                ) -> tuple[object, ...]:
             a = articles[pool[t]]
-            # The finalists hold the same content: the version the others agree with most
-            # (to AGREEMENT_STEP), then the least damaged (to DAMAGE_STEP), then the
+            # Same content, same agreement: the least damaged (to DAMAGE_STEP), then the
             # earliest published, then the id.
-            return (-round(agree[pool[t]] / AGREEMENT_STEP), round(scores[t] / DAMAGE_STEP),
-                    a.published is None, a.published or "", a.id)
+            return (round(scores[t] / DAMAGE_STEP), a.published is None, a.published or "",
+                    a.id)
 
-        known[tuple(pool)] = pool[min(range(len(pool)), key=key)]
-        scored_damage[tuple(pool)] = dict(zip(pool, scores, strict=True))
-    canons = [known[tuple(p)] if len(p) > 1 else p[0] for p in finals]
+        known[tuple(pool)] = (pool[min(range(len(pool)), key=key)],
+                              dict(zip(pool, scores, strict=True)))
+    canons = [known[tuple(p)][0] if len(p) > 1 else p[0] for p in tied]
     if choices is not None:
         for k, (g, c) in enumerate(zip(groups, canons, strict=True)):
             if len(g) < 2:
                 continue
             ms = measures[mpos[k]] if k in mpos else [(1.0, 1.0)]
             choices[c] = Choice(c, dict(zip(pools[k], ms, strict=True)),
-                                scored_damage.get(tuple(finals[k]), {}), finals[k],
+                                known[tuple(tied[k])][1] if len(tied[k]) > 1 else {},
+                                finals[k],
                                 int(feats.sizes[np.asarray(g, dtype=np.int64)].max()))
     return canons
 
