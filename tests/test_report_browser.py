@@ -82,7 +82,7 @@ def test_seeds_report_screenshot(tmp_path: Path, seeds_report: Path) -> None:  #
         assert console == [] and requests == [], (page.name, console[:3], requests)
     shot = tmp_path / "index.png"
     _dom, console, requests = load(tmp_path, seeds_report / "index.html",
-                                   f"--screenshot={shot}", "--window-size=1280,1800",
+                                   f"--screenshot={shot}", "--window-size=1280,2400",
                                    "--hide-scrollbars")
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 50_000

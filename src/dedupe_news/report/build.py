@@ -562,7 +562,8 @@ def _damage_row(ctx: _Ctx, rank: int, i: int, root: str) -> str:
     more = len(flags) - 3
     if more > 0:
         quoted.append(f'<span class="muted">+{more} more on the article page</span>')
-    return (f'<tr><td class="n">{rank}</td><td>{_id_link(ctx, i, root)}{_title_of(ctx, i)}'
+    return (f'<tr><td class="n">{rank}</td><td class="id">{_id_link(ctx, i, root)}'
+            f'{_title_of(ctx, i)}'
             f'</td><td class="n" data-v="{score}">{score:.2f}</td>'
             f'<td class="n">{len(flags)}</td><td>{"<br>".join(quoted)}</td></tr>\n')
 
@@ -807,6 +808,35 @@ def _components(ctx: _Ctx, clusters: list[_Cluster], pairs: list[Pair]
     return out, len(ordered), sum(len(c) for c in ordered)
 
 
+def _row_link(ctx: _Ctx, i: int, limit: int = 80) -> str:
+    """An article's id linked to its row on the Clusters pages (else its text page)."""
+    shown = R.bdi(str(ctx.records[i]["id"]), limit)
+    page = ctx.row_page.get(i)
+    if page:
+        return (f'<a href="{e(page)}#a-{ctx.namer.article(str(ctx.records[i]["id"]))}">'
+                f"{shown}</a>")
+    return _id_link(ctx, i, "", limit)
+
+
+def _index_cluster_row(ctx: _Ctx, n: int, c: _Cluster, pairs: list[Pair]) -> str:
+    pair_of = {(p.a, p.b): p for p in pairs if p.kind == "copy"}
+    copies = []
+    for m, ev in c.members[:6]:
+        p = pair_of.get((c.canon, m))
+        side = _pair_link(p, "")
+        copies.append(f"{R.relation_badge('copy')} {_row_link(ctx, m, 50)} "
+                      f"sim {_num(ev.get('similarity'), 2)}, damage {ctx.damage[m][0]:.2f}"
+                      + (f" \u00b7 {side}" if side else ""))
+    if len(c.members) > 6:
+        copies.append(f'<span class="muted">+{len(c.members) - 6} more on the Clusters '
+                      "pages</span>")
+    canon = (f"{R.relation_badge('canonical')} <b>{_row_link(ctx, c.canon, 60)}</b> "
+             f"damage {ctx.damage[c.canon][0]:.2f}{_title_of(ctx, c.canon)}"
+             f'<div>{e(R.elide(_why_canonical(ctx, c), 400))}</div>')
+    return (f'<tr class="first"><td>#{n}</td><td class="n">{1 + len(c.members)}</td>'
+            f'<td>{canon}</td><td>{"<br>".join(copies)}</td></tr>\n')
+
+
 def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: list[Pair],
            by_damage: list[int], nav: list[tuple[str, str]]) -> str:
     c = summary["counts"]
@@ -821,17 +851,35 @@ def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: 
         f'<p class="muted">Settings: <code>{e(summary["settings"])}</code></p>'
         + _cap_note(ctx, pairs) + "</section>"]
 
-    rows = _cluster_rows(ctx, clusters, pairs, "")
-    shown = rows[: ctx.opts.index_rows]
     npages = summary["pages"]["clusters"]
+    shown = clusters[: ctx.opts.index_rows]
+    crows = [_index_cluster_row(ctx, n, c, pairs) for n, c in enumerate(shown, 1)]
+    grouped = {c.canon for c in clusters} | {m for c in clusters for m, _ev in c.members}
+    alone = [i for i in range(len(ctx.records)) if i not in grouped]
+    alone_txt = ", ".join(_row_link(ctx, i, 40) for i in alone[:20]) + (
+        " \u2026" if len(alone) > 20 else "")
     body.append("<section><h2>Clusters</h2>"
-                '<p class="note">Canonical (the version kept) first, with the reason it was '
-                "chosen; each copy with its similarity, damage score, why it is not the "
-                "canonical, and its side-by-side page.</p>"
-                + R.rows_table("t-index-clusters", _cluster_headers(), (r for _i, r in shown))
-                + f'<p>Showing {len(shown):,} of {len(rows):,} rows. All of them: '
-                  f'<a href="clusters-0001.html">Clusters</a> ({npages:,} page'
-                  f'{"s" if npages != 1 else ""}).</p></section>')
+                '<p class="note">One row per cluster, largest first: the canonical (the '
+                "version kept) with the reason it was chosen, then its copies, each with "
+                "relation, similarity, damage score and side-by-side page; why each copy is "
+                "not the canonical is on the Clusters pages.</p>"
+                + R.rows_table("t-index-clusters", [("cluster", ""), ("size", ""),
+                                                    ("canonical and why", ""),
+                                                    ("copies", "")], crows)
+                + (f'<p>Showing {len(shown):,} of {len(clusters):,} clusters. ' if clusters
+                   else '<p class="muted">No cluster with copies. ')
+                + f'Every article, with why it is (not) canonical: <a href="clusters-0001.html">'
+                  f'Clusters</a> ({npages:,} page{"s" if npages != 1 else ""}).</p>'
+                + (f"<p><b>Alone</b> (no copy; {len(alone):,}): {alone_txt}</p>"
+                   if alone else "")
+                + "</section>")
+    links = [p for p in pairs if p.kind != "copy"]
+    if links:
+        lrows = [_link_row(ctx, p, "") for p in links[:20]]
+        body.append("<section><h2>Links between clusters</h2>"
+                    + R.rows_table("t-index-links", _link_headers(), lrows, filter_box=False)
+                    + f'<p>Showing {len(lrows):,} of {len(links):,} links (best score first). '
+                      f'All of them: <a href="links-0001.html">Links</a>.</p></section>')
 
     comps, ncomp, nnodes = _components(ctx, clusters, pairs)
     drawn = sum(len(n) for n, _e in comps)
