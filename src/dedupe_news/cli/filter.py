@@ -140,11 +140,17 @@ def _reject(obj: dict[str, Any], message: str, rejects: TextIO | None, quiet: bo
 def serve(host: str, port: int, max_batch: int, **kw: Any) -> None:
     """An HTTP JSON service for pipelines that call out: POST /decide with one article or
     a list, get decisions; GET /health and /metrics."""
+    from dedupe_news.filter import FilterIndexError
     from dedupe_news.filter.service import run
 
     flt = open_filter(kw)
     try:
         run(flt, host, port, max_batch=max_batch, max_bytes=kw["max_bytes"])
+    except FilterIndexError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # the address is taken, or not ours to bind
+        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc})"
+                                   ) from None
     finally:
         flt.close()
 

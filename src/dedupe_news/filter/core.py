@@ -245,6 +245,12 @@ def unpack_sig(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
 
 
+def corrupt(where: str, d: Indexed, exc: BaseException) -> FilterIndexError:
+    return FilterIndexError(f"{where}: indexed article {d.id!r} has an unreadable value "
+                            f"({exc}); the index was changed by something else: run "
+                            "dedupe-news index verify, remove that id")
+
+
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 

@@ -44,6 +44,7 @@ from dedupe_news.filter.core import (
     Plan,
     Replay,
     band_keys,
+    corrupt,
     now_iso,
     pack_sig,
     pack_units,
@@ -355,12 +356,15 @@ class _Txn:
         for d in docs:
             pipe.hmget(f"{self.ix.prefix}d:{d.doc}", "units", "text")
         for d, (units, text) in zip(docs, pipe.execute(), strict=True):
-            if units is None:  # replaced meanwhile: the commit will see it and retry
-                d.flat, d.off = np.zeros(0, np.uint32), np.zeros(1, np.int64)
-            else:
-                d.flat, d.off = unpack_units(units)
-            d.text = None if not text else zlib.decompress(text).decode("utf-8",
-                                                                        "surrogatepass")
+            try:
+                if units is None:  # replaced meanwhile: the commit will see it and retry
+                    d.flat, d.off = np.zeros(0, np.uint32), np.zeros(1, np.int64)
+                else:
+                    d.flat, d.off = unpack_units(units)
+                d.text = None if not text else zlib.decompress(text).decode("utf-8",
+                                                                            "surrogatepass")
+            except (zlib.error, ValueError, IndexError) as exc:
+                raise corrupt(self.ix.url, d, exc) from None
 
     def write(self, plan: Plan) -> bool:
         ix = self.ix

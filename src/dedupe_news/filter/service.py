@@ -5,8 +5,8 @@
   in the same order (a bad record gets an ``error`` decision; the others go on).  A body
   over ``max_bytes`` is refused with 413 before it is read in full.
 * ``GET /health`` - ``{"status": "ok"}`` once the index is open.
-* ``GET /metrics`` - decisions per action, a latency histogram (milliseconds per decision),
-  uptime; ``?format=prometheus`` gives the Prometheus text format.
+* ``GET /metrics`` - fresh decisions per action, replays, a latency histogram
+  (milliseconds per decision), uptime; ``?format=prometheus`` gives the Prometheus text format.
 
 Decisions run one at a time per process (a lock around :meth:`Filter.decide`, in a worker
 thread so the event loop keeps answering /health); several ``serve`` processes may share
@@ -22,7 +22,14 @@ import threading
 import time
 from typing import Any
 
-from dedupe_news.filter.core import ACTIONS, Decision, Filter, error, json_line
+from dedupe_news.filter.core import (
+    ACTIONS,
+    Decision,
+    Filter,
+    FilterIndexError,
+    error,
+    json_line,
+)
 from dedupe_news.load import parse_jsonl_line
 
 BUCKETS_MS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
@@ -42,15 +49,17 @@ class Metrics:
 
     def observe(self, d: Decision, ms: float) -> None:
         with self.lock:
-            self.actions[d.action] = self.actions.get(d.action, 0) + 1
-            self.replayed += d.replayed
+            if d.replayed:  # answered from the index: counted apart from fresh decisions
+                self.replayed += 1
+            else:
+                self.actions[d.action] = self.actions.get(d.action, 0) + 1
             k = next((i for i, b in enumerate(BUCKETS_MS) if ms <= b), len(BUCKETS_MS))
             self.buckets[k] += 1
             self.total_ms += ms
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
-            n = sum(self.actions.values())
+            n = sum(self.actions.values()) + self.replayed
             cum, hist = 0, {}
             for b, c in zip([*map(str, BUCKETS_MS), "+Inf"], self.buckets, strict=True):
                 cum += c
@@ -77,6 +86,12 @@ class Metrics:
 
 def make_app(flt: Filter, max_batch: int = 1000, max_bytes: int = 10_000_000) -> Any:
     """The Starlette application around one :class:`Filter`."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise FilterIndexError("dedupe-news serve needs starlette and uvicorn: pip install "
+                               "'dedupe-news[service]'") from None
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request

@@ -41,6 +41,7 @@ from dedupe_news.filter.core import (
     IndexMismatch,
     Plan,
     band_keys,
+    corrupt,
     now_iso,
     pack_sig,
     pack_units,
@@ -381,9 +382,12 @@ class _Txn:
         for d in docs:
             units, text = self.c.execute("SELECT units, text FROM docs WHERE doc = ?",
                                          (d.doc,)).fetchone()
-            d.flat, d.off = unpack_units(units)
-            d.text = None if text is None else \
-                zlib.decompress(text).decode("utf-8", "surrogatepass")
+            try:
+                d.flat, d.off = unpack_units(units)
+                d.text = None if text is None else \
+                    zlib.decompress(text).decode("utf-8", "surrogatepass")
+            except (zlib.error, ValueError, IndexError, TypeError) as exc:
+                raise corrupt(self.ix.path, d, exc) from None
 
     def write(self, plan: Plan) -> bool:
         p = plan.prep
