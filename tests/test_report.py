@@ -77,6 +77,7 @@ def test_seeds_acceptance(seeds_report: Path) -> None:
     for p in pairs:
         html = p.read_text(encoding="utf-8")
         assert "Sentence alignment" in html and 'href="../index.html"' in html
+        assert '<del class="ch">' in html and '<ins class="ch">' in html  # A's words, B's words
 
 
 def test_committed_seeds_report_is_current(seeds_report: Path) -> None:

@@ -23,6 +23,7 @@ import base64
 import hashlib
 import html
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -224,6 +225,7 @@ td{border-color:#333}.help,.files,.where,.n{color:#aaa}tr.identical td.txt{color
 .verdict{border-color:var(--ink)}a{color:#8ab4ff}
 tr.added td.a,tr.dropped td.b{background:repeating-linear-gradient(135deg,#1c1c1c,#1c1c1c 6px,
 #262626 6px,#262626 12px)}}
+ins.ch{text-decoration:underline}del.ch{text-decoration:line-through 1px}
 @media print{nav.report{display:none}}
 """
 
@@ -234,7 +236,21 @@ def pair_page_extras(page_html: str, csp: str, nav_html: str) -> str:
     extra_csp = csp.replace("style-src ", f"style-src '{_hash(PAIR_STYLE)}' ", 1)
     out = page_html.replace(f'content="{csp}"', f'content="{extra_csp}"', 1)
     out = out.replace("</head>", f"<style>{PAIR_STYLE}</style>\n</head>", 1)
-    return out.replace("<body>\n", f'<body>\n<nav class="report">{nav_html}</nav>\n', 1)
+    out = out.replace("<body>\n", f'<body>\n<nav class="report">{nav_html}</nav>\n', 1)
+    return _CELL.sub(_ins_del, out)
+
+
+# A side's cell of the side-by-side table; changed words inside it are escaped text only.
+_CELL = re.compile(r'(<td class="txt (a|b)">)(.*?)(</td>)', re.S)
+_CHANGED = re.compile(r'<span class="ch">([^<]*)</span>')
+
+
+def _ins_del(m: re.Match[str]) -> str:
+    """Changed words as ``<del>`` on the A side and ``<ins>`` on the B side (the markup
+    says what the colour says: A's words that B does not have, and B's new ones)."""
+    tag = "del" if m.group(2) == "a" else "ins"
+    cell = _CHANGED.sub(lambda w: f'<{tag} class="ch">{w.group(1)}</{tag}>', m.group(3))
+    return m.group(1) + cell + m.group(4)
 
 
 # --- charts -----------------------------------------------------------------------------------

@@ -623,8 +623,8 @@ def _write_pairs(ctx: _Ctx, pairs: list[Pair], out: str, sizes: dict[str, int]) 
                 nav=[("Report", "index.html")], footer=_footer()))
             continue
         title = R.visible(f"{word}: {R.elide(a_id, 60)} vs {R.elide(b_id, 60)}")
-        jobs.append((p.a, p.b, R.visible(f"A: {R.elide(a_id, 200)}"),
-                     R.visible(f"B: {R.elide(b_id, 200)}"), title,
+        jobs.append((p.a, p.b, R.visible(R.elide(a_id, 200)), R.visible(R.elide(b_id, 200)),
+                     title,
                      nav, ctx.damage[p.a], ctx.damage[p.b]))
         todo.append(p)
     for p, html in zip(todo, _map(_pair_one, jobs, ctx.opts.workers), strict=True):
@@ -826,7 +826,9 @@ def _index_cluster_row(ctx: _Ctx, n: int, c: _Cluster, pairs: list[Pair]) -> str
         side = _pair_link(p, "")
         copies.append(f"{R.relation_badge('copy')} {_row_link(ctx, m, 50)} "
                       f"sim {_num(ev.get('similarity'), 2)}, damage {ctx.damage[m][0]:.2f}"
-                      + (f" \u00b7 {side}" if side else ""))
+                      + (f" \u00b7 {side}" if side else "")
+                      + f'<div class="muted">not canonical: '
+                        f"{e(R.elide(_why_not(ctx, c, m, ev), 160))}</div>")
     if len(c.members) > 6:
         copies.append(f'<span class="muted">+{len(c.members) - 6} more on the Clusters '
                       "pages</span>")
@@ -861,8 +863,8 @@ def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: 
     body.append("<section><h2>Clusters</h2>"
                 '<p class="note">One row per cluster, largest first: the canonical (the '
                 "version kept) with the reason it was chosen, then its copies, each with "
-                "relation, similarity, damage score and side-by-side page; why each copy is "
-                "not the canonical is on the Clusters pages.</p>"
+                "relation, similarity, damage score, side-by-side page and why it is not the "
+                "canonical.</p>"
                 + R.rows_table("t-index-clusters", [("cluster", ""), ("size", ""),
                                                     ("canonical and why", ""),
                                                     ("copies", "")], crows)
