@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SEEDS, SHARED
-from dedupe_news import kernels
+from dedupe_news import shingle_jit
 from dedupe_news.features import featurize_chunk
 from dedupe_news.normalize import prepare
 from dedupe_news.shingle import ABBREV_HASHES, STOP_HASHES, story_bytes
@@ -33,7 +33,7 @@ CORPUS = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
 def _plain(text: str) -> tuple:
     prep = prepare(text)
     sb = story_bytes(prep.body)
-    sizes, sh_flat, sh_off, u_flat, u_off, _doc_units = kernels.tokenize_chunk(
+    sizes, sh_flat, sh_off, u_flat, u_off, _doc_units = shingle_jit.tokenize_chunk(
         np.frombuffer(sb.orig, dtype=np.uint8), np.frombuffer(sb.low, dtype=np.uint8),
         np.array([0, len(sb.orig)], dtype=np.int64), np.array([sb.cjk]), STOP_HASHES,
         ABBREV_HASHES)

@@ -29,8 +29,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import leader_reference
 from conftest import SEEDS, SHARED
-from dedupe_news import kernels, shingle, verify
+from dedupe_news import _hashing as hashing
+from dedupe_news import (
+    align_jit,
+    candidates_jit,
+    shingle,
+    shingle_jit,
+    verify,
+    verify_jit,
+)
 from dedupe_news.features import featurize_chunk
 from dedupe_news.normalize import prepare
 from dedupe_news.shingle import (
@@ -78,7 +87,7 @@ def kernel_tokenize(bodies: list[str]):
     sbs = [story_bytes(b) for b in bodies]
     offsets = np.zeros(len(bodies) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(sb.orig) for sb in sbs])
-    return kernels.tokenize_chunk(
+    return shingle_jit.tokenize_chunk(
         np.frombuffer(b"".join(sb.orig for sb in sbs), dtype=np.uint8),
         np.frombuffer(b"".join(sb.low for sb in sbs), dtype=np.uint8),
         offsets, np.array([sb.cjk for sb in sbs], dtype=np.bool_), STOP_HASHES, ABBREV_HASHES)
@@ -221,7 +230,7 @@ def test_featurize_chunk_units_are_the_reference_profiles() -> None:
 @HYP
 @given(st.binary(max_size=300))
 def test_poly64_matches_reference(data: bytes) -> None:
-    got = kernels.poly64(np.frombuffer(data, np.uint8), 0, len(data))
+    got = hashing.poly64(np.frombuffer(data, np.uint8), 0, len(data))
     assert int(got) == shingle.poly64(data)
 
 
@@ -229,7 +238,7 @@ def test_poly64_subrange() -> None:
     data = "prefix Straße 中国 suffix".encode()
     buf = np.frombuffer(data, np.uint8)
     for a, b in [(0, 0), (7, 14), (3, len(data)), (len(data), len(data))]:
-        assert int(kernels.poly64(buf, a, b)) == shingle.poly64(data[a:b])
+        assert int(hashing.poly64(buf, a, b)) == shingle.poly64(data[a:b])
 
 
 # ------------------------------------------------------------------------------------------
@@ -317,7 +326,7 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
     colmax = sims.max(axis=0)
     cov_long = sum(float(wl[j]) for j in range(len(long_)) if colmax[j] >= st_) / float(sum(wl))
     why = [0.0] * 8
-    rel, rule = 0, kernels.R_NONE
+    rel, rule = 0, verify_jit.R_NONE
     if cov_short >= cc:
         both = [(set(short[i]), set(long_[best[i]])) for i in keep]
         both = [({x for x in a if x & 1}, {x for x in b if x & 1}) for a, b in both]
@@ -325,15 +334,15 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
         why[6] = float(sum(1 for a, b in both if not a & b))
         why[7] = float(sum(1 for a, b in both if a & b))
     if cov_short >= cc and not (len(keep) >= 2 or (keep and best_sim[keep[0]] >= mt)):
-        rule = kernels.R_ONE_UNIT
-    elif cov_short >= cc and why[6] >= kernels.FACTS_MIN and why[6] > why[7]:
-        rule = kernels.R_OTHER_FACTS
+        rule = verify_jit.R_ONE_UNIT
+    elif cov_short >= cc and why[6] >= verify_jit.FACTS_MIN and why[6] > why[7]:
+        rule = verify_jit.R_OTHER_FACTS
     elif cov_short >= cc:
         rel, rule, why[1:6] = reference_two_sided(short, long_, colmax >= st_)
-        if rel == kernels.CONTAINS and not swap:
-            rel = kernels.CONTAINED_IN
+        if rel == verify_jit.CONTAINS and not swap:
+            rel = verify_jit.CONTAINED_IN
     if rel == 0 and strong >= pm:
-        rel, rule = 1, kernels.R_PARTIAL
+        rel, rule = 1, verify_jit.R_PARTIAL
     why[0] = float(rule)
     pairs_short = keep
     pairs_long = [best[i] for i in keep]
@@ -346,7 +355,7 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
 def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned: np.ndarray
                         ) -> tuple[int, int, list[float]]:
     """The longer side's rest: copy, or news of its own (see :mod:`dedupe_news.verify`)."""
-    common = set(kernels._COMMON.tolist())
+    common = set(verify_jit._COMMON.tolist())
     total = sum(len(u) for u in long_)
     rest = [j for j in range(len(long_)) if not aligned[j]]
     first = min((j for j in range(len(long_)) if aligned[j]), default=0)
@@ -357,14 +366,14 @@ def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned:
     fwd = sum(x in short_rare for x in rest_stems) / len(rest_stems) if rest_stems else 0.0
     rev = len(short_rare & set(rest_stems)) / len(short_rare) if short_rare else 0.0
     why = [rest_share, lead_share, fwd, rev, float(len(short_rare))]
-    if rest_share < kernels.CONTAIN_REST or not rest_stems:
-        return 2, kernels.R_COPY, why
-    if lead_share >= kernels.LEAD_SHARE and fwd < kernels.LEAD_FWD:
-        return kernels.CONTAINS, kernels.R_CONTAINS_LEAD, why
-    if (len(short_rare) >= kernels.CONTINUE_MIN_RARE and fwd < kernels.CONTINUE_FWD
-            and rev < kernels.CONTINUE_REV):
-        return kernels.CONTAINS, kernels.R_CONTAINS_OTHER, why
-    return 2, kernels.R_COPY_CONTINUES, why
+    if rest_share < verify_jit.CONTAIN_REST or not rest_stems:
+        return 2, verify_jit.R_COPY, why
+    if lead_share >= verify_jit.LEAD_SHARE and fwd < verify_jit.LEAD_FWD:
+        return verify_jit.CONTAINS, verify_jit.R_CONTAINS_LEAD, why
+    if (len(short_rare) >= verify_jit.CONTINUE_MIN_RARE and fwd < verify_jit.CONTINUE_FWD
+            and rev < verify_jit.CONTINUE_REV):
+        return verify_jit.CONTAINS, verify_jit.R_CONTAINS_OTHER, why
+    return 2, verify_jit.R_COPY_CONTINUES, why
 
 
 def flatten(units: list[list[int]], base: int = 0, pad: int = 0):
@@ -378,7 +387,7 @@ def flatten(units: list[list[int]], base: int = 0, pad: int = 0):
 def assert_compare_equal(a_units, b_units, args, pad_a: int = 0, pad_b: int = 0) -> tuple:
     af, ao = flatten(a_units, pad_a, pad_a)
     bf, bo = flatten(b_units, pad_b, pad_b)
-    rel, score, ca, cb, pa, pb, ps, why = kernels.compare_units(af, ao, bf, bo, *args)
+    rel, score, ca, cb, pa, pb, ps, why = verify_jit.compare_units(af, ao, bf, bo, *args)
     exp = reference_compare(a_units, b_units, *args)
     got = (int(rel), float(score), float(ca), float(cb), pa.tolist(), pb.tolist(), ps.tolist(),
            why.tolist())
@@ -481,7 +490,7 @@ def test_moved_paragraph_counts_as_matched_and_an_unrelated_block_does_not() -> 
     reworded = [u[:7] + [2000 + 10 * k + t for t in range(3)] for k, u in enumerate(a_units)]
     b_units = reworded[7:] + a_units[:7]
     got = assert_compare_equal(a_units, b_units, args)
-    assert got[0] == kernels.COPY and sorted(int(i) for i in got[4]) == list(range(10))
+    assert got[0] == verify_jit.COPY and sorted(int(i) for i in got[4]) == list(range(10))
     single = [reworded[9], *a_units[:9]]  # one reworded sentence moved alone: not counted
     got = assert_compare_equal(a_units, single, args)
     assert 9 not in [int(i) for i in got[4]]
@@ -518,7 +527,7 @@ def test_band_candidates_match_datasketch(bands: int, rows: int) -> None:
         lsh.insert(k, mh)
     beyond_self = 0
     for k, mh in enumerate(mhs):
-        got = kernels.band_candidates(sigs, sigs[k], bands, rows).tolist()
+        got = candidates_jit.band_candidates(sigs, sigs[k], bands, rows).tolist()
         assert got == sorted(lsh.query(mh)), k
         beyond_self += len(got) > 1
     assert beyond_self > 100  # real collisions, not just every row finding itself
@@ -613,7 +622,7 @@ def test_leader_loop_matches_reference(bands, rows, min_jaccard, max_candidates,
         order = list(range(n))
         random.Random(3).shuffle(order)
     vs = verify.VerifySettings()
-    leader_of, score, cov, npairs, links, link_scores, _ncand = kernels.leader_loop(
+    leader_of, score, cov, npairs, links, link_scores, _ncand = candidates_jit.leader_loop(
         np.array(order, dtype=np.int64), feats.signatures, feats.shingle_counts, bands, rows,
         min_jaccard, max_candidates, feats.u_flat, feats.u_off, feats.doc_units, *vs.args(),
         block=block)
@@ -699,13 +708,13 @@ def test_blocked_leader_loop_equals_sequential(seed, n, bands, rows, alphabet, m
     order = np.random.default_rng(seed + 100).permutation(n).astype(np.int64)
     args = (order, sigs, nshingles, bands, rows, min_jaccard, max_candidates, flat, off,
             doc_units, *LOOP_ARGS)
-    exp = kernels.leader_loop_sequential(*args)
+    exp = leader_reference.leader_loop_sequential(*args)
     pos = np.empty(n, dtype=np.int64)
     pos[order] = np.arange(n)
     joined = np.flatnonzero(exp[0] >= 0)
     gap = pos[joined] - pos[exp[0][joined]]
     for block in (1, 2, 3, 7, 16, 64, n, 4096):
-        got = kernels.leader_loop(*args, block=block)
+        got = candidates_jit.leader_loop(*args, block=block)
         for name, g, e in zip(("leader_of", "score", "cov", "npairs", "links", "link_scores"),
                               got[:6], exp[:6], strict=True):
             assert np.array_equal(g, e), (block, name)
@@ -727,10 +736,10 @@ def test_blocked_leader_loop_ties_and_crowds() -> None:
     for max_candidates in (1, 2, 5):
         args = (order, sigs, nshingles, bands, rows, 0.5, max_candidates, flat, off,
                 doc_units, *LOOP_ARGS)
-        exp = kernels.leader_loop_sequential(*args)
+        exp = leader_reference.leader_loop_sequential(*args)
         assert (exp[0] < 0).sum() >= 10
         for block in (1, 4, 9, 50, n):
-            got = kernels.leader_loop(*args, block=block)
+            got = candidates_jit.leader_loop(*args, block=block)
             assert all(np.array_equal(g, e) for g, e in zip(got[:6], exp[:6], strict=True))
             assert got[6] == exp[6]
 
@@ -741,13 +750,14 @@ def test_leader_loop_on_block() -> None:
     order = np.random.default_rng(3).permutation(n).astype(np.int64)
     args = (order, sigs, nshingles, 8, 2, 0.3, 4, flat, off, doc_units, *LOOP_ARGS)
     seen: list[tuple[int, np.ndarray]] = []
-    got = kernels.leader_loop(*args, block=32, on_block=lambda k, lo: seen.append((k, lo.copy())))
+    got = candidates_jit.leader_loop(*args, block=32,
+                                     on_block=lambda k, lo: seen.append((k, lo.copy())))
     assert [k for k, _ in seen] == [*range(32, n, 32), n]
     for k, lo in seen:  # what is settled is final
         done = order[:k]
         assert np.array_equal(lo[done], got[0][done])
     assert all(np.array_equal(g, e) for g, e in
-               zip(got[:6], kernels.leader_loop_sequential(*args)[:6], strict=True))
+               zip(got[:6], leader_reference.leader_loop_sequential(*args)[:6], strict=True))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -769,7 +779,7 @@ def test_align_fill_equals_the_numpy_programme(seed: int, n: int, m: int, densit
         gains[si, :, m - q + 1 :] = -np.inf
         if si in absent:
             gains[si] = -np.inf
-    d, back = kernels.align_fill(gains, *align._shape_arrays(np), n, m)
+    d, back = align_jit.align_fill(gains, *align._shape_arrays(np), n, m)
     d_ref, back_ref = align._fill_rows(np, gains, n, m)
     assert np.array_equal(d, d_ref)
     assert np.array_equal(back, back_ref)

@@ -163,7 +163,7 @@ EMBED_FLOOR = 0.3
 #: Weight and floor were chosen on Aesop's even lines (``bench/eval_align_embed.py``).
 EMBED_WEIGHT = 0.3
 #: From this many sentence pairs on, the programme's rows are filled by the compiled kernel
-#: (:func:`dedupe_news.kernels.align_fill`, ~4x faster than numpy rows, same numbers).
+#: (:func:`dedupe_news.align_jit.align_fill`, ~4x faster than numpy rows, same numbers).
 #: Smaller tables use numpy: importing numba (~0.5 s, once per process) costs more than it
 #: saves on typical articles, and the command line aligns one pair per process.
 COMPILED_MIN_CELLS = 40_000
@@ -1140,7 +1140,7 @@ def _dp(feats: _Features, ia: list[int], ib: list[int], threshold: float,
         g[s < threshold] = -np.inf
         gains[si, :rows, :cols] = g
     if n * m >= COMPILED_MIN_CELLS:
-        from dedupe_news.kernels import align_fill
+        from dedupe_news.align_jit import align_fill
 
         _d, back = align_fill(gains, *_shape_arrays(np), n, m)
     else:
@@ -1183,7 +1183,7 @@ def _shape_arrays(np: Any) -> tuple[Any, Any]:
 
 def _fill_rows(np: Any, gains: Any, n: int, m: int) -> tuple[Any, Any]:
     """The programme's score and back-pointer tables, one numpy row at a time: the
-    definition that :func:`dedupe_news.kernels.align_fill` computes (tests hold them equal).
+    definition that :func:`dedupe_news.align_jit.align_fill` computes (tests hold them equal).
 
     Row ``i`` takes, for every B position, the best of deleting A sentence ``i`` and ending
     a group of each shape there (``argmax``: the first of equal moves), then insertions as a

@@ -17,9 +17,9 @@ ends.)  ``min_jaccard`` then drops candidates whose *estimated* Jaccard (from th
 signatures) is below it, before any sentence is compared.
 
 The index itself is a compiled open-addressing table of band keys
-(:func:`dedupe_news.kernels.leader_loop`): the same banding as datasketch's
+(:func:`dedupe_news.candidates_jit.leader_loop`): the same banding as datasketch's
 ``MinHashLSH(num_perm, params=(bands, rows))`` - a pair is a candidate when all ``rows``
-minima of some band are equal - and ``tests/test_candidates.py`` checks that it returns
+minima of some band are equal - and ``tests/test_kernels.py`` checks that it returns
 exactly datasketch's candidates for the same signatures.  datasketch's own index costs
 ~0.26 ms a query in Python (a ``LeanMinHash`` and 64 byte-string keys per article); the
 table costs ~1 us, which matters at a million articles.

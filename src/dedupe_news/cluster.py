@@ -11,7 +11,7 @@ The pipeline (``cluster_articles``):
    (:mod:`verify`).  The article joins the leader it is the best-verified copy of, or becomes
    a leader itself.  ``partial`` verdicts become links.  The result is that of a loop over
    the articles one at a time; it runs compiled in blocks
-   (:func:`dedupe_news.kernels.leader_loop`): every article of a block queries and verifies
+   (:func:`dedupe_news.candidates_jit.leader_loop`): every article of a block queries and verifies
    against the leaders from before the block on all cores, then the block is settled in
    order (leaders made inside the block offered to the articles after them).
 4. **canonical** - in each cluster the canonical member is the most complete, least damaged
@@ -32,7 +32,7 @@ from functools import cached_property
 
 import numpy as np
 
-from dedupe_news import __version__, kernels
+from dedupe_news import __version__, candidates_jit, verify_jit
 from dedupe_news.candidates import LshSettings
 from dedupe_news.features import Features, featurize, start_pool, workers_for
 from dedupe_news.model import Article
@@ -190,7 +190,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     if progress:
         progress("verify", 0, n)
     vargs = st.verify.args()
-    leader_of, score, cov, npairs, link_rows, link_scores, ncand = kernels.leader_loop(
+    leader_of, score, cov, npairs, link_rows, link_scores, ncand = candidates_jit.leader_loop(
         order, feats.signatures, feats.shingle_counts, st.lsh.bands, st.lsh.rows,
         st.lsh.min_jaccard, st.max_candidates, feats.u_flat, feats.u_off, feats.doc_units,
         *vargs)
@@ -315,7 +315,7 @@ def _link_relations(links: dict[int, dict[int, float]],
     if pairs:
         rel = _verify_pairs(pairs, feats, vargs)[0].tolist()
         for (i, j), r in zip(pairs, rel, strict=True):
-            name = {kernels.CONTAINS: "contains", kernels.CONTAINED_IN: "contained_in"}.get(
+            name = {verify_jit.CONTAINS: "contains", verify_jit.CONTAINED_IN: "contained_in"}.get(
                 r, "partial")
             names[(i, j)] = name
             names[(j, i)] = MIRROR[name]
@@ -324,8 +324,8 @@ def _link_relations(links: dict[int, dict[int, float]],
 
 def _verify_pairs(checks: Sequence[tuple[int, int]], feats: Features, vargs: tuple[object, ...]
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`kernels.compare_many` over (member, canonical) rows."""
-    return kernels.compare_many(np.array(checks, dtype=np.int64).reshape(-1, 2),
+    """:func:`verify_jit.compare_many` over (member, canonical) rows."""
+    return verify_jit.compare_many(np.array(checks, dtype=np.int64).reshape(-1, 2),
                                 feats.u_flat, feats.u_off, feats.doc_units, *vargs)
 
 
@@ -432,18 +432,18 @@ def _reverify(others: list[int], canon: int,
               link: Callable[[int, int, float], None]) -> tuple[dict[int, Match], list[int]]:
     """Members verified as copies of ``canon`` (with evidence), and the ones that are not.
 
-    ``verdicts``: :func:`kernels.compare_many` results, row ``first + k`` for ``others[k]``.
+    ``verdicts``: :func:`verify_jit.compare_many` results, row ``first + k`` for ``others[k]``.
     """
     rel, score, cov, npairs = verdicts
     matches: dict[int, Match] = {}
     rest: list[int] = []
     for k, m in enumerate(others, first):
-        if rel[k] == kernels.COPY:
+        if rel[k] == verify_jit.COPY:
             matches[m] = Match(float(score[k]), float(cov[k, 0]), float(cov[k, 1]),
                                int(npairs[k]))
         else:
             rest.append(m)
-            if rel[k] != kernels.NONE:  # partial or containment: a link
+            if rel[k] != verify_jit.NONE:  # partial or containment: a link
                 link(m, canon, float(score[k]))
     return matches, rest
 

@@ -2,7 +2,7 @@
 
 This is the embarrassingly parallel part of ``cluster``: each chunk of articles is prepared
 in Python (normalise, set boilerplate aside), tokenised by the compiled
-:func:`dedupe_news.kernels.tokenize_chunk` (content stems, shingles and the sentence units
+:func:`dedupe_news.shingle_jit.tokenize_chunk` (content stems, shingles and the sentence units
 used for verification, in one pass) and MinHashed (:class:`~dedupe_news.sketch.Sketcher`).
 Large inputs use worker processes (:func:`start_pool`); the CLI starts them before it reads
 the articles, so the forked workers do not inherit (and, in the memory accounting, double)
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedupe_news import kernels
+from dedupe_news import shingle_jit
 from dedupe_news.load import (
     DEFAULT_MAX_BYTES,
     RawBlock,
@@ -106,7 +106,7 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
         cjk.append(sb.cjk)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(o) for o in origs])
-    sizes, sh_flat, sh_off, u_flat, u_off, doc_units = kernels.tokenize_chunk(
+    sizes, sh_flat, sh_off, u_flat, u_off, doc_units = shingle_jit.tokenize_chunk(
         np.frombuffer(b"".join(origs), dtype=np.uint8),
         np.frombuffer(b"".join(lows), dtype=np.uint8),
         offsets, np.asarray(cjk, dtype=np.bool_), STOP_HASHES, ABBREV_HASHES)

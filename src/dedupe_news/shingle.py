@@ -24,7 +24,7 @@ and runs; :func:`hash_shingle` is the same hash as a datasketch ``hashfunc`` so
 
 This module is the *reference* definition, in plain Python, of everything the tokeniser
 does: words, stems, sentence units (for verification) and shingles.  ``cluster`` runs the
-compiled twin, :func:`dedupe_news.kernels.tokenize_chunk`, and the tests hold the two
+compiled twin, :func:`dedupe_news.shingle_jit.tokenize_chunk`, and the tests hold the two
 equal.  The exact rules, on the UTF-8 bytes of the normalised story text:
 
 * non-ASCII characters that are not word characters (``\W``) count as spaces; a *word* is
@@ -82,7 +82,8 @@ _DIGITS_B = re.compile(rb"[0-9]+")
 
 
 def poly64(data: bytes) -> int:
-    """The 64-bit stem hash (polynomial over the bytes, then fmix64); see :mod:`kernels`."""
+    """The 64-bit stem hash (polynomial over the bytes, then fmix64); compiled twin in
+    :mod:`dedupe_news._hashing`."""
     h = _SEED
     for byte in data:
         h = (h * _Q + byte + 1) & _MASK64

@@ -46,10 +46,10 @@ class Sketcher:
                         chunk: int = 1 << 13) -> np.ndarray:
         """Signatures of documents given as one hash array: doc d = ``flat[off[d]:off[d+1]]``.
 
-        Compiled (:func:`dedupe_news.kernels.minhash_flat`): ~2 us per news article.
+        Compiled (:func:`dedupe_news.sketch_jit.minhash_flat`): ~2 us per news article.
         ``chunk`` is accepted for compatibility and unused.
         """
-        from dedupe_news.kernels import minhash_flat
+        from dedupe_news.sketch_jit import minhash_flat
 
         return minhash_flat(np.ascontiguousarray(flat, dtype=np.uint32),
                             np.asarray(offsets, dtype=np.int64), self._a, self._b)

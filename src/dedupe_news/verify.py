@@ -27,7 +27,7 @@ many.  Whether one is a *copy* of the other is decided here, sentence by sentenc
    shorter side aligns with), step 5.  Otherwise ``partial`` when at least
    ``partial_min_sentences`` sentences match strongly (cosine >= ``partial_sentence_threshold``)
    in order; otherwise no relation.
-5. **Two-sided rule** (``kernels._two_sided``; the rule that fired is ``Evidence.rule``):
+5. **Two-sided rule** (``verify_jit._two_sided``; the rule that fired is ``Evidence.rule``):
 
    * ``copy`` (rule ``covered``) when the rest is under ``CONTAIN_REST`` = 0.3 of the longer
      side's content words: nothing substantial of its own (MT verbosity, a caption left over);
@@ -65,7 +65,7 @@ The thresholds were chosen on the seeds and the dev half of the BBC benchmark
 match 15 of 16 sentences at cosine 0.69-0.96, while Bloomberg's article on the same event has
 at most two sentences above 0.55.
 
-The rule runs compiled (:func:`dedupe_news.kernels.compare_units`, a few microseconds a
+The rule runs compiled (:func:`dedupe_news.verify_jit.compare_units`, a few microseconds a
 pair); this module wraps it for one-off comparisons (``explain``) and names the settings.
 """
 
@@ -75,32 +75,32 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dedupe_news import kernels
+from dedupe_news import verify_jit
 from dedupe_news.shingle import Unit, stem_hash, story_units
 
 MIN_PASSAGE_STEMS = 4  # a shared "passage" has at least this many content words
-_RELATIONS = {kernels.COPY: "copy", kernels.PARTIAL: "partial", kernels.NONE: None,
-              kernels.CONTAINS: "contains", kernels.CONTAINED_IN: "contained_in"}
+_RELATIONS = {verify_jit.COPY: "copy", verify_jit.PARTIAL: "partial", verify_jit.NONE: None,
+              verify_jit.CONTAINS: "contains", verify_jit.CONTAINED_IN: "contained_in"}
 #: Relation names and their mirror (the same pair read from the other side).
 RELATIONS = ("copy", "contains", "contained_in", "partial")
 MIRROR = {"copy": "copy", "contains": "contained_in", "contained_in": "contains",
           "partial": "partial", None: None}
 #: Which rule decided (``Evidence.rule``), and what it means in words.
 RULES = {
-    kernels.R_NONE: ("none", "too few sentences align: shared words, different text"),
-    kernels.R_PARTIAL: ("passages", "some passages align closely, but too little of the "
+    verify_jit.R_NONE: ("none", "too few sentences align: shared words, different text"),
+    verify_jit.R_PARTIAL: ("passages", "some passages align closely, but too little of the "
                         "shorter article for a copy"),
-    kernels.R_COPY: ("covered", "the shorter article aligns in order and the longer one has "
+    verify_jit.R_COPY: ("covered", "the shorter article aligns in order and the longer one has "
                      "little of its own"),
-    kernels.R_COPY_CONTINUES: ("continues", "the shorter article aligns in order; the rest of "
+    verify_jit.R_COPY_CONTINUES: ("continues", "the shorter article aligns in order; the rest of "
                                "the longer one continues the same story (a cut-off tail)"),
-    kernels.R_CONTAINS_LEAD: ("own-lead", "the longer article opens with news of its own, "
+    verify_jit.R_CONTAINS_LEAD: ("own-lead", "the longer article opens with news of its own, "
                               "then holds the shorter one"),
-    kernels.R_CONTAINS_OTHER: ("other-news", "the longer article holds the shorter one plus "
+    verify_jit.R_CONTAINS_OTHER: ("other-news", "the longer article holds the shorter one plus "
                                "other news (its rest shares no rare words with it)"),
-    kernels.R_ONE_UNIT: ("one-unit", "only one sentence aligns and it is not nearly "
+    verify_jit.R_ONE_UNIT: ("one-unit", "only one sentence aligns and it is not nearly "
                          "identical: one cosine is no evidence of the same text"),
-    kernels.R_OTHER_FACTS: ("other-facts", "the sentences align but give other numbers: "
+    verify_jit.R_OTHER_FACTS: ("other-facts", "the sentences align but give other numbers: "
                             "another story on the same template, not one source text"),
 }
 
@@ -116,7 +116,7 @@ class VerifySettings:
     def signature(self) -> str:
         return (f"sent{self.sentence_threshold:g}+cov{self.copy_coverage:g}"
                 f"+part{self.partial_sentence_threshold:g}x{self.partial_min_sentences}"
-                f"+moved{self.moved_threshold:g}+blocks+twosided{kernels.CONTAIN_REST:g}")
+                f"+moved{self.moved_threshold:g}+blocks+twosided{verify_jit.CONTAIN_REST:g}")
 
     def args(self) -> tuple[float, float, float, int, int, float]:
         """The kernel's positional thresholds."""
@@ -178,17 +178,17 @@ class Evidence:
 def compare(a: Profile, b: Profile, settings: VerifySettings | None = None) -> Evidence:
     """Judge a pair from its sentences. Symmetric up to swapping the A/B fields."""
     st = settings or VerifySettings()
-    rel, score, cov_a, cov_b, pa, pb, ps, why = kernels.compare_units(
+    rel, score, cov_a, cov_b, pa, pb, ps, why = verify_jit.compare_units(
         a.flat, a.offsets, b.flat, b.offsets, *st.args())
     pairs = [(int(i), int(j), float(x)) for i, j, x in zip(pa, pb, ps, strict=True)]
     rule = RULES[int(why[0])][0]
     rest = {}
-    if int(why[0]) in (kernels.R_COPY, kernels.R_COPY_CONTINUES, kernels.R_CONTAINS_LEAD,
-                       kernels.R_CONTAINS_OTHER):
+    if int(why[0]) in (verify_jit.R_COPY, verify_jit.R_COPY_CONTINUES, verify_jit.R_CONTAINS_LEAD,
+                       verify_jit.R_CONTAINS_OTHER):
         rest = {"share": float(why[1]), "lead_share": float(why[2]),
                 "rare_forward": float(why[3]), "rare_reverse": float(why[4]),
                 "rare_stems_shorter": float(why[5])}
-    if int(why[0]) == kernels.R_OTHER_FACTS or why[6] or why[7]:
+    if int(why[0]) == verify_jit.R_OTHER_FACTS or why[6] or why[7]:
         rest["number_conflicts"] = float(why[6])
         rest["number_agreements"] = float(why[7])
     return Evidence(_RELATIONS[int(rel)], float(score), float(cov_a), float(cov_b), pairs,
@@ -197,10 +197,10 @@ def compare(a: Profile, b: Profile, settings: VerifySettings | None = None) -> E
 
 def thresholds() -> dict[str, float]:
     """The two-sided rule's constants (documented above), by name."""
-    return {"contain_rest": kernels.CONTAIN_REST, "lead_share": kernels.LEAD_SHARE,
-            "lead_forward": kernels.LEAD_FWD, "continue_forward": kernels.CONTINUE_FWD,
-            "continue_reverse": kernels.CONTINUE_REV,
-            "continue_min_rare": kernels.CONTINUE_MIN_RARE}
+    return {"contain_rest": verify_jit.CONTAIN_REST, "lead_share": verify_jit.LEAD_SHARE,
+            "lead_forward": verify_jit.LEAD_FWD, "continue_forward": verify_jit.CONTINUE_FWD,
+            "continue_reverse": verify_jit.CONTINUE_REV,
+            "continue_min_rare": verify_jit.CONTINUE_MIN_RARE}
 
 
 def relate_texts(a_text: str, b_text: str, settings: VerifySettings | None = None) -> Evidence:
