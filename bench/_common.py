@@ -18,9 +18,9 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"
 OUT_DIR = BENCH_DIR / "out"
-CORPUS = BENCH_DIR.parent.parent / "shared" / "corpus" / "bbc-news-2004-2005.jsonl"
-if not CORPUS.exists():  # /work/main/bench -> /work/shared/corpus
-    CORPUS = Path("/work/shared/corpus/bbc-news-2004-2005.jsonl")
+#: ``../shared`` beside the checkout (the only place looked at: no machine paths)
+SHARED = BENCH_DIR.parent.parent / "shared"
+CORPUS = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
 
 # Plain-baseline tokeniser: lowercase word characters. "Plain datasketch settings" = what a
 # user writes first: word 5-grams of \w+ tokens, MinHash(num_perm=128), MinHashLSH(threshold).

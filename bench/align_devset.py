@@ -13,7 +13,7 @@ available offline, so this imitates each of those edits with a known gold alignm
 - move: one whole paragraph goes elsewhere — moved groups.
 
 Deterministic (seeded).  ``make_devset()`` returns records in the gold format of
-/work/shared/gold (``a_sents``, ``b_sents``, ``gold_links``, ``gold_groups``).
+../shared/gold (beside the checkout; ``a_sents``, ``b_sents``, ``gold_links``, ``gold_groups``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-CORPUS = Path("/work/shared/corpus/bbc-news-2004-2005.jsonl")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "bbc-news-2004-2005.jsonl"
 
 _SYN = {
     "said": "stated", "says": "states", "told": "informed", "company": "firm", "firm": "company",

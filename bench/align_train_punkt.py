@@ -8,7 +8,7 @@ starters and each word's orthographic context from raw text; we train on edited 
 
 Reproduce::
 
-    .venv/bin/python bench/align_train_punkt.py /work/shared/corpus/bbc-news-2004-2005.jsonl
+    .venv/bin/python bench/align_train_punkt.py ../shared/corpus/bbc-news-2004-2005.jsonl
 
 Writes ``src/dedupe_news/data/punkt_news_en.json`` (sorted keys and lists: deterministic).
 """

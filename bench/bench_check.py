@@ -24,9 +24,7 @@ from pathlib import Path
 from dedupe_news.damage import check_text
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "bbc-news-2004-2005.jsonl"
-if not CORPUS.exists():
-    CORPUS = Path("/work/shared/corpus/bbc-news-2004-2005.jsonl")
+CORPUS = ROOT.parent / "shared" / "corpus" / "bbc-news-2004-2005.jsonl"  # beside the checkout
 OUT = ROOT / "bench" / "out" / "bench_check.json"
 
 

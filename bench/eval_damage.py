@@ -43,9 +43,7 @@ from dedupe_news.damage.registry import rules_signature
 from dedupe_news.segment import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-if not (SHARED / "corpus").exists():
-    SHARED = Path("/work/shared")
+SHARED = ROOT.parent / "shared"  # beside the checkout
 BBC = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
 MQM = SHARED / "mt" / "mqm-wmt23-zhen-news.jsonl"
 OUT = ROOT / "bench" / "out" / "eval_damage.json"

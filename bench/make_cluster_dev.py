@@ -1,6 +1,6 @@
 """Build the labelled near-duplicate benchmark for issue 2 (``dedupe-news cluster``).
 
-From the BBC corpus (/work/shared/corpus/bbc-news-2004-2005.jsonl) write, per split,
+From the BBC corpus (../shared/corpus/bbc-news-2004-2005.jsonl) write, per split,
 ``bench/data/cluster_<split>.jsonl`` (articles: id, text, title, published),
 ``cluster_<split>.labels.jsonl`` (pairs: a, b, relation, variant, ...) and
 ``cluster_<split>.meta.json`` (rules, seed, counts). Deterministic for a given ``--seed``;

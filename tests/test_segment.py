@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SHARED
 from dedupe_news.segment import sentence_bounds, split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +81,7 @@ def test_seed_004_segments() -> None:
 
 
 def test_offsets_on_corpus_sample() -> None:
-    corpus = Path("/work/shared/corpus/bbc-news-2004-2005.jsonl")
+    corpus = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
     if not corpus.exists():
         pytest.skip("BBC corpus not present")
     with corpus.open(encoding="utf-8") as fh:
@@ -186,7 +187,7 @@ def test_fast_split_on_punctuation_soup(text: str) -> None:
 def test_fast_split_on_seeds_and_corpus() -> None:
     for path in sorted(SEEDS.glob("*.txt")):
         _same_as_plain(path.read_text(encoding="utf-8"))
-    corpus = Path("/work/shared/corpus/bbc-news-2004-2005.jsonl")
+    corpus = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
     if corpus.exists():
         with corpus.open(encoding="utf-8") as fh:
             for i, line in enumerate(fh):
