@@ -45,8 +45,9 @@ MERGE_PROBE = 8  # merge pass: members verified before giving up on a linked clu
 PARALLEL_DAMAGE_MIN_POOLS = 200  # below this, scoring pools in-process is faster
 CONSENSUS_REFS = 16  # members each canonical candidate is measured against
 COMPLETENESS_BAND = 0.05  # completeness this close to the best: the same content (noise)
-AGREEMENT_STEP = 0.01  # agreement (mean verification score) compared in steps of 0.01
-DAMAGE_STEP = 0.2  # damage scores compared in steps of 0.2
+AGREEMENT_BAND = 0.01  # agreement this close to the best: damage may decide
+DAMAGE_BAND = 0.1  # damage differences up to this are noise (scores ~0.1-0.6)
+DAMAGE_VETO = 0.35  # with 3+ versions, damage overrules agreement only beyond this
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Choice:
     damage: dict[int, float]  # finalist -> damage score (when damage had to be read)
     finalists: list[int]
     top_size: int  # content words of the group's longest version
+    damage_band: float = 0.1  # damage differences within this were noise for this choice
 
 
 def _damage_scores(texts: Sequence[str]) -> list[float]:
@@ -526,8 +528,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     for k, ms in zip(multi, measures, strict=True):
         finals[k] = _finalists(pools[k], ms)
         agree = dict(zip(pools[k], (a for _, a in ms), strict=True))
-        top = max(round(agree[m] / AGREEMENT_STEP) for m in finals[k])
-        tied[k] = [m for m in finals[k] if round(agree[m] / AGREEMENT_STEP) == top]
+        top = max(agree[m] for m in finals[k])
+        tied[k] = [m for m in finals[k] if agree[m] >= top - AGREEMENT_BAND]
     first: dict[tuple[int, ...], int] = {}
     for k, p in enumerate(tied):
         if len(p) > 1 and tuple(p) not in known:
@@ -545,14 +547,18 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         results = _score_pools(texts)
     for k, scores in zip(scored, results, strict=True):
         pool = tied[k]
+        agree = dict(zip(pools[k], (a for _, a in measures[mpos[k]]), strict=True))
+        # two versions agree with each other alike, so damage decides beyond its noise; with
+        # more, the others' agreement is evidence and only a far worse damage score overrules
+        low = min(scores) + (DAMAGE_BAND if len(groups[k]) < 3 else DAMAGE_VETO)
 
-        def key(t: int, pool: list[int] = pool, scores: list[float] = scores
-                ) -> tuple[object, ...]:
+        def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
+                agree: dict[int, float] = agree, low: float = low) -> tuple[object, ...]:
             a = articles[pool[t]]
-            # Same content, same agreement: the least damaged (to DAMAGE_STEP), then the
-            # earliest published, then the id.
-            return (round(scores[t] / DAMAGE_STEP), a.published is None, a.published or "",
-                    a.id)
+            # Same content, agreement within its band: clearly more damaged versions (beyond
+            # DAMAGE_BAND) drop out; then the most agreed-with, the earliest published, the id.
+            return (scores[t] > low, -agree[pool[t]], a.published is None,
+                    a.published or "", a.id)
 
         known[tuple(pool)] = (pool[min(range(len(pool)), key=key)],
                               dict(zip(pool, scores, strict=True)))
@@ -565,7 +571,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
             choices[c] = Choice(c, dict(zip(pools[k], ms, strict=True)),
                                 known[tuple(tied[k])][1] if len(tied[k]) > 1 else {},
                                 finals[k],
-                                int(feats.sizes[np.asarray(g, dtype=np.int64)].max()))
+                                int(feats.sizes[np.asarray(g, dtype=np.int64)].max()),
+                                DAMAGE_BAND if len(g) < 3 else DAMAGE_VETO)
     return canons
 
 
@@ -624,11 +631,16 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
     if m not in choice.finalists:
         return (f"less complete: holds {mc:.0%} of the other versions' content, the "
                 f"canonical {cm[0]:.0%}" if cm else "less complete")
-    if cm and round(ma / AGREEMENT_STEP) < round(cm[1] / AGREEMENT_STEP):
-        return f"the other versions agree with it less: {ma:.2f} against {cm[1]:.2f}"
+    if cm and ma < cm[1] - AGREEMENT_BAND:
+        return f"the other versions agree with it less: {ma:.3f} against {cm[1]:.3f}"
     dm, dc = choice.damage.get(m), choice.damage.get(c)
-    if dm is not None and dc is not None and round(dm / DAMAGE_STEP) > round(dc / DAMAGE_STEP):
-        return f"more damaged: damage score {dm:.2f} against {dc:.2f}"
+    if dm is not None and choice.damage and \
+            dm > min(choice.damage.values()) + choice.damage_band:
+        return f"more damaged: damage score {dm:.2f} against {dc:.2f}" if dc is not None \
+            else f"more damaged: damage score {dm:.2f}"
+    if cm and ma < cm[1]:
+        return (f"the other versions agree with it a little less: {ma:.3f} against "
+                f"{cm[1]:.3f} (damage within noise)")
     am, ac = articles[m], articles[c]
     if (am.published is None) != (ac.published is None) or \
             (am.published or "") != (ac.published or ""):
