@@ -342,7 +342,7 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
         if rel == verify_jit.CONTAINS and not swap:
             rel = verify_jit.CONTAINED_IN
     if rel == 0 and strong >= pm:
-        rel, rule = 1, verify_jit.R_PARTIAL
+        rel, rule = 1, (verify_jit.R_PARTIAL if rule == verify_jit.R_NONE else rule)
     why[0] = float(rule)
     pairs_short = keep
     pairs_long = [best[i] for i in keep]

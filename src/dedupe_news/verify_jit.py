@@ -241,7 +241,8 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
             rel = CONTAINED_IN  # A is the shorter side: A is held in B
     if rel == NONE and strong >= partial_min:
         rel = PARTIAL
-        rule = R_PARTIAL
+        if rule == R_NONE:  # (one-unit and other-facts stay named: they say why not a copy)
+            rule = R_PARTIAL
     why[0] = rule
     score = min(score, 1.0)
     ps = best_sim[keep]
