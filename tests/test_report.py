@@ -328,3 +328,21 @@ def test_no_page_over_the_limit(hostile_report: Path, seeds_report: Path) -> Non
     for folder in (hostile_report, seeds_report):
         for p in folder.rglob("*"):
             assert p.stat().st_size <= PAGE_LIMIT
+
+
+def test_graph_styles_and_histogram_lines() -> None:
+    from dedupe_news.render import report as R
+
+    nodes = [R.GraphNode("a", "a", "x.html", True, "a", "a"),
+             R.GraphNode("b", "b", None, False, "a", "b"),
+             R.GraphNode("c", "<c>", None, True, "c", "c")]
+    edges = [R.GraphEdge("a", "b", "copy", 0.9), R.GraphEdge("a", "c", "contains", 0.7),
+             R.GraphEdge("b", "c", "partial", 0.4)]
+    svg = R.svg_graph([(nodes, edges)], "g")
+    assert 'class="e-copy"' in svg and 'class="e-partial"' in svg
+    assert 'class="e-contains"' in svg and 'marker-end="url(#arrow)"' in svg
+    assert "\u2283 contains 0.70" in svg and "= copy 0.90" in svg and "&lt;c&gt;" in svg
+    hist = R.svg_histogram({"copy": [0] * 19 + [3], "partial": [1] + [0] * 19,
+                            "contains": [0] * 20}, [(0.75, "copy coverage")], "h")
+    assert hist.count('class="thr"') == 1 and "copy coverage 0.75" in hist
+    assert 'class="h-copy"' in hist and 'class="h-partial"' in hist

@@ -885,6 +885,10 @@ def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: 
 
     comps, ncomp, nnodes = _components(ctx, clusters, pairs)
     drawn = sum(len(n) for n, _e in comps)
+    summary["graph"] = {"articles_related": nnodes, "groups": ncomp, "articles_drawn": drawn,
+                        "groups_drawn": len(comps), "max_articles": ctx.opts.graph_nodes,
+                        "edges_drawn": {k: sum(1 for _n, es in comps for ed in es
+                                               if ed.kind == k) for k in R.HIST_KINDS}}
     graph = (R.svg_graph(comps, "relation graph") if comps else
              '<p class="muted">No copies or links: nothing to draw.</p>')
     body.append("<section><h2>Relation graph</h2>" + R.graph_legend() + graph
