@@ -194,3 +194,13 @@ def test_fast_split_on_seeds_and_corpus() -> None:
                 if i >= 600:
                     break
                 _same_as_plain(json.loads(line)["text"])
+
+
+def test_non_latin_full_stops_end_sentences() -> None:
+    zh = "北京时间3月5日，国务院发布报告。报告指出经济增长5%！记者问：“为什么？”回答很简单。"
+    for text, n in [(zh, 4),
+                    ("قال الوزير إن الحكومة ستعمل. هل هذا صحيح؟ نعم هو صحيح.", 3),
+                    ("भारत में चुनाव हुए। सरकार ने कहा कि परिणाम अच्छे हैं।", 2)]:
+        spans = split_sentences(text)
+        assert len(spans) == n, [s.text for s in spans]
+        assert all(text[s.start:s.end] == s.text for s in spans)

@@ -10,8 +10,11 @@ Rules, in order:
 
 1. Every line break is a boundary (blank lines too): captions, datelines and metadata lines
    stay their own units.
-2. Inside a line, Punkt decides each ``.``/``?``/``!`` candidate.
-3. A break after a title ("Mr.", "Gen.", "Prof." ...) is undone: titles precede names.
+2. Inside a line, a full stop of a script other than Latin ends a sentence wherever it
+   stands (CJK 。．！？ with any closing quotes, Arabic ؟, Urdu ۔, Devanagari । ॥): the same
+   ends the verifier's units use (:data:`dedupe_news.shingle.SENTENCE_ENDS`).
+3. Inside a line, Punkt decides each ``.``/``?``/``!`` candidate.
+4. A break after a title ("Mr.", "Gen.", "Prof." ...) is undone: titles precede names.
 
 A damaged fragment such as "of civil society." is kept as its own sentence: it is evidence of
 machine-translation damage, not noise.  Spans are trimmed of surrounding whitespace and
@@ -90,10 +93,28 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
+# Rule 2: a non-Latin full stop (and the closing quotes or brackets after it) ends a sentence.
+_SCRIPT_END = re.compile("[\u3002\uff0e\uff01\uff1f\u061f\u06d4\u0964\u0965]+"
+                         "[\u300d\u300f\u201d\u2019\uff09)\"']*")
+
+
 @lru_cache(maxsize=2048)
 def _line_bounds(chunk: str) -> tuple[tuple[int, int], ...]:
     """Sentence bounds inside one line (rule 1: a line's sentences depend on that line
     alone), cached: versions of one story share most of their paragraphs."""
+    if _SCRIPT_END.search(chunk) is None:
+        return _punkt_bounds(chunk)
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for m in [*_SCRIPT_END.finditer(chunk), None]:
+        end = m.end() if m else len(chunk)
+        bounds += [(start + a, start + b) for a, b in _punkt_bounds(chunk[start:end])]
+        start = end
+    return tuple(bounds)
+
+
+def _punkt_bounds(chunk: str) -> tuple[tuple[int, int], ...]:
+    """Rule 3 (and 4) on a piece of a line."""
     bounds: list[tuple[int, int]] = []
     pos = 0
     for m in _candidates(chunk):

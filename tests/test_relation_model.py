@@ -1,0 +1,138 @@
+"""The two-sided relation model and the canonical choice, on the cases the first release got
+wrong: an article embedded in other news, a copy cut short, different stories on one
+template (non-English, one paragraph), one-unit articles, and which version is kept."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from conftest import SHARED
+from dedupe_news.cluster import best_version, cluster_articles
+from dedupe_news.model import Article
+from dedupe_news.shingle import story_units
+from dedupe_news.verify import MIRROR, relate_texts
+
+CORPUS = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
+needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason="BBC corpus not beside checkout")
+
+
+def _bbc() -> list[dict[str, str]]:
+    with CORPUS.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def _paras(text: str) -> list[str]:
+    return [p for p in text.split("\n") if p.strip()]
+
+
+def _embedded(rows: list[dict[str, str]], rng: random.Random, n: int
+              ) -> list[tuple[str, str, dict[str, str], dict[str, str]]]:
+    """``n`` (host text, short text, host row, short row): a whole short article inside 3
+    paragraphs of another article's news before it and up to 4 after it."""
+    out = []
+    while len(out) < n:
+        host, short = rng.sample(rows, 2)
+        hp, sp = _paras(host["text"]), _paras(short["text"])
+        if len(hp) >= 5 and 3 <= len(sp) <= 6:
+            out.append(("\n".join(hp[:3] + sp + hp[3:7]), short["text"], host, short))
+    return out
+
+
+@needs_corpus
+def test_an_article_embedded_in_other_news_is_contained_not_a_copy() -> None:
+    cases = _embedded(_bbc(), random.Random(4), 20)
+    verdicts = [relate_texts(text, short) for text, short, _h, _s in cases]
+    copies = [(h["id"], s["id"], ev.rule) for (_t, _x, h, s), ev in zip(cases, verdicts,
+                                                                      strict=True)
+              if ev.relation == "copy"]
+    assert len(copies) <= 1, copies  # (BBC dev pairs: 0.9% of embedded articles)
+    contains = [ev for ev in verdicts if ev.relation == "contains"]
+    assert len(contains) >= 17 and {ev.rule for ev in contains} <= {"own-lead", "other-news"}
+    text, short, _h, _s = next(c for c, ev in zip(cases, verdicts, strict=True)
+                               if ev.relation == "contains")
+    assert relate_texts(short, text).relation == "contained_in"
+
+
+@needs_corpus
+def test_a_copy_cut_short_stays_a_copy() -> None:
+    rows = [r for r in _bbc() if len(_paras(r["text"])) >= 6]
+    verdicts = []
+    for r in random.Random(9).sample(rows, 30):
+        paras = _paras(r["text"])
+        verdicts.append(relate_texts("\n".join(paras[: len(paras) // 2 + 1]), r["text"]))
+    assert all(ev.relation in ("copy", "contained_in") for ev in verdicts)
+    # a tail that shares no rare word with the kept half reads as other news (dev: 3%)
+    assert sum(ev.relation == "copy" for ev in verdicts) >= 28
+    assert {ev.rule for ev in verdicts if ev.relation == "copy"} <= {"covered", "continues"}
+
+
+@needs_corpus
+def test_cluster_links_carry_the_direction_and_clusters_hold_copies_only() -> None:
+    cases = _embedded(_bbc(), random.Random(4), 20)
+    text, short, _h, _s = next(c for c in cases if relate_texts(c[0], c[1]).relation
+                               == "contains")
+    res = cluster_articles([Article("host", text), Article("short", short)])
+    recs = {r["id"]: r for r in res.records}
+    assert recs["host"]["cluster"] != recs["short"]["cluster"]
+    (link,) = recs["host"]["links"]
+    assert link == {"id": "short", "relation": "contains", "score": link["score"]}
+    assert recs["short"]["links"][0]["relation"] == MIRROR["contains"] == "contained_in"
+
+
+_RU = ("{city}, {day}. Компания {firm} объявила об открытии нового завода в городе {city}, "
+       "инвестиции составили {money} миллионов рублей. Генеральный директор {boss} сообщил, "
+       "что проект создаст {jobs} рабочих мест для молодежи. Министр экономики посетил "
+       "площадку на прошлой неделе вместе с делегацией. {extra} Компания основана в {year} году "
+       "и работает в {n} регионах страны.")
+
+
+def _ru(**kw: object) -> str:
+    return _RU.format(**kw)
+
+
+def test_non_english_units_and_same_template_stories_are_not_copies() -> None:
+    a = _ru(city="Казань", day="3 марта", firm="Альфа", money=672, boss="Иван Петров",
+            jobs=583, extra="Продажи выросли на 12 процентов.", year=2013, n=5)
+    b = _ru(city="Самара", day="9 мая", firm="Вектор", money=634, boss="Олег Смирнов",
+            jobs=659, extra="Строительство заняло 3 месяца.", year=2015, n=3)
+    assert len(story_units(a)) == 6  # sentence ends before Cyrillic capitals
+    ev = relate_texts(a, b)
+    assert ev.relation != "copy" and ev.rule == "other-facts", (ev.rule, ev.rest)
+    light_edit = a.replace("вместе с делегацией", "с делегацией") + " (Источник: агентство)"
+    assert relate_texts(a, light_edit).relation == "copy"
+    zh = "北京时间3月5日，国务院发布报告。报告指出经济增长5%！记者问：为什么？回答很简单。"
+    assert len(story_units(zh)) == 4
+    assert len(story_units("भारत में चुनाव हुए। सरकार ने कहा कि परिणाम अच्छे हैं।")) == 2
+    assert len(story_units("قال الوزير إن الحكومة ستعمل. هل هذا صحيح؟ نعم هو صحيح.")) == 3
+
+
+def test_one_unit_is_no_copy_on_one_cosine() -> None:
+    a = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu"
+    b = "Alpha beta gamma delta epsilon zeta eta theta nu xi omicron pi"
+    ev = relate_texts(a, b)
+    assert ev.relation is None and ev.rule == "one-unit"
+
+
+@needs_corpus
+def test_the_complete_original_is_canonical_among_wire_edits_and_noisy_replicas() -> None:
+    rows = [r for r in _bbc() if len(_paras(r["text"])) >= 5]
+    rng = random.Random(2)
+    for r in rng.sample(rows, 4):
+        paras = _paras(r["text"])
+        edits = [Article(f"e{k}", "LONDON (Wire) - " + "\n".join(
+            p for i, p in enumerate(paras) if i != k) + "\nCopyright 2005 Wire. All rights "
+            "reserved.") for k in range(1, min(6, len(paras)))]
+        vocab = r["text"].split()
+        noisy = [Article(f"n{k}", " ".join(rng.choice(vocab) if rng.random() < 0.1 else w
+                                           for w in r["text"].split(" "))) for k in range(4)]
+        versions = [*edits, *noisy, Article("z-original", r["text"])]
+        idx, why = best_version(versions)
+        assert versions[idx].id == "z-original", (r["id"], versions[idx].id, why)
+        res = cluster_articles(versions)
+        canon = {x["cluster"] for x in res.records if x["id"] == "z-original"}
+        assert canon == {"z-original"}
+        (cl,) = [c for c in res.clusters if c["canonical"] == "z-original"]
+        assert cl["canonical_reason"] and all(m["not_canonical_because"] for m in cl["members"])
