@@ -47,6 +47,7 @@ MAX_FLAGS = 200  # flags kept per article (the score counts them all)
 MAX_PAIR_CHARS = 400_000  # both sides together; larger pairs get a note, not a page
 MAX_TEXT_CHARS = 1_000_000  # article text shown on its page
 PAGE_LIMIT = 2_000_000  # bytes: no page may be larger (tests hold every page to it)
+INDEX_COPIES = 4  # copies listed per cluster on index.html
 
 
 class ReportError(Exception):
@@ -58,7 +59,7 @@ class ReportOptions:
     page_rows: int = 1000  # rows per clusters / damage / links page
     max_pairs: int = 1000  # side-by-side pages written (copy pairs first, then links)
     max_articles: int = 2000  # article text pages written (most damaged first)
-    index_rows: int = 100  # cluster rows shown on index.html
+    index_rows: int = 50  # clusters shown on index.html
     index_damage_rows: int = 50
     graph_nodes: int = 150  # articles drawn in the relation graph
     page_budget: int = 1_500_000  # bytes of rows after which a page is cut early
@@ -821,7 +822,7 @@ def _row_link(ctx: _Ctx, i: int, limit: int = 80) -> str:
 def _index_cluster_row(ctx: _Ctx, n: int, c: _Cluster, pairs: list[Pair]) -> str:
     pair_of = {(p.a, p.b): p for p in pairs if p.kind == "copy"}
     copies = []
-    for m, ev in c.members[:6]:
+    for m, ev in c.members[:INDEX_COPIES]:
         p = pair_of.get((c.canon, m))
         side = _pair_link(p, "")
         copies.append(f"{R.relation_badge('copy')} {_row_link(ctx, m, 50)} "
@@ -829,9 +830,9 @@ def _index_cluster_row(ctx: _Ctx, n: int, c: _Cluster, pairs: list[Pair]) -> str
                       + (f" \u00b7 {side}" if side else "")
                       + f'<div class="muted">not canonical: '
                         f"{e(R.elide(_why_not(ctx, c, m, ev), 160))}</div>")
-    if len(c.members) > 6:
-        copies.append(f'<span class="muted">+{len(c.members) - 6} more on the Clusters '
-                      "pages</span>")
+    if len(c.members) > INDEX_COPIES:
+        more = len(c.members) - INDEX_COPIES
+        copies.append(f'<span class="muted">+{more} more on the Clusters pages</span>')
     canon = (f"{R.relation_badge('canonical')} <b>{_row_link(ctx, c.canon, 60)}</b> "
              f"damage {ctx.damage[c.canon][0]:.2f}{_title_of(ctx, c.canon)}"
              f'<div>{e(R.elide(_why_canonical(ctx, c), 400))}</div>')
@@ -851,7 +852,11 @@ def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: 
     body = ['<section aria-label="summary"><div class="counts">' + "".join(
         f'<div class="count"><b>{v:,}</b>{e(k)}</div>' for k, v in cards) + "</div>"
         f'<p class="muted">Settings: <code>{e(summary["settings"])}</code></p>'
-        + _cap_note(ctx, pairs) + "</section>"]
+        + _cap_note(ctx, pairs)
+        + '<nav class="pages" aria-label="sections">Jump to: <a href="#clusters">Clusters</a> '
+          '<a href="#links">Links</a> <a href="#graph">Relation graph</a> '
+          '<a href="#sizes">Cluster sizes</a> <a href="#similarity">Similarity</a> '
+          '<a href="#damage">Damage</a></nav></section>']
 
     npages = summary["pages"]["clusters"]
     shown = clusters[: ctx.opts.index_rows]
@@ -860,7 +865,7 @@ def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: 
     alone = [i for i in range(len(ctx.records)) if i not in grouped]
     alone_txt = ", ".join(_row_link(ctx, i, 40) for i in alone[:20]) + (
         " \u2026" if len(alone) > 20 else "")
-    body.append("<section><h2>Clusters</h2>"
+    body.append("<section id=\"clusters\"><h2>Clusters</h2>"
                 '<p class="note">One row per cluster, largest first: the canonical (the '
                 "version kept) with the reason it was chosen, then its copies, each with "
                 "relation, similarity, damage score, side-by-side page and why it is not the "
@@ -878,10 +883,13 @@ def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: 
     links = [p for p in pairs if p.kind != "copy"]
     if links:
         lrows = [_link_row(ctx, p, "") for p in links[:20]]
-        body.append("<section><h2>Links between clusters</h2>"
+        body.append("<section id=\"links\"><h2>Links between clusters</h2>"
                     + R.rows_table("t-index-links", _link_headers(), lrows, filter_box=False)
                     + f'<p>Showing {len(lrows):,} of {len(links):,} links (best score first). '
                       f'All of them: <a href="links-0001.html">Links</a>.</p></section>')
+    else:
+        body.append('<section id="links"><h2>Links between clusters</h2><p class="muted">'
+                    "No partial or contains link between clusters.</p></section>")
 
     comps, ncomp, nnodes = _components(ctx, clusters, pairs)
     drawn = sum(len(n) for n, _e in comps)
@@ -891,13 +899,13 @@ def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: 
                                                if ed.kind == k) for k in R.HIST_KINDS}}
     graph = (R.svg_graph(comps, "relation graph") if comps else
              '<p class="muted">No copies or links: nothing to draw.</p>')
-    body.append("<section><h2>Relation graph</h2>" + R.graph_legend() + graph
+    body.append("<section id=\"graph\"><h2>Relation graph</h2>" + R.graph_legend() + graph
                 + f'<p class="muted">{drawn:,} of {nnodes:,} related articles drawn '
                   f"({len(comps):,} of {ncomp:,} groups, largest first; at most "
                   f"{ctx.opts.graph_nodes:,} articles).</p></section>")
 
     bins = [(d["size"], d["count"]) for d in summary["cluster_sizes"]]
-    body.append("<section><h2>Cluster sizes</h2>"
+    body.append("<section id=\"sizes\"><h2>Cluster sizes</h2>"
                 + R.svg_sizes(bins, "clusters by size (size 1 = articles alone)")
                 + '<p class="note">Clusters per size; size 1 counts the articles with no '
                   "copy.</p></section>")
@@ -909,7 +917,7 @@ def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: 
     hist = summary["similarity_histogram"]["counts"]
     trows = "".join(f"<tr><td><code>{e(k)}</code></td><td class=n>{v:g}</td></tr>"
                     for k, v in sorted(th.items()))
-    body.append("<section><h2>Similarity of verified pairs</h2>"
+    body.append("<section id=\"similarity\"><h2>Similarity of verified pairs</h2>"
                 + R.svg_histogram(hist, lines, "similarity histogram")
                 + '<p class="note">Every copy pair (solid) and link (partial: hatched; '
                   "contains: dotted), by its verification score. Dashed lines: the decision "
@@ -922,7 +930,7 @@ def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: 
     drows = [_damage_row(ctx, k, i, "") for k, i in
              enumerate(by_damage[: ctx.opts.index_damage_rows], 1)
              if ctx.damage[i][0] > 0 or ctx.damage[i][1]]
-    body.append("<section><h2>Damage</h2>" + _damage_intro()
+    body.append("<section id=\"damage\"><h2>Damage</h2>" + _damage_intro()
                 + R.rows_table("t-index-damage", _damage_headers(), drows)
                 + f'<p>All of them: <a href="damage-0001.html">Damage</a> '
                   f'({summary["pages"]["damage"]:,} pages).</p></section>')
