@@ -89,3 +89,20 @@ def test_seeds_report_screenshot(tmp_path: Path, seeds_report: Path) -> None:  #
     assert console == [] and requests == []
     SCREENSHOT.parent.mkdir(exist_ok=True)
     shutil.copyfile(shot, SCREENSHOT)
+
+
+@pytest.mark.browser
+def test_seeds_report_reads_without_script_and_prints(tmp_path: Path,
+                                                      seeds_report: Path) -> None:  # noqa: F811
+    page = (seeds_report / "index.html").read_text(encoding="utf-8")
+    nojs = tmp_path / "nojs.html"  # the page as a browser without JavaScript has it
+    nojs.write_text(re.sub(r"<script>.*?</script>", "", page, flags=re.S), encoding="utf-8")
+    dom, console, requests = load(tmp_path, nojs, "--dump-dom")
+    assert 'data-js="on"' not in dom  # the script did not run ...
+    assert dom.count('<tr class="first">') == 1 and "side by side" in dom  # ... all is there
+    assert "<svg" in dom and console == [] and requests == []
+    pdf = tmp_path / "index.pdf"
+    _dom, console, requests = load(tmp_path, seeds_report / "index.html",
+                                   f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+    assert console == [] and requests == []
