@@ -173,6 +173,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
              damage: Callable[[Sequence[str]], list[float]] | None,
              pool: Executor | None, feats: Features | None = None,
              features_seconds: float = 0.0) -> ClusterResult:
+    """Features -> the in-memory candidate source (the leader loop) -> :class:`ClusterCore`."""
     n = len(articles)
     done = [0]
     t0 = time.perf_counter() - features_seconds
@@ -185,31 +186,21 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     if feats is None:
         feats = featurize([a.text for a in articles], st.lsh.num_perm, st.lsh.seed,
                           st.workers, on_chunk=tick, pool=pool)
-    ids: list[str] = list(getattr(articles, "ids", None) or [a.id for a in articles])
-    rank = _id_rank(ids)
-    order = _by_completeness(np.arange(n), feats.sizes, rank)
+    core = ClusterCore(articles, feats, st, damage, pool)
+    order = _by_completeness(np.arange(n), feats.sizes, core.rank)
     t1 = time.perf_counter()
     if progress:
         progress("verify", 0, n)
-    vargs = st.verify.args()
     leader_of, score, cov, npairs, link_rows, link_scores, ncand = candidates_jit.leader_loop(
         order, feats.signatures, feats.shingle_counts, st.lsh.bands, st.lsh.rows,
         st.lsh.min_jaccard, st.max_candidates, feats.u_flat, feats.u_off, feats.doc_units,
-        *vargs)
+        *core.vargs)
     if progress:
         progress("verify", n, n)
     t2 = time.perf_counter()
     feats.signatures = feats.signatures[:0]  # not needed any more: free ~1 GB per 1M
-    stats = {"articles": n, "candidates": int(ncand)}  # every candidate is verified
-    links: dict[int, dict[int, float]] = {}
-
-    def link(i: int, j: int, s: float) -> None:
-        links.setdefault(i, {})[j] = s
-        links.setdefault(j, {})[i] = s
-
     for (i, j), s in zip(link_rows.tolist(), link_scores.tolist(), strict=True):
-        link(i, j, s)
-
+        core.link(i, j, s)
     groups: dict[int, list[int]] = {}
     leads = leader_of.tolist()
     for i in order.tolist():
@@ -219,90 +210,225 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
         else:
             groups[lead].append(i)
     scores, covs, counts = score.tolist(), cov.tolist(), npairs.tolist()
-
-    def leader_match(i: int) -> Match:
-        return Match(scores[i], covs[i][0], covs[i][1], counts[i])
-
-    assignment: dict[int, tuple[int, float | None]] = {}
-    members: dict[int, dict[int, Match]] = {}  # canonical -> its verified copies
-    # tied finalists -> their canonical and damage scores (damage scoring is costly)
-    known: dict[tuple[int, ...], tuple[int, dict[int, float]]] = {}
-    choices: dict[int, Choice] = {}  # canonical -> what its choice measured
     if progress:
         progress("canonical", 0, len(groups))
-
-    def settle(pending: list[tuple[int, list[int]]]) -> None:
-        """Choose each group's canonical and keep the members verified as copies of it;
-        the others are grouped again until every group is settled."""
-        while pending:
-            canons = _choose_canonicals([m for _, m in pending], articles, feats, rank, st,
-                                        damage, pool, known, choices)
-            again: list[tuple[int, list[int]]] = []
-            # every member re-verified against a new canonical, in one compiled call
-            checks = [(m, canon) for (lead, group), canon in zip(pending, canons, strict=True)
-                      if canon != lead for m in group if m != canon]
-            verdicts = _verify_pairs(checks, feats, vargs)
-            done_checks = 0
-            for (lead, group), canon in zip(pending, canons, strict=True):
-                assignment[canon] = (canon, None)
-                members[canon] = {}
-                others = [m for m in group if m != canon]
-                if not others:
-                    continue
-                if canon == lead:
-                    matches = {m: leader_match(m) for m in others}
-                    rest: list[int] = []
-                else:
-                    matches, rest = _reverify(others, canon, verdicts, done_checks, link)
-                    done_checks += len(others)
-                for m, mt in matches.items():
-                    assignment[m] = (canon, mt.score)
-                members[canon] = matches
-                if rest:
-                    again.append((-1, rest))
-            pending = again
-
-    settle([(lead, group) for lead, group in groups.items()])
-    stats["merged"] = _merge_linked(members, assignment, links, link, settle, articles, feats,
-                                    rank, st, damage, pool, vargs, known, choices)
-
-    sizes = feats.sizes.copy()
-
-    def evidence() -> list[dict[str, object]]:
-        return sorted((_cluster_record(canon, matches, ids, choices.get(canon), sizes, articles)
-                       for canon, matches in members.items() if matches),
-                      key=lambda c: str(c["canonical"]))
+    core.add_groups(groups, lambda i: Match(scores[i], covs[i][0], covs[i][1], counts[i]))
+    merged = core.merge_linked()
     if progress:
         progress("canonical", len(groups), len(groups))
     t3 = time.perf_counter()
-
-    relation_of = _link_relations(links, assignment, feats, vargs)
-    feats.u_flat, feats.u_off = feats.u_flat[:0], feats.u_off[:1]  # verification is done
-    records = []
-    for i, aid in enumerate(ids):
-        canon, sim = assignment[i]
-        lk: list[dict[str, object]] = []
-        if i in links:
-            near = sorted(((j, s) for j, s in links[i].items()
-                           if assignment[j][0] != canon), key=lambda t: (-t[1], ids[t[0]]))
-            lk = [{"id": ids[j], "relation": relation_of(i, j), "score": round(s, 4)}
-                  for j, s in near[: st.max_links]]
-        if canon == i:
-            records.append({"id": aid, "cluster": aid, "canonical": True, "duplicate_of": None,
-                            "similarity": None if sim is None else round(sim, 4),
-                            "relation": None, "links": lk})
-        else:
-            cid = ids[canon]
-            records.append({"id": aid, "cluster": cid, "canonical": False, "duplicate_of": cid,
-                            "similarity": None if sim is None else round(sim, 4),
-                            "relation": "copy", "links": lk})
-    boilerplate = {ids[i]: [b.to_dict() for b in bp]
-                   for i, bp in enumerate(feats.boilerplate) if bp}
-    stats["clusters"] = sum(1 for matches in members.values() if matches)
-    stats["leaders"] = len(groups)
-    timings = {"features": t1 - t0, "leaders": t2 - t1, "canonical": t3 - t2,
+    records = core.records()
+    stats = {"articles": n, "candidates": int(ncand), "merged": merged,
+             "clusters": sum(1 for matches in core.members.values() if matches),
+             "leaders": len(groups)}  # every candidate is verified
+    timings = {"features": t1 - t0, "verify": t2 - t1, "canonical": t3 - t2,
                "records": time.perf_counter() - t3}
-    return ClusterResult(records, boilerplate, st.signature(), stats, timings, evidence)
+    return ClusterResult(records, core.boilerplate(), st.signature(), stats, timings,
+                         core.clusters)
+
+
+class ClusterCore:
+    """The clustering core: candidate groups and links in; verified relations, the canonical
+    choice and the records out; all state in this one object.
+
+    A *candidate source* proposes groups - a leader and the articles verified as its copies
+    (with their :class:`Match` evidence) - and ``partial`` / containment links; today that
+    is the in-memory band table and leader loop (:func:`_cluster`), and an SQLite or Redis
+    index or a Spark partition can feed the same core and so take the same decisions.  The
+    core then chooses each group's canonical (:func:`_choose_canonicals`), re-verifies the
+    members against it (splitting off the ones that are not its copies and grouping them
+    again), offers linked clusters to the canonical of their union (:meth:`merge_linked`),
+    and writes one record per article.  Membership always means a verified copy of the
+    canonical itself: no chaining.
+    """
+
+    def __init__(self, articles: Sequence[Article], feats: Features, settings: ClusterSettings,
+                 damage: Callable[[Sequence[str]], list[float]] | None = None,
+                 executor: Executor | None = None) -> None:
+        self.articles = articles
+        self.feats = feats
+        self.st = settings
+        self.damage = damage
+        self.executor = executor
+        self.ids: list[str] = list(getattr(articles, "ids", None) or [a.id for a in articles])
+        self.rank = _id_rank(self.ids)
+        self.vargs = settings.verify.args()
+        self.links: dict[int, dict[int, float]] = {}  # article -> linked article -> score
+        self.assignment: dict[int, tuple[int, float | None]] = {}  # -> (canonical, score)
+        self.members: dict[int, dict[int, Match]] = {}  # canonical -> its verified copies
+        # tied finalists -> their canonical and damage scores (damage scoring is costly)
+        self.known: dict[tuple[int, ...], tuple[int, dict[int, float]]] = {}
+        self.choices: dict[int, Choice] = {}  # canonical -> what its choice measured
+        self._sizes = feats.sizes.copy()
+
+    def link(self, i: int, j: int, s: float) -> None:
+        """Record a non-copy relation (partial or containment) between two articles."""
+        self.links.setdefault(i, {})[j] = s
+        self.links.setdefault(j, {})[i] = s
+
+    def add_groups(self, groups: dict[int, list[int]],
+                   leader_match: Callable[[int], Match]) -> None:
+        """Settle the candidate source's groups (leader -> its members, leader first);
+        ``leader_match(m)`` is member m's evidence against its leader."""
+        self.settle([(lead, group) for lead, group in groups.items()], leader_match)
+
+    def settle(self, pending: list[tuple[int, list[int]]],
+               leader_match: Callable[[int], Match] | None = None) -> None:
+        """Choose each group's canonical and keep the members verified as copies of it;
+        the others are grouped again until every group is settled.  A group's first element
+        is its leader (-1: none) whose evidence ``leader_match`` gives."""
+        while pending:
+            canons = _choose_canonicals([m for _, m in pending], self.articles, self.feats,
+                                        self.rank, self.st, self.damage, self.executor,
+                                        self.known, self.choices)
+            again: list[tuple[int, list[int]]] = []
+            # every member re-verified against a new canonical, in one compiled call
+            checks = [(m, canon) for (lead, group), canon in zip(pending, canons, strict=True)
+                      if canon != lead or leader_match is None for m in group if m != canon]
+            verdicts = _verify_pairs(checks, self.feats, self.vargs)
+            done_checks = 0
+            for (lead, group), canon in zip(pending, canons, strict=True):
+                self.assignment[canon] = (canon, None)
+                self.members[canon] = {}
+                others = [m for m in group if m != canon]
+                if not others:
+                    continue
+                if canon == lead and leader_match is not None:
+                    matches = {m: leader_match(m) for m in others}
+                    rest: list[int] = []
+                else:
+                    matches, rest = _reverify(others, canon, verdicts, done_checks, self.link)
+                    done_checks += len(others)
+                for m, mt in matches.items():
+                    self.assignment[m] = (canon, mt.score)
+                self.members[canon] = matches
+                if rest:
+                    again.append((-1, rest))
+            pending = again
+            leader_match = None
+
+    def merge_linked(self) -> int:
+        """Offer two clusters joined by a ``partial`` link to the canonical of their union.
+
+        The leader loop compares an article with cluster *leaders* only, and the leader is
+        often not the canonical chosen later (the longest version leads; a round-trip
+        translation is usually longer than its original).  So an original can be turned away
+        by its own copy's leader - e.g. a glued round trip it only partly matches - while the
+        other copies gather under a canonical it was never compared with.  For every pair of
+        clusters with a ``partial`` link between their members, the canonical of their union
+        is chosen as in step 4, and every member not yet verified against it is; when more
+        articles are verified copies of it than are in its cluster now, it takes them, and the
+        rest are clustered again (step 4).  Part of a cluster is taken only by a canonical less
+        damaged than the cluster's own.  The ``MERGE_PROBE`` most complete candidates are
+        verified first; when none of them is a copy, the others are not tried.  Never chaining:
+        membership still means a verified copy of the canonical.  Up to ``st.merge_rounds``
+        rounds; returns the merges made.
+        """
+        members, assignment, links, link = self.members, self.assignment, self.links, self.link
+        articles, feats, rank, st = self.articles, self.feats, self.rank, self.st
+        damage, vargs = self.damage, self.vargs
+        merged = 0
+        fresh: set[int] | None = None  # clusters made in the last round (None: all are new)
+        for _ in range(st.merge_rounds):
+            pairs: set[tuple[int, int]] = set()
+            for i, near in links.items():
+                ci = assignment[i][0]
+                for j in near:
+                    cj = assignment[j][0]
+                    if ci != cj and (fresh is None or ci in fresh or cj in fresh):
+                        pairs.add((ci, cj) if rank[ci] < rank[cj] else (cj, ci))
+            todo = sorted(pairs, key=lambda t: (rank[t[0]], rank[t[1]]))
+            unions = [[a, *members[a], b, *members[b]] for a, b in todo]
+            canons = _choose_canonicals(unions, articles, feats, rank, st, damage, self.executor,
+                                        self.known, self.choices)
+            touched: set[int] = set()
+            fresh = set()
+            for (ca, cb), union, canon in zip(todo, unions, canons, strict=True):
+                if ca in touched or cb in touched:
+                    continue
+                others = _by_completeness(
+                    [m for m in union if m != canon and assignment[m][0] != canon], feats.sizes,
+                    rank).tolist()
+                # the most complete few first: when none of them is a copy of the canonical,
+                # the rest are not verified (bounded cost when two big clusters are linked)
+                matches = _copies_of(canon, others[:MERGE_PROBE], feats, vargs, link)
+                if not matches:
+                    continue
+                matches.update(_copies_of(canon, others[MERGE_PROBE:], feats, vargs, link))
+                for old in (ca, cb):
+                    group = [old, *members[old]]
+                    moving = [m for m in group if m in matches]
+                    if old == canon or not moving or len(moving) == len(group):
+                        continue
+                    # taking part of a cluster breaks it up: only for a canonical that is less
+                    # damaged than the cluster's own (an original, not a same-story neighbour)
+                    scores = (damage or _damage_scores)([articles[canon].text, articles[old].text])
+                    if round(scores[0], 2) >= round(scores[1], 2):
+                        for m in moving:
+                            del matches[m]
+                now = assignment[canon][0]
+                size_now = 1 + len(members[now])
+                if canon == now:
+                    matches.update(members[canon])
+                if 1 + len(matches) <= size_now:
+                    continue
+                touched.update((ca, cb))
+                merged += 1
+                del members[ca], members[cb]
+                members[canon] = matches
+                assignment[canon] = (canon, None)
+                for m, mt in matches.items():
+                    assignment[m] = (canon, mt.score)
+                left = [m for m in union if m != canon and m not in matches]
+                if left:
+                    self.settle([(-1, left)])
+                made = {canon, *(assignment[m][0] for m in left)}
+                touched.update(made)
+                fresh.update(made)
+            if not fresh:
+                break
+        return merged
+
+    def records(self) -> list[dict[str, object]]:
+        """One record per article, in input order (the JSONL contract)."""
+        ids, assignment, links, st = self.ids, self.assignment, self.links, self.st
+        relation_of = _link_relations(links, assignment, self.feats, self.vargs)
+        self.feats.u_flat = self.feats.u_flat[:0]  # verification is done
+        self.feats.u_off = self.feats.u_off[:1]
+        records = []
+        for i, aid in enumerate(ids):
+            canon, sim = assignment[i]
+            lk: list[dict[str, object]] = []
+            if i in links:
+                near = sorted(((j, s) for j, s in links[i].items()
+                               if assignment[j][0] != canon), key=lambda t: (-t[1], ids[t[0]]))
+                lk = [{"id": ids[j], "relation": relation_of(i, j), "score": round(s, 4)}
+                      for j, s in near[: st.max_links]]
+            if canon == i:
+                records.append({"id": aid, "cluster": aid, "canonical": True,
+                                "duplicate_of": None,
+                                "similarity": None if sim is None else round(sim, 4),
+                                "relation": None, "links": lk})
+            else:
+                cid = ids[canon]
+                records.append({"id": aid, "cluster": cid, "canonical": False,
+                                "duplicate_of": cid,
+                                "similarity": None if sim is None else round(sim, 4),
+                                "relation": "copy", "links": lk})
+        return records
+
+    def clusters(self) -> list[dict[str, object]]:
+        """Clusters of two or more, with each member's evidence and the canonical's reasons,
+        by canonical id."""
+        return sorted((_cluster_record(canon, matches, self.ids, self.choices.get(canon),
+                                       self._sizes, self.articles)
+                       for canon, matches in self.members.items() if matches),
+                      key=lambda c: str(c["canonical"]))
+
+    def boilerplate(self) -> dict[str, list[dict[str, object]]]:
+        """Every boilerplate line set aside, by article id."""
+        return {self.ids[i]: [b.to_dict() for b in bp]
+                for i, bp in enumerate(self.feats.boilerplate) if bp}
 
 
 def _link_relations(links: dict[int, dict[int, float]],
@@ -338,95 +464,6 @@ def _copies_of(canon: int, candidates: list[int], feats: Features, vargs: tuple[
         return {}
     checks = _verify_pairs([(m, canon) for m in candidates], feats, vargs)
     return _reverify(candidates, canon, checks, 0, link)[0]
-
-
-def _merge_linked(members: dict[int, dict[int, Match]],
-                  assignment: dict[int, tuple[int, float | None]],
-                  links: dict[int, dict[int, float]],
-                  link: Callable[[int, int, float], None],
-                  settle: Callable[[list[tuple[int, list[int]]]], None],
-                  articles: Sequence[Article], feats: Features, rank: np.ndarray,
-                  st: ClusterSettings, damage: Callable[[Sequence[str]], list[float]] | None,
-                  executor: Executor | None, vargs: tuple[object, ...],
-                  known: dict[tuple[int, ...], tuple[int, dict[int, float]]],
-                  choices: dict[int, Choice] | None = None) -> int:
-    """Offer two clusters joined by a ``partial`` link to the canonical of their union.
-
-    The leader loop compares an article with cluster *leaders* only, and the leader is
-    often not the canonical chosen later (the longest version leads; a round-trip
-    translation is usually longer than its original).  So an original can be turned away
-    by its own copy's leader - e.g. a glued round trip it only partly matches - while the
-    other copies gather under a canonical it was never compared with.  For every pair of
-    clusters with a ``partial`` link between their members, the canonical of their union
-    is chosen as in step 4, and every member not yet verified against it is; when more
-    articles are verified copies of it than are in its cluster now, it takes them, and the
-    rest are clustered again (step 4).  Part of a cluster is taken only by a canonical less
-    damaged than the cluster's own.  The ``MERGE_PROBE`` most complete candidates are
-    verified first; when none of them is a copy, the others are not tried.  Never chaining:
-    membership still means a verified copy of the canonical.  Up to ``st.merge_rounds``
-    rounds; returns the merges made.
-    """
-    merged = 0
-    fresh: set[int] | None = None  # clusters made in the last round (None: all are new)
-    for _ in range(st.merge_rounds):
-        pairs: set[tuple[int, int]] = set()
-        for i, near in links.items():
-            ci = assignment[i][0]
-            for j in near:
-                cj = assignment[j][0]
-                if ci != cj and (fresh is None or ci in fresh or cj in fresh):
-                    pairs.add((ci, cj) if rank[ci] < rank[cj] else (cj, ci))
-        todo = sorted(pairs, key=lambda t: (rank[t[0]], rank[t[1]]))
-        unions = [[a, *members[a], b, *members[b]] for a, b in todo]
-        canons = _choose_canonicals(unions, articles, feats, rank, st, damage, executor, known,
-                                    choices)
-        touched: set[int] = set()
-        fresh = set()
-        for (ca, cb), union, canon in zip(todo, unions, canons, strict=True):
-            if ca in touched or cb in touched:
-                continue
-            others = _by_completeness(
-                [m for m in union if m != canon and assignment[m][0] != canon], feats.sizes,
-                rank).tolist()
-            # the most complete few first: when none of them is a copy of the canonical,
-            # the rest are not verified (bounded cost when two big clusters are linked)
-            matches = _copies_of(canon, others[:MERGE_PROBE], feats, vargs, link)
-            if not matches:
-                continue
-            matches.update(_copies_of(canon, others[MERGE_PROBE:], feats, vargs, link))
-            for old in (ca, cb):
-                group = [old, *members[old]]
-                moving = [m for m in group if m in matches]
-                if old == canon or not moving or len(moving) == len(group):
-                    continue
-                # taking part of a cluster breaks it up: only for a canonical that is less
-                # damaged than the cluster's own (an original, not a same-story neighbour)
-                scores = (damage or _damage_scores)([articles[canon].text, articles[old].text])
-                if round(scores[0], 2) >= round(scores[1], 2):
-                    for m in moving:
-                        del matches[m]
-            now = assignment[canon][0]
-            size_now = 1 + len(members[now])
-            if canon == now:
-                matches.update(members[canon])
-            if 1 + len(matches) <= size_now:
-                continue
-            touched.update((ca, cb))
-            merged += 1
-            del members[ca], members[cb]
-            members[canon] = matches
-            assignment[canon] = (canon, None)
-            for m, mt in matches.items():
-                assignment[m] = (canon, mt.score)
-            left = [m for m in union if m != canon and m not in matches]
-            if left:
-                settle([(-1, left)])
-            made = {canon, *(assignment[m][0] for m in left)}
-            touched.update(made)
-            fresh.update(made)
-        if not fresh:
-            break
-    return merged
 
 
 def _reverify(others: list[int], canon: int,
@@ -674,5 +711,5 @@ def order_invariant_view(result: ClusterResult) -> list[tuple[str, str]]:
     return sorted((str(r["id"]), str(r["cluster"])) for r in result.records)
 
 
-__all__ = ["ClusterResult", "ClusterSettings", "best_version", "cluster_articles",
+__all__ = ["ClusterCore", "ClusterResult", "ClusterSettings", "best_version", "cluster_articles",
            "cluster_features", "explain_choice"]
