@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import queue
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import click
@@ -77,6 +79,9 @@ def open_filter(kw: dict[str, Any]):  # -> Filter
               help="Append each bad record's reject (JSONL) to this file.")
 @click.option("--skip-bad", is_flag=True, help="Exit 0 even when some records got error.")
 @click.option("-q", "--quiet", is_flag=True, help="No messages on stderr for bad records.")
+@click.option("--batch", type=click.IntRange(1, 1000), default=32, show_default=True,
+              help="Most lines decided in one index transaction when input is waiting "
+                   "(SQLite; 1: one transaction per line).")
 def filter_cmd(paths: tuple[str, ...], rejects_path: str | None, skip_bad: bool, quiet: bool,
                **kw: Any) -> None:
     """Decide each incoming article (JSONL: id, text, optional title, url, source,
@@ -87,7 +92,7 @@ def filter_cmd(paths: tuple[str, ...], rejects_path: str | None, skip_bad: bool,
     is given.
     """
     from dedupe_news.filter import FilterIndexError
-    from dedupe_news.filter.reader import iter_lines
+    from dedupe_news.filter.reader import Line, iter_lines
 
     flt = open_filter(kw)
     rejects: TextIO | None = None
@@ -96,19 +101,22 @@ def filter_cmd(paths: tuple[str, ...], rejects_path: str | None, skip_bad: bool,
         if rejects_path:
             rejects = open(rejects_path, "a", encoding="utf-8",  # noqa: SIM115 (closed below)
                            errors="backslashreplace")
-        for line in iter_lines(paths or ("-",), kw["max_bytes"]):
-            if not hasattr(line, "item"):  # a whole input that cannot be read
-                errors += 1
-                _reject(line.to_dict(), line.message, rejects, quiet)  # type: ignore[union-attr]
-                continue
-            d = flt.decide_item(line.item, line.where, line.lineno)  # type: ignore[union-attr]
-            sys.stdout.write(d.line + "\n")
-            sys.stdout.flush()
-            if d.action == "error":
-                errors += 1
-                _reject({"origin": line.where, "line": line.lineno,  # type: ignore[union-attr]
-                         "reason": d.reason.split(":", 1)[0], "message": d.reason},
-                        d.reason, rejects, quiet)
+        for batch in _batches(iter_lines(paths or ("-",), kw["max_bytes"]), kw["batch"]):
+            items = [x for x in batch if isinstance(x, Line)]
+            decisions = iter(flt.decide_items([(x.item, x.where, x.lineno) for x in items]))
+            for x in batch:
+                if not isinstance(x, Line):  # a whole input that cannot be read: no line
+                    errors += 1
+                    _reject(x.to_dict(), x.message, rejects, quiet)
+                    continue
+                d = next(decisions)
+                sys.stdout.write(d.line + "\n")
+                sys.stdout.flush()
+                if d.action == "error":
+                    errors += 1
+                    _reject({"origin": x.where, "line": x.lineno,
+                             "reason": d.reason.split(":", 1)[0], "message": d.reason},
+                            d.reason, rejects, quiet)
     except FilterIndexError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -120,6 +128,51 @@ def filter_cmd(paths: tuple[str, ...], rejects_path: str | None, skip_bad: bool,
             echo_err(f"dedupe-news: {errors} record(s) got error (listed above); "
                      "pass --skip-bad to exit 0 anyway")
         sys.exit(1)
+
+
+_END = object()
+
+
+def _batches(source: Iterator[Any], most: int) -> Iterator[list[Any]]:
+    """The input in small batches: whatever has been read when the filter is ready for
+    more, at most ``most`` lines (a reader thread runs ahead, bounded).  A slow stream gets
+    one line at a time, so no line waits for the next to arrive."""
+    if most <= 1:
+        for x in source:
+            yield [x]
+        return
+    q: queue.Queue[Any] = queue.Queue(maxsize=4 * most)
+    failure: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for x in source:
+                q.put(x)
+        except BaseException as exc:  # handed to the main thread
+            failure.append(exc)
+        finally:
+            q.put(_END)
+
+    threading.Thread(target=read, name="filter-reader", daemon=True).start()
+    while True:
+        first = q.get()
+        if first is _END:
+            break
+        batch = [first]
+        while len(batch) < most:
+            try:
+                x = q.get_nowait()
+            except queue.Empty:
+                break
+            if x is _END:
+                yield batch
+                if failure:
+                    raise failure[0]
+                return
+            batch.append(x)
+        yield batch
+    if failure:
+        raise failure[0]
 
 
 def _reject(obj: dict[str, Any], message: str, rejects: TextIO | None, quiet: bool) -> None:

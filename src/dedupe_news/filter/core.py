@@ -51,6 +51,7 @@ FIELDS = ("id", "action", "reason", "duplicate_of", "cluster", "relation", "simi
 _NAMES = {kernels.COPY: "copy", kernels.PARTIAL: "partial", kernels.CONTAINS: "contains",
           kernels.CONTAINED_IN: "contained_in"}
 _RULES = {code: name for code, (name, _why) in RULES.items()}
+ONLY_COMPLETE = "the only complete version (the others are shorter)"  # best_version's words
 MAX_RETRIES = 50  # optimistic commits (Redis) retried at most this often per decision
 
 
@@ -299,33 +300,60 @@ class Filter:
 
     # --- decisions -----------------------------------------------------------------------
 
-    def decide(self, article: Article) -> Decision:
-        """The decision for one article (committed to the index before it returns)."""
-        d = self._decide(article)
-        key = "replayed" if d.replayed else d.action
-        self.counts[key] = self.counts.get(key, 0) + 1
-        return d
-
     def decide_item(self, item: Article | Reject | None, where: str = "-",
                     lineno: int | None = None) -> Decision:
         """The decision for one input line: an article, a reject (``error``) or a blank
         line (``error: blank``)."""
-        if isinstance(item, Article):
-            return self.decide(item)
-        if item is None:
-            d = error(None, "blank", f"{where}:{lineno}: blank line, no record")
-        else:
-            d = error(None, item.reason, item.message)
-        self.counts["error"] += 1
-        return d
+        return self.decide_items([(item, where, lineno)])[0]
 
-    def _decide(self, article: Article) -> Decision:
-        nbytes = len(article.text.encode("utf-8", "surrogatepass"))
-        if nbytes > self.settings.max_bytes:
-            return error(article.id, "too_large",
-                         f"text of {nbytes:,} bytes is over the {self.settings.max_bytes:,}-"
-                         "byte limit")
-        prep = self.prepare(article)
+    def decide_items(self, items: Sequence[tuple[Article | Reject | None, str, int | None]]
+                     ) -> list[Decision]:
+        """Decisions for several input lines, in order.  On an index that takes batches
+        (SQLite) the articles share one transaction: all committed, or none (a crash
+        mid-batch leaves the index as before it, and nothing of the batch was written
+        out)."""
+        out: list[Decision | None] = [None] * len(items)
+        todo: list[tuple[int, Prepared]] = []
+        for k, (item, where, lineno) in enumerate(items):
+            if isinstance(item, Article):
+                nbytes = len(item.text.encode("utf-8", "surrogatepass"))
+                if nbytes > self.settings.max_bytes:
+                    out[k] = error(item.id, "too_large", f"text of {nbytes:,} bytes is over "
+                                   f"the {self.settings.max_bytes:,}-byte limit")
+                else:
+                    todo.append((k, self.prepare(item)))
+            elif item is None:
+                out[k] = error(None, "blank", f"{where}:{lineno}: blank line, no record")
+            else:
+                out[k] = error(None, item.reason, item.message)
+        if len(todo) > 1 and getattr(self.index, "batches", False):
+            with self.index.begin() as tx:
+                for k, prep in todo:
+                    out[k] = self._decide_in(tx, prep)
+        else:
+            for k, prep in todo:
+                out[k] = self._decide(prep)
+        decisions = [d for d in out if d is not None]
+        for d in decisions:
+            key = "replayed" if d.replayed else d.action
+            self.counts[key] = self.counts.get(key, 0) + 1
+        return decisions
+
+    def decide(self, article: Article) -> Decision:
+        """The decision for one article (committed to the index before it returns)."""
+        return self.decide_items([(article, article.origin or "-", None)])[0]
+
+    def _decide_in(self, tx: Txn, prep: Prepared) -> Decision:
+        line = tx.replay(prep.article.id)
+        if line is not None:
+            return Decision.from_line(line)
+        plan = self._plan(tx, prep)
+        if not tx.write(plan):
+            raise IndexBusy("a batched index asked for a retry")
+        return plan.decision
+
+    def _decide(self, prep: Prepared) -> Decision:
+        article = prep.article
         for _ in range(MAX_RETRIES):
             try:
                 with self.index.begin() as tx:
@@ -430,7 +458,13 @@ class Filter:
         c, score, rule = best
         art = prep.article
         scores: dict[int, float] = {}
-        if c.text is None:  # an index without texts: the indexed version stays
+        top = max(c.size, prep.size)
+        share = self.settings.cluster.complete_share
+        if c.size < share * top or prep.size < share * top:
+            # only one of the two is complete: best_version's pool holds it alone (the
+            # same rule, without scoring what cannot change the outcome)
+            winner, why = (0 if c.size >= share * top else 1), ONLY_COMPLETE
+        elif c.text is None:  # an index without texts: the indexed version stays
             winner, why = 0, "the index keeps no texts to compare (indexed version stays)"
         else:
             versions = [Article(c.id, c.text, published=c.published),
