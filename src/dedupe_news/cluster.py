@@ -48,6 +48,7 @@ COMPLETENESS_BAND = 0.05  # completeness this close to the best: the same conten
 AGREEMENT_BAND = 0.01  # agreement this close to the best: damage may decide
 DAMAGE_BAND = 0.1  # damage differences up to this are noise (scores ~0.1-0.6)
 DAMAGE_VETO = 0.35  # with 3+ versions, damage overrules agreement only beyond this
+DAMAGE_POOL = 3  # at most this many tied versions are damage-scored (pairwise: costly)
 
 
 @dataclass(frozen=True)
@@ -566,7 +567,10 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         finals[k] = _finalists(pools[k], ms)
         agree = dict(zip(pools[k], (a for _, a in ms), strict=True))
         top = max(agree[m] for m in finals[k])
-        tied[k] = [m for m in finals[k] if agree[m] >= top - AGREEMENT_BAND]
+        near = [m for m in finals[k] if agree[m] >= top - AGREEMENT_BAND]
+        # damage compares versions pairwise (~2 ms a version, more per pair): the
+        # DAMAGE_POOL most agreed-with only (light replicas tie by the dozen)
+        tied[k] = sorted(near, key=lambda m, agree=agree: (-agree[m], rank[m]))[:DAMAGE_POOL]
     first: dict[tuple[int, ...], int] = {}
     for k, p in enumerate(tied):
         if len(p) > 1 and tuple(p) not in known:
