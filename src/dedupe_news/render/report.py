@@ -347,32 +347,46 @@ class GraphEdge:
     b: str
     kind: str  # copy | partial | contains (a contains b)
     score: float
+    count: int = 1  # links between the same two clusters, drawn as one edge
 
 
-def _layout(comp: Sequence[GraphNode], edges: Sequence[GraphEdge], cx: float, cy: float,
-            radius: float) -> dict[str, tuple[float, float]]:
-    """Each cluster as a star (canonical in the middle, copies around it); the clusters of
-    a component on a circle."""
+def _star(n: int) -> float:
+    """Radius of a cluster's star with ``n`` copies."""
+    return 0.0 if n == 0 else 60.0 + 3.0 * min(n, 20)
+
+
+def _cell(nodes: Sequence[GraphNode]) -> tuple[list[list[GraphNode]], float, float]:
+    """A component's clusters (canonical first), the radius of the circle their centres
+    sit on, and the component's half-size."""
     clusters: dict[str, list[GraphNode]] = {}
-    for n in comp:
+    for n in nodes:
         clusters.setdefault(n.cluster, []).append(n)
-    groups = list(clusters.values())
+    groups = [sorted(g, key=lambda n: not n.canonical) for g in clusters.values()]
+    stars = [_star(len(g) - 1) for g in groups]
+    if len(groups) == 1:
+        return groups, 0.0, stars[0]
+    ring = max(70.0, sum(2 * r + 50 for r in stars) / (2 * math.pi))
+    return groups, ring, ring + max(stars)
+
+
+def _layout(groups: Sequence[Sequence[GraphNode]], ring: float, cx: float, cy: float
+            ) -> dict[str, tuple[float, float]]:
+    """Each cluster as a star (canonical in the middle, copies around it); the clusters of
+    a component spread on a circle, each taking an arc as wide as its star."""
     pos: dict[str, tuple[float, float]] = {}
-    k = len(groups)
-    inner = radius if k == 1 else radius * 0.45
-    for g, group in enumerate(groups):
-        ang = 2 * math.pi * g / k + math.pi
-        gx, gy = (cx, cy) if k == 1 else (cx + (radius - inner) * math.cos(ang),
-                                         cy + (radius - inner) * math.sin(ang))
-        group = sorted(group, key=lambda n: not n.canonical)
-        if len(group) == 1:
-            pos[group[0].key] = (gx, gy)
-            continue
-        pos[group[0].key] = (gx, gy)
-        rest = group[1:]
+    widths = [2 * _star(len(g) - 1) + 50 for g in groups]
+    total = sum(widths)
+    at = math.pi
+    for g, width in zip(groups, widths, strict=True):
+        ang = at + math.pi * width / total
+        at += 2 * math.pi * width / total
+        gx, gy = cx + ring * math.cos(ang), cy + ring * math.sin(ang)
+        pos[g[0].key] = (gx, gy)
+        rest = g[1:]
+        r = _star(len(rest))
         for j, n in enumerate(rest):
-            a = 2 * math.pi * j / len(rest) + (ang if k > 1 else 0)
-            pos[n.key] = (gx + inner * 0.8 * math.cos(a), gy + inner * 0.8 * math.sin(a))
+            a = 2 * math.pi * j / len(rest) + ang
+            pos[n.key] = (gx + r * math.cos(a), gy + r * math.sin(a))
     return pos
 
 
@@ -380,57 +394,70 @@ def svg_graph(components: Sequence[tuple[Sequence[GraphNode], Sequence[GraphEdge
               title: str, width: int = 960) -> str:
     """The relation graph: one cell per connected component, clusters as stars; copies solid,
     ``partial`` dashed, ``contains`` dotted with an arrow towards the contained article;
-    edges labelled with relation and score (in small components; on hover elsewhere)."""
-    cells: list[tuple[int, int, int, int, Sequence[GraphNode], Sequence[GraphEdge]]] = []
-    x = y = 0
-    row_h = 0
+    links between two clusters drawn once between their canonicals (with their number);
+    edges labelled with relation and score when a component has 12 edges or fewer (on hover
+    otherwise), articles labelled when it has 12 articles or fewer (canonicals otherwise)."""
+    cells = []
+    x = y = 0.0
+    row_h = 0.0
     for nodes, edges in components:
-        cw = int(min(440, max(420, 120 + 78 * math.sqrt(len(nodes)))))
-        ch = 110 if len(nodes) <= 2 else cw
+        groups, ring, half = _cell(nodes)
+        cw = max(2 * half + 300, 420.0) if len(nodes) > 2 else 420.0
+        ch = 110.0 if len(nodes) <= 2 else 2 * half + 60
+        cw = min(cw, float(width))
         if x + cw > width:
-            x, y, row_h = 0, y + row_h, 0
-        cells.append((x, y, cw, ch, nodes, edges))
+            x, y, row_h = 0.0, y + row_h, 0.0
+        cells.append((x, y, cw, ch, groups, ring, nodes, edges))
         x += cw
         row_h = max(row_h, ch)
-    h = max(40, y + row_h)
+    h = max(40, int(y + row_h))
     out = [f'<svg viewBox="0 0 {width} {h}" width="{width}" height="{h}" role="img" '
            f'aria-label="{e(title)}"><title>{e(title)}</title>'
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="17" refY="5" markerWidth="7" '
            'markerHeight="7" orient="auto-start-reverse"><path class="arrow" '
            'd="M0 0L10 5L0 10z"/></marker></defs>']
-    for cx0, cy0, cw, ch, nodes, edges in cells:
+    for cx0, cy0, cw, ch, groups, ring, nodes, edges in cells:
         cx, cy = cx0 + cw / 2, cy0 + ch / 2
-        r = 110.0 if len(nodes) <= 2 else cw / 2 - 60
-        pos = _layout(nodes, edges, cx, cy, max(r, 10))
+        if len(nodes) <= 2 and len(groups) == 2:
+            pos = {groups[0][0].key: (cx - 55, cy), groups[1][0].key: (cx + 55, cy)}
+        elif len(nodes) == 2:
+            pos = {groups[0][0].key: (cx - 45, cy), groups[0][1].key: (cx + 45, cy)}
+        else:
+            pos = _layout(groups, ring, cx, cy)
         labelled = len(edges) <= 12
+        all_labels = len(nodes) <= 12
         for ed in edges:
             if ed.a not in pos or ed.b not in pos:
                 continue
             (x1, y1), (x2, y2) = pos[ed.a], pos[ed.b]
             marker = ' marker-end="url(#arrow)"' if ed.kind == "contains" else ""
             sym, word, _d = REL_CUES[ed.kind]
-            tip = f"{word} {ed.score:.2f}"
+            tip = f"{word} {ed.score:.2f}" + (f" (best of {ed.count} links)" if ed.count > 1
+                                               else "")
             out.append(f'<line class="e-{ed.kind}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
                        f'y2="{y2:.1f}"{marker}><title>{e(tip)}</title></line>')
             if labelled:
+                short = f"{word} {ed.score:.2f}" + (f" \u00d7{ed.count}" if ed.count > 1 else "")
                 out.append(f'<text class="small" x="{(x1 + x2) / 2:.1f}" '
                            f'y="{(y1 + y2) / 2 - 5:.1f}" text-anchor="middle">{sym} '
-                           f"{e(tip)}</text>")
+                           f"{e(short)}</text>")
         for n in nodes:
             px, py = pos[n.key]
             cls = "node canon" if n.canonical else "node"
             shape = (f'<rect class="{cls}" x="{px - 7:.1f}" y="{py - 7:.1f}" width="14" '
                      f'height="14"/>' if n.canonical else
                      f'<circle class="{cls}" cx="{px:.1f}" cy="{py:.1f}" r="7"/>')
-            # labels point away from the middle of the cell, so neighbours do not overlap
-            if abs(px - cx) < 1:
-                lx, ly, anchor = px, py + 20, "middle"
-            elif px > cx:
-                lx, ly, anchor = px + 10, py + 4, "start"
-            else:
-                lx, ly, anchor = px - 10, py + 4, "end"
-            label = (f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}">'
-                     f"{e(elide(n.label, 22))}</text>")
+            label = ""
+            if all_labels or n.canonical:
+                # labels point away from the middle of the cell, so neighbours do not overlap
+                if abs(px - cx) < 1:
+                    lx, ly, anchor = px, py + 20, "middle"
+                elif px > cx:
+                    lx, ly, anchor = px + 10, py + 4, "start"
+                else:
+                    lx, ly, anchor = px - 10, py + 4, "end"
+                label = (f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}">'
+                         f"{e(elide(n.label, 22))}</text>")
             inner = f"<title>{e(n.tip)}</title>{shape}{label}"
             if n.href:
                 out.append(f'<a href="{e(n.href)}">{inner}</a>')

@@ -803,8 +803,29 @@ def _components(ctx: _Ctx, clusters: list[_Cluster], pairs: list[Pair]
             nodes.append(R.GraphNode(rid, rid, href, canon, str(cluster_of.get(i, i)),
                                      f"{R.elide(rid, 200)} \u2014 damage "
                                      f"{ctx.damage[i][0]:.2f}"))
-        edges = [R.GraphEdge(str(ctx.records[p.a]["id"]), str(ctx.records[p.b]["id"]),
-                             p.kind, p.score) for p in pairs if p.a in keep and p.b in keep]
+        edges: list[R.GraphEdge] = []
+        merged: dict[tuple[int, int, str], R.GraphEdge] = {}
+        for p in pairs:
+            if p.a not in keep or p.b not in keep:
+                continue
+            if p.kind == "copy":
+                edges.append(R.GraphEdge(str(ctx.records[p.a]["id"]),
+                                         str(ctx.records[p.b]["id"]), p.kind, p.score))
+                continue
+            # links between two clusters: one edge between their canonicals (or members)
+            ca, cb = cluster_of.get(p.a, p.a), cluster_of.get(p.b, p.b)
+            ca, cb = (ca, cb) if ca in keep and cb in keep else (p.a, p.b)
+            if p.kind == "partial" and ca > cb:
+                ca, cb = cb, ca
+            key = (ca, cb, p.kind)
+            got = merged.get(key)
+            if got is None:
+                merged[key] = R.GraphEdge(str(ctx.records[ca]["id"]),
+                                          str(ctx.records[cb]["id"]), p.kind, p.score)
+            else:
+                got.count += 1
+                got.score = max(got.score, p.score)
+        edges.extend(merged.values())
         out.append((nodes, edges))
     return out, len(ordered), sum(len(c) for c in ordered)
 
