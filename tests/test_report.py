@@ -291,11 +291,14 @@ def test_a_crash_leaves_the_previous_report(tmp_path: Path,
 def test_pair_cap_is_stated(tmp_path: Path) -> None:
     arts = hostile_articles()[:6]
     out = tmp_path / "r"
-    summary = write_report(arts, cluster_articles(arts), str(out), ReportOptions(max_pairs=2))
+    summary = write_report(arts, cluster_articles(arts), str(out),
+                           ReportOptions(max_pairs=2, max_articles=2))
     assert summary["pair_pages"]["written"] == 2 and summary["pair_pages"]["pairs"] > 2
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Side-by-side pages are capped at 2" in index and "no page (cap)" in index
     assert len(list((out / "pairs").iterdir())) == 2
+    assert len(list((out / "articles").iterdir())) == 2
+    assert "Article pages are capped at 2" in (out / "damage-0001.html").read_text("utf-8")
 
 
 # --- command line ------------------------------------------------------------

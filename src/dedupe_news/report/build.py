@@ -271,7 +271,7 @@ def _build(articles: Sequence[Article], result: Any, out: str, opts: ReportOptio
     dmg_rows = [_damage_row(ctx, rank, i, "") for rank, i in enumerate(by_damage, 1)
                 if ctx.damage[i][0] > 0 or ctx.damage[i][1]]
     dmg_pages = _paged(ctx, out, "damage", "Damage: articles by damage score", dmg_rows,
-                       _damage_headers(), nav, sizes, _damage_intro())
+                       _damage_headers(), nav, sizes, _damage_intro(ctx))
     links = [p for p in pairs if p.kind != "copy"]
     link_rows = [_link_row(ctx, p, "") for p in links]
     link_pages = _paged(ctx, out, "links", "Links between clusters (partial / contains)",
@@ -543,8 +543,14 @@ def _damage_headers() -> list[tuple[str, str]]:
             ("top flags (rule, severity: span quoted, message)", "")]
 
 
-def _damage_intro() -> str:
-    return ('<p class="note">Articles by damage score (<code>dedupe-news check</code>\'s '
+def _damage_intro(ctx: _Ctx) -> str:
+    n = len(ctx.records)
+    cap = ("" if len(ctx.article_file) == n else
+           f'<p class="cap">Article pages are capped at {ctx.opts.max_articles:,} '
+           f"(<code>--max-articles</code>): the {len(ctx.article_file):,} most damaged of "
+           f"{n:,} articles have one; the others' flags are quoted here without a link "
+           "(<code>dedupe-news check</code> gives them all).</p>")
+    return cap + ('<p class="note">Articles by damage score (<code>dedupe-news check</code>\'s '
             "score in [0, 1]: the estimated share of damaged sentences; 0 = no evidence of "
             "damage, not proof of a clean text). Each flag's span is quoted and links to "
             "its place in the text. Articles with score 0 and no flag are not listed.</p>")
@@ -951,7 +957,7 @@ def _index(ctx: _Ctx, summary: dict[str, Any], clusters: list[_Cluster], pairs: 
     drows = [_damage_row(ctx, k, i, "") for k, i in
              enumerate(by_damage[: ctx.opts.index_damage_rows], 1)
              if ctx.damage[i][0] > 0 or ctx.damage[i][1]]
-    body.append("<section id=\"damage\"><h2>Damage</h2>" + _damage_intro()
+    body.append("<section id=\"damage\"><h2>Damage</h2>" + _damage_intro(ctx)
                 + R.rows_table("t-index-damage", _damage_headers(), drows)
                 + f'<p>All of them: <a href="damage-0001.html">Damage</a> '
                   f'({summary["pages"]["damage"]:,} pages).</p></section>')
