@@ -43,7 +43,7 @@ from dedupe_news.verify import MIRROR, VerifySettings
 FULL_LENGTH = 0.95
 MERGE_PROBE = 8  # merge pass: members verified before giving up on a linked cluster
 PARALLEL_DAMAGE_MIN_POOLS = 200  # below this, scoring pools in-process is faster
-CONSENSUS_REFS = 16  # members each canonical candidate is measured against
+CONSENSUS_REFS = 8  # members each canonical candidate is measured against
 COMPLETENESS_BAND = 0.05  # completeness this close to the best: the same content (noise)
 AGREEMENT_BAND = 0.01  # agreement this close to the best: damage may decide
 DAMAGE_BAND = 0.1  # damage differences up to this are noise (scores ~0.1-0.6)
@@ -57,7 +57,7 @@ class ClusterSettings:
     verify: VerifySettings = field(default_factory=VerifySettings)
     max_candidates: int = 8  # leaders verified per article, best estimated Jaccard first
     complete_share: float = 0.85  # members this complete compete for canonical
-    canonical_pool: int = 32  # at most this many of them compete (consensus, then damage)
+    canonical_pool: int = 8  # at most this many of them compete (consensus, then damage)
     max_links: int = 20
     merge_rounds: int = 3  # rounds of offering linked clusters to their union's canonical
     workers: int | None = None  # None: automatic (parallel for large inputs)
@@ -279,9 +279,13 @@ class ClusterCore:
         the others are grouped again until every group is settled.  A group's first element
         is its leader (-1: none) whose evidence ``leader_match`` gives."""
         while pending:
+            hints = None
+            if leader_match is not None:  # closeness to the leader orders the pools
+                hints = [{m: (2.0 if m == lead else leader_match(m).score) for m in group}
+                         for lead, group in pending]
             canons = _choose_canonicals([m for _, m in pending], self.articles, self.feats,
                                         self.rank, self.st, self.damage, self.executor,
-                                        self.known, self.choices)
+                                        self.known, self.choices, hints)
             again: list[tuple[int, list[int]]] = []
             # every member re-verified against a new canonical, in one compiled call
             checks = [(m, canon) for (lead, group), canon in zip(pending, canons, strict=True)
@@ -488,13 +492,20 @@ def _reverify(others: list[int], canon: int,
     return matches, rest
 
 
-def _pool(group: list[int], feats: Features, rank: np.ndarray, st: ClusterSettings
-          ) -> list[int]:
-    """The members that compete to be canonical: complete ones, most complete first."""
+def _pool(group: list[int], feats: Features, rank: np.ndarray, st: ClusterSettings,
+          hint: dict[int, float] | None = None) -> list[int]:
+    """The members that compete to be canonical: complete ones (``complete_share`` of the
+    longest), at most ``canonical_pool``.  With ``hint`` (each member's verification score
+    against the group's leader, the leader itself first) the closest to the leader go
+    first: among noisy replicas the original is the one closest to every other version, so
+    it is in the pool however its length ranks; else the most complete first."""
     g = np.asarray(group, dtype=np.int64)
     sizes = feats.sizes[g]
-    complete = g[sizes >= st.complete_share * int(sizes.max())]
-    return _by_completeness(complete, feats.sizes, rank)[: st.canonical_pool].tolist()
+    complete = _by_completeness(g[sizes >= st.complete_share * int(sizes.max())], feats.sizes,
+                                rank).tolist()
+    if hint:
+        complete.sort(key=lambda m: -hint.get(m, 0.0))  # (stable: size order among equals)
+    return complete[: st.canonical_pool]
 
 
 def _references(group: list[int], pool: list[int], feats: Features, rank: np.ndarray
@@ -547,7 +558,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                        damage: Callable[[Sequence[str]], list[float]] | None,
                        executor: Executor | None,
                        known: dict[tuple[int, ...], tuple[int, dict[int, float]]] | None = None,
-                       choices: dict[int, Choice] | None = None) -> list[int]:
+                       choices: dict[int, Choice] | None = None,
+                       hints: list[dict[int, float] | None] | None = None) -> list[int]:
     """The canonical member of each group (see the module docstring).
 
     ``known``: canonicals (and damage scores) of tied finalist sets scored before (the
@@ -556,7 +568,9 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     """
     known = {} if known is None else known
     vargs = st.verify.args()
-    pools = [_pool(g, feats, rank, st) if len(g) > 1 else g for g in groups]
+    hints = hints or [None] * len(groups)
+    pools = [_pool(g, feats, rank, st, h) if len(g) > 1 else g
+             for g, h in zip(groups, hints, strict=True)]
     multi = [k for k, p in enumerate(pools) if len(p) > 1]
     mpos = {k: t for t, k in enumerate(multi)}
     refs = [_references(groups[k], pools[k], feats, rank) for k in multi]
