@@ -55,6 +55,47 @@ ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "dedupe_news"]
 
 
+def stream_file(n: int, seed: int = 13) -> Path:
+    """``stream_<n>.jsonl``: a news stream with a large index - 80% new stories (8-14
+    sentences drawn from different BBC articles, so every story is distinct and some share a
+    sentence or two: partial links), 20% copies of an earlier story (a word or two changed,
+    sometimes the last paragraph dropped, ids ``<orig>~c<k>``).  Built once, cached."""
+    from _common import CORPUS
+
+    path = DATA_DIR / f"stream_{n}.jsonl"
+    meta = DATA_DIR / f"stream_{n}.meta.json"
+    want = {"n": n, "seed": seed, "version": 1, "corpus_size": CORPUS.stat().st_size}
+    if path.exists() and meta.exists() and json.loads(meta.read_text()) == want:
+        return path
+    rng = random.Random(seed)
+    sents = [s.strip() + "." for row in read_jsonl(CORPUS)
+             for s in row["text"].replace("\n", " ").split(". ") if len(s.split()) >= 6]
+    made: list[tuple[str, str]] = []
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            if made and rng.random() < 0.2:
+                orig, text = made[rng.randrange(max(0, len(made) - 5000), len(made))]
+                words = text.split(" ")
+                for _ in range(rng.randint(1, 3)):
+                    k = rng.randrange(len(words))
+                    words[k] = words[k].upper()
+                text = " ".join(words)
+                if rng.random() < 0.3:
+                    text = text.rsplit("\n\n", 1)[0]
+                row = {"id": f"{orig}~c{i}", "text": text}
+            else:
+                k = rng.randint(8, 14)
+                paras = [" ".join(rng.sample(sents, 2)) for _ in range(k // 2)]
+                text = "\n\n".join(paras)
+                row = {"id": f"s{i:07d}", "text": text}
+                made.append((row["id"], text))
+            fh.write(json.dumps(row) + "\n")
+    tmp.replace(path)
+    meta.write_text(json.dumps(want) + "\n")
+    return path
+
+
 def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
 
@@ -233,15 +274,15 @@ def datasketch_redis(data: Path, n: int, port: int) -> dict[str, Any]:
 
 
 def run(sizes: list[int], redis_sizes: list[int], n_probe: int, n_ds: int,
-        workdir: Path) -> dict[str, Any]:
+        workdir: Path, corpus: str = "light") -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     for n in sizes:
-        data = scale_file(n)
-        res: dict[str, Any] = {"articles": n, "corpus": "light"}
+        data = stream_file(n) if corpus == "stream" else scale_file(n)
+        res: dict[str, Any] = {"articles": n, "corpus": corpus}
         idx = workdir / f"filter_{n}.idx"
         for p in workdir.glob(idx.name + "*"):
             p.unlink()
-        out = DATA_DIR / f"scale_{n}.filter.out.jsonl"
+        out = data.with_name(data.stem + ".filter.out.jsonl")
         log(f"ingest {n:,} into SQLite ...")
         res["sqlite_ingest"] = ingest(str(idx), data, out)
         res["sqlite_bytes"] = _size(idx)
@@ -249,8 +290,9 @@ def run(sizes: list[int], redis_sizes: list[int], n_probe: int, n_ds: int,
         log(f"  {res['sqlite_ingest']['decisions_per_s']} decisions/s; latency probe ...")
         res["sqlite_latency"] = latency(str(idx), probes(data, n_probe))
         res["agreement_with_cluster"] = agreement(out, cluster_output(data))
-        res["quality_filter"] = quality(out, "~r")
-        res["quality_cluster"] = quality(cluster_output(data), "~r")
+        mark = "~c" if corpus == "stream" else "~r"
+        res["quality_filter"] = quality(out, mark)
+        res["quality_cluster"] = quality(cluster_output(data), mark)
         results.append(res)
         log(f"  {json.dumps(res)}")
     redis_results: list[dict[str, Any]] = []
@@ -261,7 +303,7 @@ def run(sizes: list[int], redis_sizes: list[int], n_probe: int, n_ds: int,
         for n in redis_sizes:
             assert server is not None
             server.flush()
-            data = scale_file(n)
+            data = stream_file(n) if corpus == "stream" else scale_file(n)
             out = workdir / f"redis_{n}.out.jsonl"
             log(f"ingest {n:,} into Redis ...")
             r: dict[str, Any] = {"articles": n}
@@ -276,7 +318,7 @@ def run(sizes: list[int], redis_sizes: list[int], n_probe: int, n_ds: int,
             assert server is not None
             server.flush()
             log(f"datasketch MinHashLSH on Redis, {n_ds:,} articles ...")
-            ds = datasketch_redis(scale_file(sizes[0] if sizes else 30000), n_ds, server.port)
+            ds = datasketch_redis(scale_file(30000), n_ds, server.port)
             log(f"  {json.dumps(ds)}")
     finally:
         if server is not None:
@@ -310,6 +352,10 @@ def print_table(rep: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="30000")
+    ap.add_argument("--corpus", choices=("light", "stream"), default="light",
+                    help="light: bench_cluster's replicas (few stories, most articles "
+                         "copies); stream: 80%% new stories, 20%% copies (a large index)")
+    ap.add_argument("--out", default="bench_filter.json", help="report name in bench/out")
     ap.add_argument("--redis-sizes", default=None,
                     help="default: the --sizes up to 100000; '' for none")
     ap.add_argument("--probe", type=int, default=1000)
@@ -325,9 +371,9 @@ def main(argv: list[str] | None = None) -> int:
         log("redis-server missing: Redis and datasketch runs skipped")
         rsizes, args.datasketch = [], 0
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        rep = run(sizes, rsizes, args.probe, args.datasketch, Path(tmp))
+        rep = run(sizes, rsizes, args.probe, args.datasketch, Path(tmp), args.corpus)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    write_report(OUT_DIR / "bench_filter.json", rep)
+    write_report(OUT_DIR / args.out, rep)
     print_table(rep)
     return 0
 

@@ -466,6 +466,17 @@ class Filter:
             winner, why = (0 if c.size >= share * top else 1), ONLY_COMPLETE
         elif c.text is None:  # an index without texts: the indexed version stays
             winner, why = 0, "the index keeps no texts to compare (indexed version stays)"
+        elif c.text == art.text:
+            # the same text: completeness, agreement and damage tie by construction, so
+            # best_version's order falls to published (dated first, earlier first), then id
+            def order(a_pub: str | None, a_id: str) -> tuple[bool, str, str]:
+                return (a_pub is None, a_pub or "", a_id)
+
+            new_first = order(art.published, art.id) < order(c.published, c.id)
+            winner = 1 if new_first else 0
+            why = ("the same text, published earlier (or the lower id)" if new_first else
+                   "the same text; the indexed version was published first (or has the "
+                   "lower id)")
         else:
             versions = [Article(c.id, c.text, published=c.published),
                         Article(art.id, art.text, published=art.published)]
