@@ -33,7 +33,7 @@ from functools import cached_property
 import numpy as np
 
 from dedupe_news import __version__, candidates_jit, verify_jit
-from dedupe_news.candidates import LshSettings
+from dedupe_news.candidates import LshSettings, containment_candidates
 from dedupe_news.features import Features, featurize, start_pool, workers_for
 from dedupe_news.model import Article
 from dedupe_news.normalize import STEPS
@@ -196,12 +196,13 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
         order, feats.signatures, feats.shingle_counts, st.lsh.bands, st.lsh.rows,
         st.lsh.min_jaccard, st.max_candidates, feats.u_flat, feats.u_off, feats.doc_units,
         *core.vargs)
+    for (i, j), s in zip(link_rows.tolist(), link_scores.tolist(), strict=True):
+        core.link(i, j, s)
+    ncand += _place_pieces(core, leader_of, score, cov, npairs)
     if progress:
         progress("verify", n, n)
     t2 = time.perf_counter()
     feats.signatures = feats.signatures[:0]  # not needed any more: free ~1 GB per 1M
-    for (i, j), s in zip(link_rows.tolist(), link_scores.tolist(), strict=True):
-        core.link(i, j, s)
     groups: dict[int, list[int]] = {}
     leads = leader_of.tolist()
     for i in order.tolist():
@@ -226,6 +227,42 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
                "records": time.perf_counter() - t3}
     return ClusterResult(records, core.boilerplate(), st.signature(), stats, timings,
                          core.clusters)
+
+
+def _place_pieces(core: ClusterCore, leader_of: np.ndarray, score: np.ndarray,
+                  cov: np.ndarray, npairs: np.ndarray) -> int:
+    """The containment pass (:func:`dedupe_news.candidates.containment_candidates`): an
+    article the leader loop left alone (no copy, no member) is verified against the larger
+    leaders it shares enough single minima with; a verified copy joins that leader's group
+    (updating ``leader_of`` and its evidence in place), other relations become links.  A
+    leader that takes a piece keeps its place, and a piece never takes one: no chaining.
+    Returns the verifications made."""
+    feats = core.feats
+    is_leader = leader_of < 0
+    has_members = np.zeros(len(leader_of), dtype=np.bool_)
+    has_members[leader_of[~is_leader]] = True
+    leaders = np.flatnonzero(is_leader)
+    alone = np.flatnonzero(is_leader & ~has_members)
+    pairs = containment_candidates(feats.signatures, feats.shingle_counts, alone, leaders)
+    if len(pairs) == 0:
+        return 0
+    rel, sc, cv, npr = _verify_pairs([tuple(p) for p in pairs.tolist()], feats, core.vargs)
+    joined: dict[int, int] = {}
+    targets: set[int] = set()
+    for k, (a, b) in enumerate(pairs.tolist()):
+        r = int(rel[k])
+        if r == verify_jit.COPY:
+            if a in joined or a in targets or b in joined:
+                continue
+            joined[a] = b
+            targets.add(b)
+            leader_of[a] = b
+            score[a] = sc[k]
+            cov[a, 0], cov[a, 1] = cv[k, 0], cv[k, 1]
+            npairs[a] = npr[k]
+        elif r != verify_jit.NONE:
+            core.link(a, b, float(sc[k]))
+    return len(pairs)
 
 
 class ClusterCore:
