@@ -136,3 +136,20 @@ def test_the_complete_original_is_canonical_among_wire_edits_and_noisy_replicas(
         assert canon == {"z-original"}
         (cl,) = [c for c in res.clusters if c["canonical"] == "z-original"]
         assert cl["canonical_reason"] and all(m["not_canonical_because"] for m in cl["members"])
+
+
+def test_containment_pass_finds_a_piece_no_band_found() -> None:
+    """A third of an article, MT-like edited, shares too few shingle pairs with the whole for
+    the LSH bands; the containment pass finds it among the single minima and verifies it."""
+    import numpy as np
+
+    from dedupe_news.candidates import containment_candidates
+
+    rng = np.random.default_rng(1)
+    n, p = 6, 256
+    sigs = rng.integers(0, 2**32, size=(n, p), dtype=np.uint64).astype(np.uint32)
+    counts = np.array([300, 40, 300, 60, 10, 300], dtype=np.int64)
+    sigs[1, :64:8] = sigs[0, :64:8]  # 8 of 64 minima shared: containment of 1 in 0 high
+    sigs[3, :2] = sigs[2, :2]  # 2 shared, but 3's estimated containment stays low
+    got = containment_candidates(sigs, counts, np.array([1, 3, 4]), np.array([0, 2, 5]))
+    assert got.tolist() == [[1, 0]]
