@@ -23,8 +23,13 @@ of them near-duplicates) this script
    ``--datasketch`` articles a query then an insert when nothing was found - the index
    operations alone, per article.
 
-    .venv/bin/python bench/bench_filter.py --sizes 30000
-    .venv/bin/python bench/bench_filter.py --sizes 100000,1000000 --redis-sizes 100000
+``--corpus stream`` runs the same on ``bench/data/stream_<N>.jsonl`` instead: 80% new stories
+(sentences drawn from different BBC articles) and 20% copies of recent ones, so the index
+grows with the stream (the light corpus has ~2,200 stories whatever N).
+
+    .venv/bin/python bench/bench_filter.py --sizes 30000,100000 --redis-sizes 100000
+    .venv/bin/python bench/bench_filter.py --corpus stream --sizes 100000 --redis-sizes '' \
+        --datasketch 0 --out bench_filter_stream.json
 
 Prints a table on stdout; progress on stderr; writes ``bench/out/bench_filter.json``.
 """
