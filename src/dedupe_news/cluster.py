@@ -105,6 +105,7 @@ class Choice:
     finalists: list[int]
     top_size: int  # content words of the group's longest version
     damage_band: float = 0.1  # damage differences within this were noise for this choice
+    complete_share: float = 0.85  # the run's ClusterSettings.complete_share
 
 
 def _damage_scores(texts: Sequence[str]) -> list[float]:
@@ -664,7 +665,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                                 known[tuple(tied[k])][1] if len(tied[k]) > 1 else {},
                                 finals[k],
                                 int(feats.sizes[np.asarray(g, dtype=np.int64)].max()),
-                                DAMAGE_BAND if len(g) < 3 else DAMAGE_VETO)
+                                DAMAGE_BAND if len(g) < 3 else DAMAGE_VETO,
+                                st.complete_share)
     return canons
 
 
@@ -718,7 +720,7 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
     if m not in choice.measures:
         share = float(sizes[m]) / choice.top_size if choice.top_size else 0.0
         return (f"shorter: {share:.0%} of the longest version's content words "
-                f"(complete versions, {ClusterSettings().complete_share:.0%} or more, compete)")
+                f"(complete versions, {choice.complete_share:.0%} or more, compete)")
     mc, ma = choice.measures[m]
     if m not in choice.finalists:
         return (f"less complete: holds {mc:.0%} of the other versions' content, the "

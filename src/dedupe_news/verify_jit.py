@@ -215,12 +215,14 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     score /= total
     hit = 0.0
     ltotal = float(lo[nl] - lo[0])
+    aligned = np.zeros(nl, dtype=np.bool_)  # long units some short unit aligns with
     for j in range(nl):
         cb = sims[0, j]
         for i in range(1, ns):
             if sims[i, j] > cb:
                 cb = sims[i, j]
         if cb >= sentence_threshold:
+            aligned[j] = True
             hit += float(lo[j + 1] - lo[j])
     cov_long = hit / ltotal
     why = np.zeros(8, dtype=np.float64)
@@ -236,7 +238,7 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     elif cov_short >= copy_coverage and why[6] >= FACTS_MIN and why[6] > why[7]:
         rule = R_OTHER_FACTS  # same wording, other numbers: a template, not one source
     elif cov_short >= copy_coverage:
-        rel, rule = _two_sided(sf, so, lf, lo, sims, sentence_threshold, why)
+        rel, rule = _two_sided(sf, so, lf, lo, aligned, why)
         if rel == CONTAINS and not swap:
             rel = CONTAINED_IN  # A is the shorter side: A is held in B
     if rel == NONE and strong >= partial_min:
@@ -253,11 +255,11 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
 
 @njit(cache=True, nogil=True)
 def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
-               sims: np.ndarray, sentence_threshold: float, why: np.ndarray):
+               aligned: np.ndarray, why: np.ndarray):
     """The shorter side is covered: copy, or does the longer side hold news of its own?
 
-    Reads the longer side's *rest* (units no shorter-side unit aligns with at
-    ``sentence_threshold``): its share of the content words, the share before the first
+    Reads the longer side's *rest* (units not ``aligned``: no shorter-side unit reaches
+    ``sentence_threshold`` with them): its share of the content words, the share before the first
     aligned unit (a lead of its own), and how much of its rare vocabulary (stems not in
     ``_COMMON``) it shares with the shorter side, both ways.  Fills ``why[1:6]`` = rest
     share, lead share, forward share, reverse share, rare stems of the shorter side.  (Tried:
@@ -268,19 +270,14 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     ns = len(so) - 1
     nl = len(lo) - 1
     ltotal = float(lo[nl] - lo[0])
-    rest = np.zeros(nl, dtype=np.bool_)
+    rest = ~aligned
     first = -1
     rest_w = 0.0
     for j in range(nl):
-        cb = sims[0, j]
-        for i in range(1, ns):
-            if sims[i, j] > cb:
-                cb = sims[i, j]
-        if cb >= sentence_threshold:
+        if aligned[j]:
             if first < 0:
                 first = j
         else:
-            rest[j] = True
             rest_w += float(lo[j + 1] - lo[j])
     lead_w = 0.0
     for j in range(max(first, 0)):
