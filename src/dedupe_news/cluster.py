@@ -45,7 +45,7 @@ MERGE_PROBE = 8  # merge pass: members verified before giving up on a linked clu
 PARALLEL_DAMAGE_MIN_POOLS = 200  # below this, scoring pools in-process is faster
 CONSENSUS_REFS = 8  # members each canonical candidate is measured against
 COMPLETENESS_BAND = 0.05  # completeness this close to the best: the same content (noise)
-AGREEMENT_BAND = 0.01  # agreement this close to the best: damage may decide
+AGREEMENT_BAND = 0.01  # agreement differences below this are called a tie in explanations
 DAMAGE_BAND = 0.1  # damage differences up to this are noise (scores ~0.1-0.6)
 DAMAGE_VETO = 0.35  # with 3+ versions, damage overrules agreement only beyond this
 DAMAGE_POOL = 3  # at most this many tied versions are damage-scored (pairwise: costly)
@@ -618,11 +618,12 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     for k, ms in zip(multi, measures, strict=True):
         finals[k] = _finalists(pools[k], ms)
         agree = dict(zip(pools[k], (a for _, a in ms), strict=True))
-        top = max(agree[m] for m in finals[k])
-        near = [m for m in finals[k] if agree[m] >= top - AGREEMENT_BAND]
         # damage compares versions pairwise (~2 ms a version, more per pair): the
-        # DAMAGE_POOL most agreed-with only (light replicas tie by the dozen)
-        tied[k] = sorted(near, key=lambda m, agree=agree: (-agree[m], rank[m]))[:DAMAGE_POOL]
+        # DAMAGE_POOL most agreed-with finalists only (light replicas tie by the dozen).
+        # Damage may veto the most agreed-with: copies made by one MT engine agree with
+        # each other more than with their original (real Apertium round trips).
+        tied[k] = sorted(finals[k], key=lambda m, agree=agree: (-agree[m], rank[m]))[
+            :DAMAGE_POOL]
     first: dict[tuple[int, ...], int] = {}
     for k, p in enumerate(tied):
         if len(p) > 1 and tuple(p) not in known:
