@@ -204,3 +204,27 @@ def test_non_latin_full_stops_end_sentences() -> None:
         spans = split_sentences(text)
         assert len(spans) == n, [s.text for s in spans]
         assert all(text[s.start:s.end] == s.text for s in spans)
+
+
+def test_punkt_loads_without_nltk_package_init_and_leaves_nltk_importable() -> None:
+    """Loading Punkt skips nltk's package __init__ (scipy.stats, sklearn: ~1.8 s a process)
+    and leaves no half-made nltk behind: a later ``import nltk`` is the whole package."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from dedupe_news.segment import load_tokenizer, split_sentences\n"
+        "tk = load_tokenizer()\n"
+        "assert 'scipy.stats' not in sys.modules, 'nltk/__init__ ran'\n"
+        "assert not any(k == 'nltk' or k.startswith('nltk.') for k in sys.modules)\n"
+        "spans = [s.text for s in split_sentences('Mr. Smith left. He said so.')]\n"
+        "assert spans == ['Mr. Smith left.', 'He said so.'], spans\n"
+        "import nltk\n"
+        "from nltk.tokenize.punkt import PunktSentenceTokenizer\n"
+        "assert nltk.tokenize.punkt.PunktSentenceTokenizer is PunktSentenceTokenizer\n"
+        "assert list(tk.span_tokenize('One. Two.')) == [(0, 4), (5, 9)]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr

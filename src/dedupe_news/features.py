@@ -495,19 +495,19 @@ def featurize_jsonl(paths: Sequence[str], pool: Executor, num_perm: int = 128,
         window.append((entries, submit(entries)))
     while window:
         take(*window.popleft())
-    # Load what damage scoring needs (rule tables, word list) while this process starts the
-    # leader loop, one task a worker, not waited for.  Punkt (importing nltk, ~1 s) is left
-    # to first use: few texts need sentences, and loading it here only took the cores from
-    # the leader loop (no gain at 100k).
+    # Load what damage scoring needs (rule tables, word list, Punkt) while this process
+    # starts the leader loop, one task a worker, not waited for.
     for _ in range(limit // 2):
         pool.submit(_warm_up)
     return arts, table.features(), rejects
 
 
 def _warm_up() -> None:
-    """Load the damage scorer's data (rule tables, word list) into this process."""
+    """Load the damage scorer's data (rule tables, word list, Punkt) into this process."""
     from dedupe_news.damage import version_scores
+    from dedupe_news.segment import load_tokenizer
     from dedupe_news.words import word_zipf
 
     word_zipf()
+    load_tokenizer()
     version_scores(["A first version. It is short.", "A second version. It is short too."])

@@ -23,8 +23,12 @@ satisfy ``text[s.start:s.end] == s.text``.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import re
+import sys
+import types
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -61,7 +65,8 @@ def load_tokenizer() -> Any:
     Returns an ``nltk.tokenize.punkt.PunktSentenceTokenizer``; nltk is imported here so that
     importing this module stays cheap.
     """
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+    punkt = _import_punkt()
+    PunktParameters, PunktSentenceTokenizer = punkt.PunktParameters, punkt.PunktSentenceTokenizer
 
     doc = _read_json(PARAMS_FILE)
     table = _read_json(ABBREV_FILE)
@@ -73,6 +78,33 @@ def load_tokenizer() -> Any:
     for word, flags in doc["ortho_context"].items():
         params.ortho_context[word] = int(flags)
     return PunktSentenceTokenizer(params)
+
+
+def _import_punkt() -> types.ModuleType:
+    """``nltk.tokenize.punkt``, without running ``nltk/__init__`` when nltk is not loaded yet.
+
+    nltk's package ``__init__`` imports most of nltk, and with it scipy.stats and
+    scikit-learn: about 1.8 s of CPU in every process that needs a sentence break (each
+    worker that scores damage, the filter, ``check``), for a module that needs a handful of
+    small nltk modules.  So the two packages on the way are bare namespaces while the module
+    loads, and every nltk module loaded here leaves ``sys.modules`` afterwards: a later
+    ``import nltk`` (by a caller of this library) loads nltk whole, as usual.
+    """
+    if "nltk" in sys.modules:
+        return importlib.import_module("nltk.tokenize.punkt")
+    spec = importlib.util.find_spec("nltk")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover
+        return importlib.import_module("nltk.tokenize.punkt")
+    roots = list(spec.submodule_search_locations)
+    for name, path in (("nltk", roots), ("nltk.tokenize", [f"{r}/tokenize" for r in roots])):
+        stub = types.ModuleType(name)
+        stub.__path__ = path
+        sys.modules[name] = stub
+    try:
+        return importlib.import_module("nltk.tokenize.punkt")
+    finally:
+        for name in [k for k in sys.modules if k == "nltk" or k.startswith("nltk.")]:
+            del sys.modules[name]
 
 
 def split_sentences(text: str) -> list[Span]:
