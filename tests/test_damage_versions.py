@@ -80,6 +80,7 @@ def test_seed_mt_copy_scores_above_the_rewrite() -> None:
 def _plain_version_scores(texts: list[str], word_evidence: bool = False) -> list[float]:
     """version_scores written with full check_text reports (its definition)."""
     from dedupe_news.damage import check_text, quick_pairs, style
+    from dedupe_news.damage.versions import common_text
     from dedupe_news.normalize import prepare
 
     n = len(texts)
@@ -88,7 +89,7 @@ def _plain_version_scores(texts: list[str], word_evidence: bool = False) -> list
     extra = [0.0] * n
     for i in range(n):
         for j in range(i + 1, n):
-            p = style.p_b_translated(bodies[i], bodies[j])
+            p = style.p_b_translated(*common_text(bodies[i], bodies[j]))
             extra[i] += (1.0 - p) * style.MT_DAMAGED_SHARE / (n - 1)
             extra[j] += p * style.MT_DAMAGED_SHARE / (n - 1)
             if not word_evidence:
@@ -143,3 +144,48 @@ def test_style_signals_read_the_text_alone() -> None:
 
     for text in _versions():
         assert style_signals(text, 0) == style_signals(text, 7)
+
+
+def test_common_text_sets_aside_what_only_one_version_has() -> None:
+    """A paragraph one version dropped (and a tail it lacks) is left out of the style
+    comparison; a sentence both versions have in other words stays on both sides."""
+    from dedupe_news.damage.versions import common_text
+
+    a = ("The council approved the new budget on Monday. Spending on roads rises by a tenth. "
+         "Critics of the plan said the cuts to libraries went too far. "
+         "The mayor of the city defended the decision of the council. "
+         "A vote on the transport levy is expected in March.")
+    b = ("The council approved the new budget on Monday. Spending on roads rises by a tenth. "
+         "Opponents hated it. "
+         "A vote on the transport levy is expected in March. "
+         "Copies of the budget are online.")
+    got_a, got_b = common_text(a, b)
+    assert "Critics" in got_a and "mayor" in got_a and "Opponents" in got_b  # replaced: kept
+    assert "Copies" not in got_b  # b's own tail
+    dropped = a.replace("The mayor of the city defended the decision of the council. ", "")
+    got_a, got_d = common_text(a, dropped)
+    assert "mayor" not in got_a and got_a == got_d  # a paragraph one version dropped
+
+
+def test_a_dropped_paragraph_does_not_read_as_translation() -> None:
+    """An original against its own edit with one paragraph dropped - a paragraph full of
+    "of the", the traits' MT direction - reads as neither translated: the style traits
+    compare the text both versions hold (the whole texts: the original reads as the
+    translation, P = 1.0)."""
+    from dedupe_news.damage import style
+    from dedupe_news.damage.versions import common_text
+
+    p1 = ("Shares in Acme rose sharply on Tuesday after its latest results beat forecasts. "
+          "Investors cheered its bosses' plans, and analysts say they're upbeat about next "
+          "year's sales. Acme's chief executive, Jane Doe, said she'd keep costs down while "
+          "hiring engineers.")
+    p2 = ("The chairman of the board of the company said that the expansion of the network of "
+          "the group into the markets of the east of the continent was the priority of the "
+          "management of the firm for the rest of the decade.")
+    p3 = ("Acme's rivals didn't comment. Its stock has gained 40% since January, and traders "
+          "expect more gains if demand holds up through spring and summer, when Acme usually "
+          "sells most of its garden tools. Doe's predecessor quit last year after investors "
+          "lost patience with slow growth.")
+    orig, cut = "\n".join([p1, p2, p3]), "\n".join([p1, p3])
+    assert style.p_b_translated(cut, orig) > 0.99  # what the whole texts said
+    assert style.p_b_translated(*common_text(cut, orig)) == 0.5

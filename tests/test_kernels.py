@@ -272,7 +272,7 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
                       cc: float, pt: float, pm: int, mp: int, mt: float):
     """The rule of :mod:`dedupe_news.verify`, written out plainly."""
     if not a_units or not b_units:
-        return 0, 0.0, 0.0, 0.0, [], [], [], [0.0] * 8
+        return 0, 0.0, 0.0, 0.0, [], [], [], [0.0] * verify_jit.WHY
     wa = [len(u) for u in a_units]
     wb = [len(u) for u in b_units]
     swap = sum(wa) > sum(wb)  # ties: A is the short side
@@ -325,7 +325,7 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
     score = min(score / total, 1.0)
     colmax = sims.max(axis=0)
     cov_long = sum(float(wl[j]) for j in range(len(long_)) if colmax[j] >= st_) / float(sum(wl))
-    why = [0.0] * 8
+    why = [0.0] * verify_jit.WHY
     rel, rule = 0, verify_jit.R_NONE
     if cov_short >= cc:
         both = [(set(short[i]), set(long_[best[i]])) for i in keep]
@@ -338,7 +338,8 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
     elif cov_short >= cc and why[6] >= verify_jit.FACTS_MIN and why[6] > why[7]:
         rule = verify_jit.R_OTHER_FACTS
     elif cov_short >= cc:
-        rel, rule, why[1:6] = reference_two_sided(short, long_, colmax >= st_)
+        rel, rule, why[1:6], why[8] = reference_two_sided(short, long_, colmax >= st_,
+                                                          [(i, best[i]) for i in keep])
         if rel == verify_jit.CONTAINS and not swap:
             rel = verify_jit.CONTAINED_IN
     if rel == 0 and strong >= pm:
@@ -352,8 +353,8 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
     return rel, score, cov_short, cov_long, pairs_short, pairs_long, ps, why
 
 
-def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned: np.ndarray
-                        ) -> tuple[int, int, list[float]]:
+def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned: np.ndarray,
+                        pairs: list[tuple[int, int]]) -> tuple[int, int, list[float], float]:
     """The longer side's rest: copy, or news of its own (see :mod:`dedupe_news.verify`)."""
     common = set(verify_jit._COMMON.tolist())
     total = sum(len(u) for u in long_)
@@ -366,14 +367,20 @@ def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned:
     fwd = sum(x in short_rare for x in rest_stems) / len(rest_stems) if rest_stems else 0.0
     rev = len(short_rare & set(rest_stems)) / len(short_rare) if short_rare else 0.0
     why = [rest_share, lead_share, fwd, rev, float(len(short_rare))]
+    # gaps: long units between the pairs of two neighbouring short units
+    gaps = {j for (i1, j1), (i2, j2) in itertools.pairwise(pairs) if i2 == i1 + 1
+            for j in range(j1 + 1, j2) if not aligned[j]}
+    gap_share = sum(len(long_[j]) for j in gaps) / total
     if rest_share < verify_jit.CONTAIN_REST or not rest_stems:
-        return 2, verify_jit.R_COPY, why
+        return 2, verify_jit.R_COPY, why, gap_share
     if lead_share >= verify_jit.LEAD_SHARE and fwd < verify_jit.LEAD_FWD:
-        return verify_jit.CONTAINS, verify_jit.R_CONTAINS_LEAD, why
+        return verify_jit.CONTAINS, verify_jit.R_CONTAINS_LEAD, why, gap_share
+    if rest_share - gap_share < verify_jit.CONTAIN_REST:
+        return 2, verify_jit.R_COPY_GAPS, why, gap_share
     if (len(short_rare) >= verify_jit.CONTINUE_MIN_RARE and fwd < verify_jit.CONTINUE_FWD
             and rev < verify_jit.CONTINUE_REV):
-        return verify_jit.CONTAINS, verify_jit.R_CONTAINS_OTHER, why
-    return 2, verify_jit.R_COPY_CONTINUES, why
+        return verify_jit.CONTAINS, verify_jit.R_CONTAINS_OTHER, why, gap_share
+    return 2, verify_jit.R_COPY_CONTINUES, why, gap_share
 
 
 def flatten(units: list[list[int]], base: int = 0, pad: int = 0):

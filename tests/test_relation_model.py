@@ -70,6 +70,22 @@ def test_a_copy_cut_short_stays_a_copy() -> None:
 
 
 @needs_corpus
+def test_a_copy_with_a_middle_passage_cut_out_is_a_copy_by_its_gaps() -> None:
+    """A wire edit that drops a long paragraph from the middle: the longer side's rest lies
+    between two neighbouring sentences of the shorter one (rule ``gaps``), however few rare
+    words the dropped paragraph shares with the rest of the story."""
+    rows = [r for r in _bbc() if len(_paras(r["text"])) == 3]
+    verdicts = []
+    for r in random.Random(12).sample(rows, 30):
+        paras = _paras(r["text"])
+        verdicts.append(relate_texts("\n".join([paras[0], paras[2]]), r["text"]))
+    assert all(ev.relation == "copy" for ev in verdicts), [
+        (ev.rule, ev.rest) for ev in verdicts if ev.relation != "copy"]
+    gaps = [ev for ev in verdicts if ev.rule == "gaps"]
+    assert gaps and all(ev.rest["gap_share"] >= ev.rest["share"] - 0.3 for ev in gaps)
+
+
+@needs_corpus
 def test_cluster_links_carry_the_direction_and_clusters_hold_copies_only() -> None:
     cases = _embedded(_bbc(), random.Random(4), 20)
     text, short, _h, _s = next(c for c in cases if relate_texts(c[0], c[1]).relation

@@ -19,7 +19,8 @@ COPY, PARTIAL, NONE = 2, 1, 0
 CONTAINS, CONTAINED_IN = 3, 4  # A holds B plus news of its own / A is held in B
 # Why a verdict was reached (``why[0]`` of :func:`compare_units`); named in :mod:`verify`.
 R_NONE, R_PARTIAL, R_COPY, R_COPY_CONTINUES, R_CONTAINS_LEAD, R_CONTAINS_OTHER, R_ONE_UNIT, \
-    R_OTHER_FACTS = 0, 1, 2, 3, 4, 5, 6, 7
+    R_OTHER_FACTS, R_COPY_GAPS = 0, 1, 2, 3, 4, 5, 6, 7, 8
+WHY = 9  # length of ``why`` (see :func:`compare_units`)
 FACTS_MIN = 2  # aligned sentence pairs whose numbers all differ, from which (and when they
 # outnumber the pairs that share a number) the texts report other facts: not one source
 # The two-sided rule's thresholds (documented and tuned in :mod:`dedupe_news.verify`).
@@ -126,14 +127,14 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     ``COPY``, ``CONTAINS`` (A holds B plus news of its own), ``CONTAINED_IN`` (A is held in
     B), ``PARTIAL`` or ``NONE``; ``why`` = (rule, rest share, lead share, forward share,
     reverse share, rare stems of the shorter side, aligned pairs whose numbers differ, pairs
-    that share a number): see :func:`_two_sided` and :func:`_number_pairs`.
+    that share a number, gap share): see :func:`_two_sided` and :func:`_number_pairs`.
     """
     na = len(ao) - 1
     nb = len(bo) - 1
     empty_i = np.zeros(0, dtype=np.int64)
     if na == 0 or nb == 0:
         return (NONE, 0.0, 0.0, 0.0, empty_i, empty_i, np.zeros(0, dtype=np.float64),
-                np.zeros(8, dtype=np.float64))
+                np.zeros(WHY, dtype=np.float64))
     swap = (ao[na] - ao[0]) > (bo[nb] - bo[0])
     if swap:
         sf, so, lf, lo = bf, bo, af, ao
@@ -225,7 +226,7 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
             aligned[j] = True
             hit += float(lo[j + 1] - lo[j])
     cov_long = hit / ltotal
-    why = np.zeros(8, dtype=np.float64)
+    why = np.zeros(WHY, dtype=np.float64)
     rel = NONE
     rule = R_NONE
     if cov_short >= copy_coverage:
@@ -238,7 +239,7 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     elif cov_short >= copy_coverage and why[6] >= FACTS_MIN and why[6] > why[7]:
         rule = R_OTHER_FACTS  # same wording, other numbers: a template, not one source
     elif cov_short >= copy_coverage:
-        rel, rule = _two_sided(sf, so, lf, lo, aligned, why)
+        rel, rule = _two_sided(sf, so, lf, lo, aligned, keep, best, why)
         if rel == CONTAINS and not swap:
             rel = CONTAINED_IN  # A is the shorter side: A is held in B
     if rel == NONE and strong >= partial_min:
@@ -255,7 +256,7 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
 
 @njit(cache=True, nogil=True)
 def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
-               aligned: np.ndarray, why: np.ndarray):
+               aligned: np.ndarray, keep: np.ndarray, best: np.ndarray, why: np.ndarray):
     """The shorter side is covered: copy, or does the longer side hold news of its own?
 
     Reads the longer side's *rest* (units not ``aligned``: no shorter-side unit reaches
@@ -266,6 +267,12 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     the longer side's own aligned part instead of the shorter side, so MT wording on the
     shorter side cannot hide a continuation; on the dev sets it found no more truncations
     and called one more embedded article a copy.)
+
+    ``why[8]`` = gap share: the rest that lies in *gaps* - between the long units of two
+    kept pairs whose short units are neighbours (``keep``/``best``: the pairs, by short
+    index).  The shorter side goes on where the longer one has more: a passage cut out of
+    the same text (a wire edit dropping a paragraph), not an article embedded in a host's
+    news, which surrounds it.
     """
     ns = len(so) - 1
     nl = len(lo) - 1
@@ -284,6 +291,16 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
         lead_w += float(lo[j + 1] - lo[j])
     rest_share = rest_w / ltotal
     lead_share = lead_w / ltotal
+    gap = np.zeros(nl, dtype=np.bool_)
+    for q in range(len(keep) - 1):
+        if keep[q + 1] == keep[q] + 1:
+            for j in range(best[keep[q]] + 1, best[keep[q + 1]]):
+                gap[j] = not aligned[j]
+    gap_w = 0.0
+    for j in range(nl):
+        if gap[j]:
+            gap_w += float(lo[j + 1] - lo[j])
+    gap_share = gap_w / ltotal
     # rare stems of the shorter side (sorted, distinct) and of the rest
     short_rare = np.unique(sf[so[0]:so[ns]])
     keep_s = np.ones(len(short_rare), dtype=np.bool_)
@@ -314,10 +331,13 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     why[3] = fwd
     why[4] = rev
     why[5] = len(short_rare)
+    why[8] = gap_share
     if rest_share < CONTAIN_REST or n_rest == 0:
         return COPY, R_COPY
     if lead_share >= LEAD_SHARE and fwd < LEAD_FWD:
         return CONTAINS, R_CONTAINS_LEAD
+    if rest_share - gap_share < CONTAIN_REST:
+        return COPY, R_COPY_GAPS
     if len(short_rare) >= CONTINUE_MIN_RARE and fwd < CONTINUE_FWD and rev < CONTINUE_REV:
         return CONTAINS, R_CONTAINS_OTHER
     return COPY, R_COPY_CONTINUES

@@ -336,13 +336,49 @@ def quick_pairs(a_text: str, b_text: str) -> list[tuple[Any, Any]]:
     return pairs
 
 
+def common_text(a_text: str, b_text: str) -> tuple[str, str]:
+    """Both texts without the sentences only one of them has (a paragraph one version
+    dropped, a lead or tail it lacks): what is left of each, for comparing their style.
+
+    Sentences are paired by :func:`quick_pairs`.  A sentence without a pair is set aside
+    when it lies where the other text has nothing: before the first pair, after the last,
+    or between two pairs whose sentences are neighbours in the other text.  Unpaired
+    sentences facing unpaired sentences (a sentence the translation mangled) stay: that
+    is the style being compared.  A dropped paragraph otherwise moves the traits' rates
+    (its own "of"s and "the"s) far enough to read as translation.
+    """
+    from dedupe_news.damage.engine import sentences_of
+
+    pairs = quick_pairs(a_text, b_text)
+    if not pairs:
+        return a_text, b_text
+    sa, sb = sentences_of(a_text), sentences_of(b_text)
+    ia = {id(s): k for k, s in enumerate(sa)}
+    ib = {id(s): k for k, s in enumerate(sb)}
+    idx = [(ia[id(x)], ib[id(y)]) for x, y in pairs]
+    keep_a = [False] * len(sa)
+    keep_b = [False] * len(sb)
+    for k, (i, j) in enumerate(idx):
+        keep_a[i] = keep_b[j] = True
+        if k + 1 < len(idx):
+            i2, j2 = idx[k + 1]
+            if i2 > i + 1 and j2 > j + 1:  # unpaired on both sides: replaced, kept
+                for x in range(i + 1, i2):
+                    keep_a[x] = True
+                for y in range(j + 1, j2):
+                    keep_b[y] = True
+    return (" ".join(s.text for s, k in zip(sa, keep_a, strict=True) if k),
+            " ".join(s.text for s, k in zip(sb, keep_b, strict=True) if k))
+
+
 def version_scores(texts: Sequence[str], word_evidence: bool = False) -> list[float]:
     """Adjusted damage scores for versions of one story (e.g. the members of a cluster).
 
     Each text's ``check_text`` score is combined with, over the other versions, the mean
     probability that it is the machine translation of the other one
     (:func:`dedupe_news.damage.style.p_b_translated`: translationese traits compared directly,
-    which cancels the story's own style), times the share of MT sentences raters mark as
+    which cancels the story's own style; on the text both versions hold,
+    :func:`common_text`), times the share of MT sentences raters mark as
     damaged. Both read the texts with boilerplate lines set aside, so site furniture does not
     decide. With ``word_evidence`` the word-level evidence of :func:`compare_versions` is
     added too (off by default: on real round trips its commonness clue pointed at the
@@ -362,7 +398,7 @@ def version_scores(texts: Sequence[str], word_evidence: bool = False) -> list[fl
     extra = [0.0] * n
     for i in range(n):
         for j in range(i + 1, n):
-            p = style.p_b_translated(bodies[i], bodies[j])
+            p = style.p_b_translated(*common_text(bodies[i], bodies[j]))
             extra[i] += (1.0 - p) * style.MT_DAMAGED_SHARE / (n - 1)
             extra[j] += p * style.MT_DAMAGED_SHARE / (n - 1)
             if not word_evidence:
