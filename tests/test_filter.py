@@ -19,6 +19,7 @@ import pytest
 
 from dedupe_news.cluster import cluster_articles
 from dedupe_news.filter import Filter, FilterSettings, IndexMismatch, open_index
+from dedupe_news.filter.sqlite_index import BUCKET_SHIFT, ENTRY, _decode
 from dedupe_news.model import Article
 from test_filter_support import (
     agreement_corpus,
@@ -352,10 +353,16 @@ def _state(idx: Path) -> list[tuple[object, ...]]:
     con = sqlite3.connect(idx)
     try:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        docs = con.execute("SELECT id, cluster, canonical, action, line, sig, units "
-                           "FROM docs ORDER BY doc").fetchall()
-        bands = con.execute("SELECT key, d.id FROM bands b JOIN docs d ON d.doc = b.doc "
-                            "ORDER BY key, d.id").fetchall()
+        docs = con.execute("SELECT d.id, d.cluster, d.canonical, d.action, d.line, s.sig, "
+                           "u.units, t.text FROM docs d LEFT JOIN sigs s ON s.doc = d.doc "
+                           "LEFT JOIN units u ON u.doc = d.doc LEFT JOIN texts t "
+                           "ON t.doc = d.doc ORDER BY d.doc").fetchall()
+        # band entries by (bucket, key, article id): the bytes of a bucket depend on the
+        # order its entries were appended, which a resumed run may change after a removal
+        rows = con.execute("SELECT b, v FROM buckets").fetchall()
+        keys, docs_of = _decode([r[0] for r in rows], [r[1] for r in rows])
+        ids = dict(con.execute("SELECT doc, id FROM docs"))
+        bands = sorted((int(k), ids.get(int(d))) for k, d in zip(keys, docs_of, strict=True))
         return [*docs, *bands]
     finally:
         con.close()
@@ -485,7 +492,9 @@ def test_verify_finds_damage(tmp_path: Path) -> None:
     assert cli("filter", "--index", str(idx), str(data)).returncode == 0
     con = sqlite3.connect(idx)
     con.execute("UPDATE docs SET canonical = 1 WHERE id = CAST('004' AS BLOB)")
-    con.execute("INSERT INTO bands VALUES (1, 9999)")
+    entry = ((9999 << BUCKET_SHIFT) | 1).to_bytes(8, "little")[:ENTRY]
+    con.execute("INSERT INTO buckets VALUES (0, ?) ON CONFLICT(b) DO UPDATE "
+                "SET v = CAST(v || excluded.v AS BLOB)", (entry,))
     con.commit()
     con.close()
     r = cli("index", "verify", str(idx))

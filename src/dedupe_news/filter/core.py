@@ -34,17 +34,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numba
 import numpy as np
 from numba import njit
 
 from dedupe_news import kernels
-from dedupe_news.cluster import ClusterSettings, best_version
+from dedupe_news.cluster import ClusterSettings
+from dedupe_news.filter.canon import PairDamage, choose, mirrors_version_scores, pair_features
 from dedupe_news.load import DEFAULT_MAX_BYTES
 from dedupe_news.model import Article, Reject
 from dedupe_news.sketch import SCHEME, Sketcher
 from dedupe_news.verify import RULES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ACTIONS = ("keep", "drop", "replace", "review", "error")
 FIELDS = ("id", "action", "reason", "duplicate_of", "cluster", "relation", "similarity",
           "damage_score", "flags", "links")
@@ -273,6 +275,7 @@ class Filter:
         lsh = self.settings.cluster.lsh
         self._sketcher = Sketcher(lsh.num_perm, lsh.seed)
         self._vargs = self.settings.cluster.verify.args()
+        self._damage = PairDamage()
         self.counts: dict[str, int] = dict.fromkeys((*ACTIONS, "replayed"), 0)
 
     def __enter__(self) -> Filter:
@@ -312,6 +315,17 @@ class Filter:
         (SQLite) the articles share one transaction: all committed, or none (a crash
         mid-batch leaves the index as before it, and nothing of the batch was written
         out)."""
+        # one decision's compiled calls are small (two articles): numba's thread pool costs
+        # more to wake than it saves, the more so on a loaded machine
+        threads = numba.get_num_threads()
+        numba.set_num_threads(1)
+        try:
+            return self._decide_items(items)
+        finally:
+            numba.set_num_threads(threads)
+
+    def _decide_items(self, items: Sequence[tuple[Article | Reject | None, str, int | None]]
+                      ) -> list[Decision]:
         out: list[Decision | None] = [None] * len(items)
         todo: list[tuple[int, Prepared]] = []
         for k, (item, where, lineno) in enumerate(items):
@@ -478,19 +492,33 @@ class Filter:
                    "the same text; the indexed version was published first (or has the "
                    "lower id)")
         else:
+            # best_version's rule, from the fingerprints at hand (canon.choose)
+            assert c.flat is not None and c.off is not None
             versions = [Article(c.id, c.text, published=c.published),
                         Article(art.id, art.text, published=art.published)]
+            feats = pair_features((c.sig, prep.sig), (c.size, prep.size),
+                                  (c.nshingles, prep.nshingles),
+                                  ((c.flat, c.off), (prep.flat, prep.off)))
+            fresh: list[tuple[str, float]] = []
 
             def damage(texts: Sequence[str]) -> list[float]:
-                from dedupe_news.damage import version_scores
+                if len(texts) != 2 or not mirrors_version_scores():
+                    from dedupe_news.damage import version_scores
 
-                out = version_scores(texts)
+                    out = version_scores(texts)
+                else:
+                    pair = [self._damage.parts(t, keep=t is not art.text) for t in texts]
+                    fresh.extend(p for t, p in zip(texts, pair, strict=True)
+                                 if t is art.text)
+                    out = PairDamage.combine(pair[0], pair[1])
                 for t, s in zip(texts, out, strict=True):
                     if t is art.text:
                         scores[1] = s
                 return out
 
-            winner, why = best_version(versions, self.settings.cluster, damage=damage)
+            winner, why = choose(versions, feats, self.settings.cluster, damage)
+            if winner == 1 and fresh:  # the newcomer becomes the canonical: keep its parts
+                self._damage.remember(art.text, fresh[0])
         dmg = round(scores[1], 4) if 1 in scores else None
         if winner == 1:
             d = Decision(art.id, "replace", f"copy of {c.id} ({rule}), better: {why}",

@@ -1,0 +1,71 @@
+"""The filter's canonical rule from stored fingerprints equals ``cluster.best_version``, and
+its pairwise damage equals ``damage.version_scores`` bit for bit; the SQLite index's packed
+signatures and band buckets round-trip."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from dedupe_news.cluster import ClusterSettings, best_version
+from dedupe_news.damage import version_scores
+from dedupe_news.features import featurize
+from dedupe_news.filter.canon import PairDamage, choose, mirrors_version_scores, pair_features
+from dedupe_news.filter.sqlite_index import _decode, _entries, pack_sig_bits, unpack_sig_bits
+from dedupe_news.model import Article
+from test_filter_support import agreement_corpus, seed_articles, variants
+
+
+def _pairs() -> list[tuple[Article, Article]]:
+    rng = random.Random(5)
+    arts = seed_articles()
+    out = [(arts[2], arts[4]), (arts[4], arts[2]), (arts[0], arts[1])]
+    for a in arts[:3]:
+        vs = variants(a, rng)
+        out += [(a, v) for v in vs] + [(v, a) for v in vs[:2]]
+    corpus = agreement_corpus()
+    out += [(corpus[i], corpus[i + 1]) for i in range(0, 20, 2)]
+    return out
+
+
+def test_pair_damage_equals_version_scores() -> None:
+    """When this fails after a change to ``version_scores``, bring ``PairDamage.combine``
+    and ``canon.MIRRORED`` up to date (until then the filter calls ``version_scores``)."""
+    assert mirrors_version_scores(), "damage.version_scores changed: update filter/canon.py"
+    pd = PairDamage(size=4)
+    for a, b in _pairs():
+        for _ in range(2):  # the second time from the cache
+            assert pd.scores([a.text, b.text], fresh=b.text) == version_scores([a.text, b.text])
+    assert pd.scores([seed_articles()[0].text]) == version_scores([seed_articles()[0].text])
+
+
+def test_choose_equals_best_version() -> None:
+    st = ClusterSettings()
+    pd = PairDamage()
+    for a, b in _pairs():
+        a2 = Article(a.id, a.text, published="2024-01-02")
+        b2 = Article(b.id + "-n", b.text, published=None)
+        for versions in ([a, b], [a2, b2], [b2, a2]):
+            f = featurize([v.text for v in versions], st.lsh.num_perm, st.lsh.seed, 1)
+            units = []
+            for d in range(2):
+                lo, hi = int(f.doc_units[d]), int(f.doc_units[d + 1])
+                u0, u1 = int(f.u_off[lo]), int(f.u_off[hi])
+                units.append((f.u_flat[u0:u1], f.u_off[lo : hi + 1] - u0))
+            feats = pair_features(list(f.signatures), f.sizes.tolist(),
+                                  f.shingle_counts.tolist(), units)
+            got = choose(versions, feats, st, pd.scores)
+            assert got == best_version(versions, st, damage=version_scores)
+
+
+def test_packed_signature_and_buckets_round_trip() -> None:
+    rng = np.random.default_rng(3)
+    for w in (1, 20, 27, 31, 32):
+        sig = rng.integers(0, 2**w, 256, dtype=np.uint64).astype(np.uint32)
+        assert (unpack_sig_bits(pack_sig_bits(sig), 256) == sig).all()
+    keys = rng.integers(-(2**31), 2**31, 128, dtype=np.int64)
+    rows = _entries(123456789, keys)
+    full, docs = _decode([b for b, _ in rows], [e for _, e in rows])
+    assert sorted(full.tolist()) == sorted(set((keys & 0xFFFFFFFF).tolist()))
+    assert set(docs.tolist()) == {123456789}
