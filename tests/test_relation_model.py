@@ -154,6 +154,33 @@ def test_the_complete_original_is_canonical_among_wire_edits_and_noisy_replicas(
         assert cl["canonical_reason"] and all(m["not_canonical_because"] for m in cl["members"])
 
 
+@needs_corpus
+def test_damage_does_not_overrule_the_clear_centre_but_overrules_twins() -> None:
+    """Among independently noisy replicas the original is the clear centre (agreement leads,
+    no near-identical twin): a damage score that calls it the worst - as the style traits do,
+    since random words read as "less translated" - does not overrule it.  Where the most
+    agreed-with versions are twins (one MT output republished), damage still vetoes."""
+    rows = [r for r in _bbc() if len(_paras(r["text"])) >= 5]
+    rng = random.Random(8)
+    r = rng.choice(rows)
+    vocab = r["text"].split()
+    noisy = [Article(f"n{k}", " ".join(rng.choice(vocab) if rng.random() < 0.1 else w
+                                       for w in r["text"].split(" "))) for k in range(6)]
+    original = Article("a-original", r["text"])
+    worst_original = lambda texts: [0.9 if t == r["text"] else 0.1 for t in texts]  # noqa: E731
+    res = cluster_articles([*noisy, original], damage=worst_original)
+    (cl,) = [c for c in res.clusters if c["size"] == 7]
+    assert cl["canonical"] == "a-original"
+    assert "centre" in cl["canonical_reason"]
+    # twins: one damaged text four times (ids apart) against its original, damage vetoes
+    twin_text = noisy[0].text
+    twins = [Article(f"t{k}", twin_text) for k in range(4)]
+    worst_twin = lambda texts: [0.9 if t == twin_text else 0.1 for t in texts]  # noqa: E731
+    res = cluster_articles([*twins, original, *noisy[1:3]], damage=worst_twin)
+    canon = {x["cluster"] for x in res.records if x["id"] == "a-original"}
+    assert canon == {"a-original"}
+
+
 def test_containment_pass_finds_a_piece_no_band_found() -> None:
     """A third of an article, MT-like edited, shares too few shingle pairs with the whole for
     the LSH bands; the containment pass finds it among the single minima and verifies it."""

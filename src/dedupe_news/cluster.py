@@ -14,12 +14,24 @@ The pipeline (``cluster_articles``):
    (:func:`dedupe_news.candidates_jit.leader_loop`): every article of a block queries and verifies
    against the leaders from before the block on all cores, then the block is settled in
    order (leaders made inside the block offered to the articles after them).
-4. **canonical** - in each cluster the canonical member is the most complete, least damaged
-   version: among members at least ``complete_share`` as long as the longest, the lowest
-   damage score (:mod:`damage`), then the earliest ``published``, then the id.  Every member
-   is then re-verified against the canonical; one that is not a copy of it is split off and
-   clustered again on its own, so every member is a verified copy of its canonical (no
-   chaining).  Damage scoring of the pools runs in worker processes for large inputs.
+4. **canonical** - in each cluster the canonical member is the best version: the most
+   complete, least damaged one.  The *pool*: members at least ``complete_share`` as long as
+   the longest, at most ``canonical_pool`` (the ``POOL_COMPLETE`` most complete, then the
+   closest to the leader).  Each is measured against up to ``CONSENSUS_REFS`` members:
+   *completeness* (the share of the others' content it holds) and *agreement* (their mean
+   verification score).  *Finalists*: completeness within ``COMPLETENESS_BAND`` of the best.
+   The ``DAMAGE_POOL`` most agreed-with finalists are damage-scored (:mod:`damage`): a
+   version more damaged than the least damaged by over ``DAMAGE_BAND`` (2 versions) or
+   ``DAMAGE_VETO`` (3+) drops out - copies made by one MT engine agree with each other more
+   than with their original - except the *clear centre* of ``CENTRE_MIN``+ versions (its
+   agreement leads by ``AGREEMENT_LEAD`` and it has no near-identical twin, ``TWIN``: the
+   original among independently edited replicas, whose random edits read as "less
+   translated" to the style traits).  Then the most agreed-with; agreement within
+   ``AGREEMENT_TIE``: the most complete; then the earliest ``published``, then the id.
+   Every member is then re-verified against the canonical; one that is not a copy of it
+   is split off and clustered again on its own, so every member is a verified copy of its
+   canonical (no chaining).  Damage scoring of the pools runs in worker processes for large
+   inputs.
 """
 
 from __future__ import annotations
@@ -46,6 +58,11 @@ PARALLEL_DAMAGE_MIN_POOLS = 200  # below this, scoring pools in-process is faste
 CONSENSUS_REFS = 8  # members each canonical candidate is measured against
 COMPLETENESS_BAND = 0.05  # completeness this close to the best: the same content (noise)
 AGREEMENT_BAND = 0.01  # agreement differences below this are called a tie in explanations
+AGREEMENT_TIE = 0.002  # ... and below this they are one: the more complete version wins
+AGREEMENT_LEAD = 0.04  # see TWIN
+CENTRE_MIN = 5  # see TWIN
+TWIN = 0.95  # two versions this close (verification score) are one text twice (see the veto)
+POOL_COMPLETE = 2  # the pool always holds the most complete versions (then the closest)
 DAMAGE_BAND = 0.1  # damage differences up to this are noise (scores ~0.1-0.6)
 DAMAGE_VETO = 0.35  # with 3+ versions, damage overrules agreement only beyond this
 DAMAGE_POOL = 3  # at most this many tied versions are damage-scored (pairwise: costly)
@@ -106,12 +123,15 @@ class Choice:
     top_size: int  # content words of the group's longest version
     damage_band: float = 0.1  # damage differences within this were noise for this choice
     complete_share: float = 0.85  # the run's ClusterSettings.complete_share
+    centre: bool = False  # the clear centre of 5+ versions: damage could not overrule it
+
+
+Known = tuple[int, dict[int, float], bool]  # a tied pool's canonical, damage, centre flag
 
 
 def _damage_scores(texts: Sequence[str]) -> list[float]:
     """Damage of each version of one story: rule flags plus cross-version evidence."""
     from dedupe_news.damage import version_scores
-
     return version_scores(texts)
 
 
@@ -296,7 +316,7 @@ class ClusterCore:
         self.assignment: dict[int, tuple[int, float | None]] = {}  # -> (canonical, score)
         self.members: dict[int, dict[int, Match]] = {}  # canonical -> its verified copies
         # tied finalists -> their canonical and damage scores (damage scoring is costly)
-        self.known: dict[tuple[int, ...], tuple[int, dict[int, float]]] = {}
+        self.known: dict[tuple[int, ...], Known] = {}
         self.choices: dict[int, Choice] = {}  # canonical -> what its choice measured
         self._sizes = feats.sizes.copy()
 
@@ -536,13 +556,18 @@ def _pool(group: list[int], feats: Features, rank: np.ndarray, st: ClusterSettin
     longest), at most ``canonical_pool``.  With ``hint`` (each member's verification score
     against the group's leader, the leader itself first) the closest to the leader go
     first: among noisy replicas the original is the one closest to every other version, so
-    it is in the pool however its length ranks; else the most complete first."""
+    it is in the pool however its length ranks.  The ``POOL_COMPLETE`` most complete are
+    always in: among a hundred wire edits each missing a paragraph, the complete original is
+    rarely the closest to the longest edit (the leader).  Without hints, the most complete
+    first."""
     g = np.asarray(group, dtype=np.int64)
     sizes = feats.sizes[g]
     complete = _by_completeness(g[sizes >= st.complete_share * int(sizes.max())], feats.sizes,
                                 rank).tolist()
-    if hint:
-        complete.sort(key=lambda m: -hint.get(m, 0.0))  # (stable: size order among equals)
+    if hint:  # the most complete stay in (completeness comes first), then the closest
+        head = complete[:POOL_COMPLETE]
+        rest = sorted(complete[POOL_COMPLETE:], key=lambda m: -hint.get(m, 0.0))  # stable
+        complete = head + rest
     return complete[: st.canonical_pool]
 
 
@@ -556,8 +581,10 @@ def _references(group: list[int], pool: list[int], feats: Features, rank: np.nda
 
 
 def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
-               vargs: tuple[object, ...]) -> list[list[tuple[float, float]]]:
-    """For each pool member: (completeness, agreement) against its references.
+               vargs: tuple[object, ...]
+               ) -> tuple[list[list[tuple[float, float]]], list[dict[tuple[int, int], float]]]:
+    """For each pool member: (completeness, agreement) against its references; and for each
+    pool, the verification score of every (member, reference) pair measured.
 
     completeness = mean share of each other reference's content words that align with the
     member (content the member holds); agreement = mean verification score.  One compiled
@@ -566,20 +593,40 @@ def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
     checks = [(r, c) for p, rs in zip(pools, refs, strict=True) for c in p for r in rs
               if r != c]
     if not checks:
-        return [[(1.0, 1.0)] * len(p) for p in pools]
+        return [[(1.0, 1.0)] * len(p) for p in pools], [{} for _ in pools]
     _rel, score, cov, _np = _verify_pairs(checks, feats, vargs)
+    scores = score.tolist()
     out: list[list[tuple[float, float]]] = []
+    pairs: list[dict[tuple[int, int], float]] = []
     k = 0
     for p, rs in zip(pools, refs, strict=True):
         row = []
+        seen: dict[tuple[int, int], float] = {}
         for c in p:
-            m = sum(1 for r in rs if r != c)
-            if m == 0:
+            others = [r for r in rs if r != c]
+            if not others:
                 row.append((1.0, 1.0))
                 continue
+            m = len(others)
             row.append((float(cov[k:k + m, 0].mean()), float(score[k:k + m].mean())))
+            for r, x in zip(others, scores[k:k + m], strict=True):
+                seen[(c, r)] = x
             k += m
         out.append(row)
+        pairs.append(seen)
+    return out, pairs
+
+
+def _damage_pool(order: list[int], pair: dict[tuple[int, int], float], n: int) -> list[int]:
+    """The first ``n`` of ``order``, plus, when they are all near-identical (``TWIN``) to the
+    first, the first one that is not: one text republished several times must not fill the
+    damage pool and shut the original out."""
+    def twins(a: int, b: int) -> bool:
+        return max(pair.get((a, b), 0.0), pair.get((b, a), 0.0)) >= TWIN
+
+    out = order[:n]
+    if len(out) > 1 and all(twins(out[0], m) for m in out[1:]):
+        out += [m for m in order[n:] if not twins(out[0], m)][:1]
     return out
 
 
@@ -595,7 +642,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                        rank: np.ndarray, st: ClusterSettings,
                        damage: Callable[[Sequence[str]], list[float]] | None,
                        executor: Executor | None,
-                       known: dict[tuple[int, ...], tuple[int, dict[int, float]]] | None = None,
+                       known: dict[tuple[int, ...], Known] | None = None,
                        choices: dict[int, Choice] | None = None,
                        hints: list[dict[int, float] | None] | None = None) -> list[int]:
     """The canonical member of each group (see the module docstring).
@@ -612,7 +659,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     multi = [k for k, p in enumerate(pools) if len(p) > 1]
     mpos = {k: t for t, k in enumerate(multi)}
     refs = [_references(groups[k], pools[k], feats, rank) for k in multi]
-    measures = _consensus([pools[k] for k in multi], refs, feats, vargs)
+    measures, pairs = _consensus([pools[k] for k in multi], refs, feats, vargs)
     finals = [list(p) for p in pools]  # within the completeness band
     tied = [list(p) for p in pools]  # ... and of the best agreement: damage decides
     for k, ms in zip(multi, measures, strict=True):
@@ -622,8 +669,9 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         # DAMAGE_POOL most agreed-with finalists only (light replicas tie by the dozen).
         # Damage may veto the most agreed-with: copies made by one MT engine agree with
         # each other more than with their original (real Apertium round trips).
-        tied[k] = sorted(finals[k], key=lambda m, agree=agree: (-agree[m], rank[m]))[
-            :DAMAGE_POOL]
+        by_agree = sorted(finals[k], key=lambda m, agree=agree: (
+            -agree[m], articles[m].published is None, articles[m].published or "", rank[m]))
+        tied[k] = _damage_pool(by_agree, pairs[mpos[k]], DAMAGE_POOL)
     first: dict[tuple[int, ...], int] = {}
     for k, p in enumerate(tied):
         if len(p) > 1 and tuple(p) not in known:
@@ -645,17 +693,30 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         # two versions agree with each other alike, so damage decides beyond its noise; with
         # more, the others' agreement is evidence and only a far worse damage score overrules
         low = min(scores) + (DAMAGE_BAND if len(groups[k]) < 3 else DAMAGE_VETO)
+        pair = pairs[mpos[k]]
+        lead = max(pool, key=lambda m, agree=agree: (agree[m], -rank[m]))
+        twin = max((x for (c, _r), x in pair.items() if c == lead), default=0.0)
+        second = max((agree[m] for m in pool if m != lead), default=agree[lead])
+        centre = len(groups[k]) >= CENTRE_MIN and twin < TWIN \
+            and agree[lead] - second >= AGREEMENT_LEAD
+        if centre:
+            low = max(low, scores[pool.index(lead)])  # the centre: not vetoed
+        compl = dict(zip(pools[k], (c for c, _ in measures[mpos[k]]), strict=True))
+        top = max(agree[m] for m, x in zip(pool, scores, strict=True) if x <= low)
 
         def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
-                agree: dict[int, float] = agree, low: float = low) -> tuple[object, ...]:
+                agree: dict[int, float] = agree, compl: dict[int, float] = compl,
+                low: float = low, top: float = top) -> tuple[object, ...]:
             a = articles[pool[t]]
+            m = pool[t]
             # Same content, agreement within its band: clearly more damaged versions (beyond
-            # DAMAGE_BAND) drop out; then the most agreed-with, the earliest published, the id.
-            return (scores[t] > low, -agree[pool[t]], a.published is None,
-                    a.published or "", a.id)
+            # DAMAGE_BAND) drop out; then the most agreed-with - where agreement ties (within
+            # AGREEMENT_TIE) the most complete - the earliest published, the id.
+            return (scores[t] > low, agree[m] < top - AGREEMENT_TIE, -compl[m], -agree[m],
+                    a.published is None, a.published or "", a.id)
 
         known[tuple(pool)] = (pool[min(range(len(pool)), key=key)],
-                              dict(zip(pool, scores, strict=True)))
+                              dict(zip(pool, scores, strict=True)), centre)
     canons = [known[tuple(p)][0] if len(p) > 1 else p[0] for p in tied]
     if choices is not None:
         for k, (g, c) in enumerate(zip(groups, canons, strict=True)):
@@ -667,7 +728,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                                 finals[k],
                                 int(feats.sizes[np.asarray(g, dtype=np.int64)].max()),
                                 DAMAGE_BAND if len(g) < 3 else DAMAGE_VETO,
-                                st.complete_share)
+                                st.complete_share,
+                                len(tied[k]) > 1 and known[tuple(tied[k])][2])
     return canons
 
 
@@ -715,6 +777,9 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
                  if cm else "most complete"]
         if len(choice.finalists) > 1:
             parts.append(f"the others agree with it most ({cm[1]:.2f})" if cm else "")
+            if choice.centre:
+                parts.append("clearly, and it has no near-identical twin: the centre of "
+                             "independently edited versions, which damage does not overrule")
             if c in choice.damage:
                 parts.append(f"damage {choice.damage[c]:.2f}")
         return "; ".join(p for p in parts if p)
@@ -728,6 +793,9 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
                 f"canonical {cm[0]:.0%}" if cm else "less complete")
     if cm and ma < cm[1] - AGREEMENT_BAND:
         return f"the other versions agree with it less: {ma:.3f} against {cm[1]:.3f}"
+    if cm and abs(ma - cm[1]) < AGREEMENT_TIE and mc < cm[0]:
+        return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}); it holds less of "
+                f"their content: {mc:.1%} against {cm[0]:.1%}")
     dm, dc = choice.damage.get(m), choice.damage.get(c)
     if dm is not None and choice.damage and \
             dm > min(choice.damage.values()) + choice.damage_band:
