@@ -23,10 +23,10 @@ The pipeline (``cluster_articles``):
    The ``DAMAGE_POOL`` most agreed-with finalists are damage-scored (:mod:`damage`): a
    version more damaged than the least damaged by over ``DAMAGE_BAND`` (2 versions) or
    ``DAMAGE_VETO`` (3+) drops out - copies made by one MT engine agree with each other more
-   than with their original - except the *clear centre* of ``CENTRE_MIN``+ versions (its
+   than with their original - but the *clear centre* of ``CENTRE_MIN``+ versions (its
    agreement leads by ``AGREEMENT_LEAD`` and it has no near-identical twin, ``TWIN``: the
    original among independently edited replicas, whose random edits read as "less
-   translated" to the style traits).  Then the most agreed-with; agreement within
+   translated" to the style traits) is canonical without damage scoring.  Then the most agreed-with; agreement within
    ``AGREEMENT_TIE``: the most complete; then the earliest ``published``, then the id.
    Every member is then re-verified against the canonical; one that is not a copy of it
    is split off and clustered again on its own, so every member is a verified copy of its
@@ -672,6 +672,18 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         by_agree = sorted(finals[k], key=lambda m, agree=agree: (
             -agree[m], articles[m].published is None, articles[m].published or "", rank[m]))
         tied[k] = _damage_pool(by_agree, pairs[mpos[k]], DAMAGE_POOL)
+    # The clear centre of CENTRE_MIN+ versions (agreement leads by AGREEMENT_LEAD, no
+    # near-identical twin) is canonical whatever damage says: not damage-scored at all.
+    for k in multi:
+        pool, agree, pair = tied[k], dict(zip(pools[k], (a for _, a in measures[mpos[k]]),
+                                              strict=True)), pairs[mpos[k]]
+        if len(pool) < 2 or len(groups[k]) < CENTRE_MIN or tuple(pool) in known:
+            continue
+        lead = max(pool, key=lambda m, agree=agree: (agree[m], -rank[m]))
+        twin = max((x for (c, _r), x in pair.items() if c == lead), default=0.0)
+        second = max(agree[m] for m in pool if m != lead)
+        if twin < TWIN and agree[lead] - second >= AGREEMENT_LEAD:
+            known[tuple(pool)] = (lead, {}, True)
     first: dict[tuple[int, ...], int] = {}
     for k, p in enumerate(tied):
         if len(p) > 1 and tuple(p) not in known:
@@ -693,14 +705,6 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         # two versions agree with each other alike, so damage decides beyond its noise; with
         # more, the others' agreement is evidence and only a far worse damage score overrules
         low = min(scores) + (DAMAGE_BAND if len(groups[k]) < 3 else DAMAGE_VETO)
-        pair = pairs[mpos[k]]
-        lead = max(pool, key=lambda m, agree=agree: (agree[m], -rank[m]))
-        twin = max((x for (c, _r), x in pair.items() if c == lead), default=0.0)
-        second = max((agree[m] for m in pool if m != lead), default=agree[lead])
-        centre = len(groups[k]) >= CENTRE_MIN and twin < TWIN \
-            and agree[lead] - second >= AGREEMENT_LEAD
-        if centre:
-            low = max(low, scores[pool.index(lead)])  # the centre: not vetoed
         compl = dict(zip(pools[k], (c for c, _ in measures[mpos[k]]), strict=True))
         top = max(agree[m] for m, x in zip(pool, scores, strict=True) if x <= low)
 
@@ -716,7 +720,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                     a.published is None, a.published or "", a.id)
 
         known[tuple(pool)] = (pool[min(range(len(pool)), key=key)],
-                              dict(zip(pool, scores, strict=True)), centre)
+                              dict(zip(pool, scores, strict=True)), False)
     canons = [known[tuple(p)][0] if len(p) > 1 else p[0] for p in tied]
     if choices is not None:
         for k, (g, c) in enumerate(zip(groups, canons, strict=True)):
