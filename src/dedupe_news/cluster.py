@@ -26,8 +26,9 @@ The pipeline (``cluster_articles``):
    than with their original - but the *clear centre* of ``CENTRE_MIN``+ versions (its
    agreement leads by ``AGREEMENT_LEAD`` and it has no near-identical twin, ``TWIN``: the
    original among independently edited replicas, whose random edits read as "less
-   translated" to the style traits) is canonical without damage scoring.  Then the most agreed-with; agreement within
-   ``AGREEMENT_TIE``: the most complete; then the earliest ``published``, then the id.
+   translated" to the style traits) is canonical without damage scoring.  Then the most
+   agreed-with; agreement within ``AGREEMENT_TIE``: the most complete; then the earliest
+   ``published``, then the id.
    Every member is then re-verified against the canonical; one that is not a copy of it
    is split off and clustered again on its own, so every member is a verified copy of its
    canonical (no chaining).  Damage scoring of the pools runs in worker processes for large

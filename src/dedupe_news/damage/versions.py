@@ -340,7 +340,8 @@ def common_text(a_text: str, b_text: str) -> tuple[str, str]:
     """Both texts without the sentences only one of them has (a paragraph one version
     dropped, a lead or tail it lacks): what is left of each, for comparing their style.
 
-    Sentences are paired by :func:`quick_pairs`.  A sentence without a pair is set aside
+    Versions with as many sentences as each other are returned as they are.  Otherwise
+    sentences are paired by :func:`quick_pairs`.  A sentence without a pair is set aside
     when it lies where the other text has nothing: before the first pair, after the last,
     or between two pairs whose sentences are neighbours in the other text.  Unpaired
     sentences facing unpaired sentences (a sentence the translation mangled) stay: that
@@ -349,10 +350,12 @@ def common_text(a_text: str, b_text: str) -> tuple[str, str]:
     """
     from dedupe_news.damage.engine import sentences_of
 
+    sa, sb = sentences_of(a_text), sentences_of(b_text)
+    if len(sa) == len(sb):  # nothing one of them has alone (the common case: no pairing)
+        return a_text, b_text
     pairs = quick_pairs(a_text, b_text)
     if not pairs:
         return a_text, b_text
-    sa, sb = sentences_of(a_text), sentences_of(b_text)
     ia = {id(s): k for k, s in enumerate(sa)}
     ib = {id(s): k for k, s in enumerate(sb)}
     idx = [(ia[id(x)], ib[id(y)]) for x, y in pairs]
