@@ -108,12 +108,26 @@ def pack_sig_bits(sig: np.ndarray) -> bytes:
 
 
 def unpack_sig_bits(blob: bytes, num_perm: int) -> np.ndarray:
-    w = blob[0]
-    if not 1 <= w <= 32 or len(blob) != 1 + (num_perm * w + 7) // 8:
-        raise ValueError(f"a packed signature of {len(blob)} bytes, width {w}")
-    bits = np.unpackbits(np.frombuffer(blob, dtype=np.uint8, offset=1))[: num_perm * w]
-    shifts = np.arange(w - 1, -1, -1, dtype=np.uint32)
-    return (bits.reshape(num_perm, w).astype(np.uint32) << shifts).sum(axis=1, dtype=np.uint32)
+    return unpack_sigs([blob], num_perm)[0]
+
+
+def unpack_sigs(blobs: Sequence[bytes], num_perm: int) -> np.ndarray:
+    """(len(blobs), num_perm) uint32 signatures from :func:`pack_sig_bits` blobs (those of
+    one width unpacked together)."""
+    out = np.empty((len(blobs), num_perm), dtype=np.uint32)
+    by_width: dict[int, list[int]] = {}
+    for i, blob in enumerate(blobs):
+        w = blob[0] if blob else 0
+        if not 1 <= w <= 32 or len(blob) != 1 + (num_perm * w + 7) // 8:
+            raise ValueError(f"a packed signature of {len(blob)} bytes, width {w}")
+        by_width.setdefault(w, []).append(i)
+    for w, rows in by_width.items():
+        n = 1 + (num_perm * w + 7) // 8
+        raw = np.frombuffer(b"".join(blobs[i] for i in rows), dtype=np.uint8).reshape(-1, n)
+        bits = np.unpackbits(raw[:, 1:], axis=1)[:, : num_perm * w]
+        powers = 2.0 ** np.arange(w - 1, -1, -1)  # exact: values < 2**32
+        out[rows] = (bits.reshape(len(rows), num_perm, w) @ powers).astype(np.uint32)
+    return out
 
 
 def _entries(doc: int, keys: np.ndarray) -> list[tuple[int, bytes]]:
@@ -504,16 +518,14 @@ class _Txn:
             f"WHERE d.doc IN ({','.join('?' * len(found))}) AND d.canonical = 1",
             found).fetchall()
         num_perm = self.ix.settings.cluster.lsh.num_perm
-        out = []
-        for doc, aid, cluster, crank, sig, nsh, size, pub in rows:
-            d = Indexed(doc, _s(aid) or "", _s(cluster) or "", crank,
-                        np.zeros(num_perm, np.uint32), nsh, size, _s(pub))
-            try:
-                d.sig = unpack_sig_bits(sig, num_perm)
-            except (ValueError, IndexError, TypeError) as exc:
-                raise corrupt(self.ix.path, d, exc) from None
-            out.append(d)
-        return out
+        try:
+            sigs = unpack_sigs([r[4] for r in rows], num_perm)
+        except (ValueError, IndexError, TypeError) as exc:
+            raise FilterIndexError(f"{self.ix.path}: an unreadable signature ({exc}); run "
+                                   "dedupe-news index verify") from None
+        return [Indexed(doc, _s(aid) or "", _s(cluster) or "", crank, sig, nsh, size, _s(pub))
+                for (doc, aid, cluster, crank, _blob, nsh, size, pub), sig
+                in zip(rows, sigs, strict=True)]
 
     def load(self, docs: Sequence[Indexed]) -> None:
         for d in docs:
