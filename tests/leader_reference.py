@@ -7,14 +7,22 @@ import numpy as np
 from numba import njit
 
 from dedupe_news.candidates_jit import _add_link, _table_add, _table_find, band_key
-from dedupe_news.verify_jit import COPY, NONE, compare_docs
+from dedupe_news.verify_jit import COPY, NONE, TITLE_K, compare_docs
+
+
+def leader_loop_sequential(*args: object, titles: np.ndarray | None = None) -> tuple:
+    """:func:`_leader_loop_sequential`; ``titles`` as :func:`leader_loop` takes them."""
+    if titles is None:
+        titles = np.zeros((len(args[1]), TITLE_K), dtype=np.uint32)  # type: ignore[arg-type]
+    return _leader_loop_sequential(*args, titles)
 
 
 @njit(cache=True, nogil=True)
-def leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray,
-                           bands: int, rows: int, min_jaccard: float, max_candidates: int,
-                           u_flat: np.ndarray, u_off: np.ndarray, doc_units: np.ndarray,
-                           st: float, cc: float, pt: float, pm: int, mp: int, mt: float):
+def _leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray,
+                            bands: int, rows: int, min_jaccard: float, max_candidates: int,
+                            u_flat: np.ndarray, u_off: np.ndarray, doc_units: np.ndarray,
+                            st: float, cc: float, pt: float, pm: int, mp: int, mt: float,
+                            titles: np.ndarray):
     """Star clustering, one document at a time: the definition :func:`leader_loop` keeps.
 
     Each document (in ``order``) joins the best verified leader.
@@ -89,7 +97,7 @@ def leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.nd
                 j = cand[srt[k]]
                 ncand_total += 1
                 r, s, ca, cb, pa, _pb, _ps, _why = compare_docs(i, j, u_flat, u_off, doc_units,
-                                                          st, cc, pt, pm, mp, mt)
+                                                          st, cc, pt, pm, mp, mt, titles)
                 if r == COPY:
                     if best_j == -1 or s > best_s:
                         best_j = j

@@ -269,7 +269,7 @@ def lis_bisect_right(seq: list[int]) -> list[int]:
 
 
 def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: float,
-                      cc: float, pt: float, pm: int, mp: int, mt: float):
+                      cc: float, pt: float, pm: int, mp: int, mt: float, same: bool = False):
     """The rule of :mod:`dedupe_news.verify`, written out plainly."""
     if not a_units or not b_units:
         return 0, 0.0, 0.0, 0.0, [], [], [], [0.0] * verify_jit.WHY
@@ -339,7 +339,8 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
         rule = verify_jit.R_OTHER_FACTS
     elif cov_short >= cc:
         rel, rule, why[1:6], why[8] = reference_two_sided(short, long_, colmax >= st_,
-                                                          [(i, best[i]) for i in keep])
+                                                          [(i, best[i]) for i in keep], same)
+        why[9] = float(same)
         if rel == verify_jit.CONTAINS and not swap:
             rel = verify_jit.CONTAINED_IN
     if rel == 0 and strong >= pm:
@@ -354,7 +355,8 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
 
 
 def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned: np.ndarray,
-                        pairs: list[tuple[int, int]]) -> tuple[int, int, list[float], float]:
+                        pairs: list[tuple[int, int]], same: bool = False
+                        ) -> tuple[int, int, list[float], float]:
     """The longer side's rest: copy, or news of its own (see :mod:`dedupe_news.verify`)."""
     common = set(verify_jit._COMMON.tolist())
     total = sum(len(u) for u in long_)
@@ -377,8 +379,8 @@ def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned:
         return verify_jit.CONTAINS, verify_jit.R_CONTAINS_LEAD, why, gap_share
     if rest_share - gap_share < verify_jit.CONTAIN_REST:
         return 2, verify_jit.R_COPY_GAPS, why, gap_share
-    if (len(short_rare) >= verify_jit.CONTINUE_MIN_RARE and fwd < verify_jit.CONTINUE_FWD
-            and rev < verify_jit.CONTINUE_REV):
+    if (not same and len(short_rare) >= verify_jit.CONTINUE_MIN_RARE
+            and fwd < verify_jit.CONTINUE_FWD and rev < verify_jit.CONTINUE_REV):
         return verify_jit.CONTAINS, verify_jit.R_CONTAINS_OTHER, why, gap_share
     return 2, verify_jit.R_COPY_CONTINUES, why, gap_share
 
@@ -408,7 +410,8 @@ _unit = st.lists(st.sampled_from([3, 17, 0xFFFFFFFF, 1 << 31, 5, 8, 13, 21, 34, 
 _args = st.tuples(st.sampled_from([0.5, 0.3, 0.7, 1.0, 1 / math.sqrt(2), 0.0]),
                   st.sampled_from([0.75, 0.5, 1.0, 0.0]),
                   st.sampled_from([0.6, 0.5, 0.8]),
-                  st.integers(0, 3), st.integers(1, 5), st.sampled_from([0.8, 1.0, 0.5, 2.0]))
+                  st.integers(0, 3), st.integers(1, 5), st.sampled_from([0.8, 1.0, 0.5, 2.0]),
+                  st.booleans())
 
 
 @HYP

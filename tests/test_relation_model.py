@@ -86,6 +86,41 @@ def test_a_copy_with_a_middle_passage_cut_out_is_a_copy_by_its_gaps() -> None:
 
 
 @needs_corpus
+def test_one_headline_makes_a_cut_off_tail_the_same_story() -> None:
+    """A copy cut to its first 35% whose tail shares no rare word with it reads as other
+    news from the text alone; under one headline it is the same story (a tail cut off), and
+    under another article's headline it stays held, not a copy."""
+    rows = [r for r in _bbc() if len(_paras(r["text"])) >= 6]
+    rng = random.Random(9)
+    held = []
+    for r in rng.sample(rows, 200):
+        paras = _paras(r["text"])
+        short = "\n".join(paras[: max(1, len(paras) * 35 // 100)])
+        if relate_texts(short, r["text"]).relation == "contained_in":
+            held.append((short, r))
+    assert held  # (seed 9: 3 of 200)
+    other = rng.choice(rows)["title"]
+    for short, r in held:
+        same = relate_texts(short, r["text"], None, r["title"], r["title"])
+        assert same.relation == "copy" and same.rest["same_title"] == 1.0
+        assert relate_texts(short, r["text"], None, r["title"], other).relation == \
+            "contained_in"
+
+
+def test_titles_match_needs_shared_stems() -> None:
+    from dedupe_news.features import title_stems
+    from dedupe_news.verify_jit import titles_match
+
+    rows = title_stems(["Ad sales boost Time Warner profit",
+                        "Sales of advertising boost the profit of Time Warner",
+                        "Dollar gains on Greenspan speech", None, "Profit"])
+    assert titles_match(rows[0], rows[1])
+    assert not titles_match(rows[0], rows[2])
+    assert not titles_match(rows[0], rows[3]) and not titles_match(rows[3], rows[3])
+    assert not titles_match(rows[4], rows[0])  # one stem is no evidence
+
+
+@needs_corpus
 def test_cluster_links_carry_the_direction_and_clusters_hold_copies_only() -> None:
     cases = _embedded(_bbc(), random.Random(4), 20)
     text, short, _h, _s = next(c for c in cases if relate_texts(c[0], c[1]).relation

@@ -218,6 +218,7 @@ class Alignment:
     groups: list[Group]
     settings: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    titles: tuple[str | None, str | None] = (None, None)  # the articles' headlines, if known
 
     @property
     def dropped(self) -> list[int]:
@@ -250,7 +251,7 @@ class Alignment:
         """The relation model's evidence for the pair (:mod:`dedupe_news.verify`)."""
         from dedupe_news.verify import relate_texts  # (numba loads only when asked)
 
-        return relate_texts(self.a_text, self.b_text)
+        return relate_texts(self.a_text, self.b_text, None, *self.titles)
 
     def links(self) -> set[tuple[int, int]]:
         """Every (i, j) sentence pair inside a group (n:m groups expanded)."""

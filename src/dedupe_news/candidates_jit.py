@@ -17,7 +17,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from dedupe_news._hashing import _M1, _M2, _Q, _S33, _SEED, U64
-from dedupe_news.verify_jit import COPY, NONE, compare_docs
+from dedupe_news.verify_jit import COPY, NONE, TITLE_K, compare_docs
 
 # numba's OpenMP threads spin (burn a core) for a while after each parallel region by
 # default.  The leader loop alternates short parallel phases with sequential ones, and on two
@@ -155,7 +155,7 @@ def _speculate(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands
                used: np.ndarray, head: np.ndarray, entry_doc: np.ndarray,
                entry_next: np.ndarray, leader_rank: np.ndarray, nleaders: int, workers: int,
                u_flat: np.ndarray, u_off: np.ndarray, doc_units: np.ndarray, st: float,
-               cc: float, pt: float, pm: int, mp: int, mt: float):
+               cc: float, pt: float, pm: int, mp: int, mt: float, titles: np.ndarray):
     """Phase 1: band keys, then the ranked and verified candidates among the current leaders.
 
     Per article ``t`` of the block: ``bkeys[t]`` its band keys; ``sn[t]`` how many of the
@@ -225,7 +225,7 @@ def _speculate(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands
                     cand[w, k] = j
                     cand_key[w, k] = key
                     r, s, ca, cb, pa, _pb, _ps, _why = compare_docs(i, j, u_flat, u_off, doc_units,
-                                                              st, cc, pt, pm, mp, mt)
+                                                              st, cc, pt, pm, mp, mt, titles)
                     sj[t, k] = j
                     skey[t, k] = key
                     srel[t, k] = r
@@ -244,7 +244,7 @@ def _sweep(tl: int, lrank: int, block: np.ndarray, sigs: np.ndarray, nshingles: 
            ibkey: np.ndarray, ibrel: np.ndarray, ibscore: np.ndarray, ibca: np.ndarray,
            ibcb: np.ndarray, ibnp: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
            doc_units: np.ndarray, st: float, cc: float, pt: float, pm: int, mp: int,
-           mt: float) -> None:
+           mt: float, titles: np.ndarray) -> None:
     """Offer the new leader at block position ``tl`` to the block's later articles.
 
     An article takes it when the sequential loop would find it in the table (a shared band
@@ -285,7 +285,7 @@ def _sweep(tl: int, lrank: int, block: np.ndarray, sigs: np.ndarray, nshingles: 
         if better >= max_candidates:
             continue
         r, s, ca, cb, pa, _pb, _ps, _why = compare_docs(i, j, u_flat, u_off, doc_units,
-                                                  st, cc, pt, pm, mp, mt)
+                                                  st, cc, pt, pm, mp, mt, titles)
         q = min(ibn[t], max_candidates - 1)  # when full, the worst falls out
         y = q  # insertion (keys are distinct)
         while y > 0 and ibkey[t, y - 1] > key:
@@ -317,7 +317,7 @@ def _settle(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands: i
             entry_doc: np.ndarray, entry_next: np.ndarray, links: np.ndarray,
             link_score: np.ndarray, counts: np.ndarray, u_flat: np.ndarray,
             u_off: np.ndarray, doc_units: np.ndarray, st: float, cc: float, pt: float,
-            pm: int, mp: int, mt: float):
+            pm: int, mp: int, mt: float, titles: np.ndarray):
     """Phase 2: the block in order; new leaders go to the table and to :func:`_sweep`.
 
     ``counts`` = (table entries, table keys, leaders, links, verifications), updated in
@@ -377,7 +377,7 @@ def _settle(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands: i
         if t + 1 < m and max_candidates > 0:
             _sweep(t, leader_rank[i], block, sigs, nshingles, bands, min_jaccard,
                    max_candidates, n, bkeys, sn, skey, ibn, ibj, ibkey, ibrel, ibscore, ibca,
-                   ibcb, ibnp, u_flat, u_off, doc_units, st, cc, pt, pm, mp, mt)
+                   ibcb, ibnp, u_flat, u_off, doc_units, st, cc, pt, pm, mp, mt, titles)
     counts[0] = nentries
     counts[1] = nkeys
     counts[2] = nleaders
@@ -391,7 +391,8 @@ def leader_loop(order: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, band
                 rows: int, min_jaccard: float, max_candidates: int, u_flat: np.ndarray,
                 u_off: np.ndarray, doc_units: np.ndarray, st: float, cc: float, pt: float,
                 pm: int, mp: int, mt: float, *, block: int = _BLOCK,
-                on_block: Callable[[int, np.ndarray], None] | None = None
+                on_block: Callable[[int, np.ndarray], None] | None = None,
+                titles: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                            np.ndarray, int]:
     """Star clustering: each document (in ``order``) joins the best verified leader.
@@ -410,11 +411,14 @@ def leader_loop(order: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, band
     documents query and verify in parallel (numba threads) before being settled in order
     (see the comment above :func:`_speculate`).  ``on_block(done, leader_of)`` is called
     after each block with the number of documents of ``order`` settled and the live
-    ``leader_of`` array (final for those documents; copy it to keep it).
+    ``leader_of`` array (final for those documents; copy it to keep it).  ``titles``: the
+    documents' title-stem rows (:func:`dedupe_news.verify_jit.titles_match`); none: zeros.
     """
     order = np.ascontiguousarray(order, dtype=np.int64)
     n = len(order)
     block = max(int(block), 1)
+    if titles is None:  # no titles: no title evidence
+        titles = np.zeros((len(sigs), TITLE_K), dtype=np.uint32)
     vargs = (st, cc, pt, pm, mp, mt)
     leader_of = np.full(n, -1, dtype=np.int64)
     score = np.zeros(n, dtype=np.float64)
@@ -434,11 +438,11 @@ def leader_loop(order: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, band
         blk = order[start: start + block]
         spec = _speculate(blk, sigs, nshingles, bands, rows, min_jaccard, max_candidates, n,
                           keys, used, head, entry_doc, entry_next, leader_rank,
-                          int(counts[2]), workers, u_flat, u_off, doc_units, *vargs)
+                          int(counts[2]), workers, u_flat, u_off, doc_units, *vargs, titles)
         keys, used, head, entry_doc, entry_next, links, link_score = _settle(
             blk, sigs, nshingles, bands, min_jaccard, max_candidates, n, *spec, leader_of,
             score, cov, npairs, leader_rank, keys, used, head, entry_doc, entry_next, links,
-            link_score, counts, u_flat, u_off, doc_units, *vargs)
+            link_score, counts, u_flat, u_off, doc_units, *vargs, titles)
         if on_block is not None:
             on_block(start + len(blk), leader_of)
     nlinks = int(counts[3])

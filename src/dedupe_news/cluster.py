@@ -125,6 +125,7 @@ class Choice:
     damage_band: float = 0.1  # damage differences within this were noise for this choice
     complete_share: float = 0.85  # the run's ClusterSettings.complete_share
     centre: bool = False  # the clear centre of 5+ versions: damage could not overrule it
+    story: dict[int, float] = field(default_factory=dict)  # pool member -> story completeness
 
 
 Known = tuple[int, dict[int, float], bool]  # a tied pool's canonical, damage, centre flag
@@ -208,7 +209,8 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
 
     if feats is None:
         feats = featurize([a.text for a in articles], st.lsh.num_perm, st.lsh.seed,
-                          st.workers, on_chunk=tick, pool=pool)
+                          st.workers, on_chunk=tick, pool=pool,
+                          titles=[getattr(a, "title", None) for a in articles])
     core = ClusterCore(articles, feats, st, damage, pool)
     order = _by_completeness(np.arange(n), feats.sizes, core.rank)
     t1 = time.perf_counter()
@@ -217,7 +219,7 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
     leader_of, score, cov, npairs, link_rows, link_scores, ncand = candidates_jit.leader_loop(
         order, feats.signatures, feats.shingle_counts, st.lsh.bands, st.lsh.rows,
         st.lsh.min_jaccard, st.max_candidates, feats.u_flat, feats.u_off, feats.doc_units,
-        *core.vargs)
+        *core.vargs, titles=feats.title_rows())
     for (i, j), s in zip(link_rows.tolist(), link_scores.tolist(), strict=True):
         core.link(i, j, s)
     ncand += _place_pieces(core, leader_of, score, cov, npairs)
@@ -518,7 +520,8 @@ def _verify_pairs(checks: Sequence[tuple[int, int]], feats: Features, vargs: tup
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`verify_jit.compare_many` over (member, canonical) rows."""
     return verify_jit.compare_many(np.array(checks, dtype=np.int64).reshape(-1, 2),
-                                feats.u_flat, feats.u_off, feats.doc_units, *vargs)
+                                feats.u_flat, feats.u_off, feats.doc_units, *vargs,
+                                feats.title_rows())
 
 
 def _copies_of(canon: int, candidates: list[int], feats: Features, vargs: tuple[object, ...],
@@ -583,39 +586,69 @@ def _references(group: list[int], pool: list[int], feats: Features, rank: np.nda
 
 def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
                vargs: tuple[object, ...]
-               ) -> tuple[list[list[tuple[float, float]]], list[dict[tuple[int, int], float]]]:
-    """For each pool member: (completeness, agreement) against its references; and for each
-    pool, the verification score of every (member, reference) pair measured.
+               ) -> tuple[list[list[tuple[float, float]]], list[dict[tuple[int, int], float]],
+                          list[dict[int, float]]]:
+    """For each pool member: (completeness, agreement) against its references; for each
+    pool, the verification score of every (member, reference) pair measured; and each
+    member's *story completeness*.
 
     completeness = mean share of each other reference's content words that align with the
-    member (content the member holds); agreement = mean verification score.  One compiled
-    call for every pool.
+    member (content the member holds); agreement = mean verification score.  Story
+    completeness counts only a reference's *supported* content words (its units some other
+    reference also has: the story, not furniture or an addition only that version
+    carries): it breaks agreement ties (a version with undetected site furniture holds
+    "more" by the first measure).  Two compiled calls for every pool.
     """
     checks = [(r, c) for p, rs in zip(pools, refs, strict=True) for c in p for r in rs
               if r != c]
     if not checks:
-        return [[(1.0, 1.0)] * len(p) for p in pools], [{} for _ in pools]
+        return ([[(1.0, 1.0)] * len(p) for p in pools], [{} for _ in pools],
+                [dict.fromkeys(p, 1.0) for p in pools])
     _rel, score, cov, _np = _verify_pairs(checks, feats, vargs)
     scores = score.tolist()
+    # which units of each reference every other reference has (order ignored)
+    every = [(r, x) for rs in refs for r in rs for x in rs if x != r]
+    mask, moff = verify_jit.aligned_many(np.array(every, dtype=np.int64).reshape(-1, 2),
+                                         feats.u_flat, feats.u_off, feats.doc_units,
+                                         float(vargs[0]))
+    unit_w = np.diff(feats.u_off).astype(np.float64)
+    at = {pair: k for k, pair in enumerate(every)}
     out: list[list[tuple[float, float]]] = []
     pairs: list[dict[tuple[int, int], float]] = []
+    story: list[dict[int, float]] = []
     k = 0
     for p, rs in zip(pools, refs, strict=True):
+        w = {r: unit_w[feats.doc_units[r]:feats.doc_units[r + 1]] for r in rs}
+        has = {pair: mask[moff[at[pair]]:moff[at[pair] + 1]]
+               for pair in ((r, x) for r in rs for x in rs if x != r)}
+        support = {}
+        for r in rs:
+            s = np.zeros(len(w[r]), dtype=np.bool_)
+            for x in rs:
+                if x != r:
+                    s |= has[(r, x)]
+            support[r] = float(w[r][s].sum())
         row = []
         seen: dict[tuple[int, int], float] = {}
+        held_story: dict[int, float] = {}
         for c in p:
             others = [r for r in rs if r != c]
             if not others:
                 row.append((1.0, 1.0))
+                held_story[c] = 1.0
                 continue
             m = len(others)
+            held = [float(w[r][has[(r, c)]].sum()) / support[r] for r in others
+                    if support[r] > 0]
+            held_story[c] = float(np.mean(held)) if held else 1.0
             row.append((float(cov[k:k + m, 0].mean()), float(score[k:k + m].mean())))
             for r, x in zip(others, scores[k:k + m], strict=True):
                 seen[(c, r)] = x
             k += m
         out.append(row)
         pairs.append(seen)
-    return out, pairs
+        story.append(held_story)
+    return out, pairs, story
 
 
 def _damage_pool(order: list[int], pair: dict[tuple[int, int], float], n: int) -> list[int]:
@@ -660,7 +693,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     multi = [k for k, p in enumerate(pools) if len(p) > 1]
     mpos = {k: t for t, k in enumerate(multi)}
     refs = [_references(groups[k], pools[k], feats, rank) for k in multi]
-    measures, pairs = _consensus([pools[k] for k in multi], refs, feats, vargs)
+    measures, pairs, story = _consensus([pools[k] for k in multi], refs, feats, vargs)
     finals = [list(p) for p in pools]  # within the completeness band
     tied = [list(p) for p in pools]  # ... and of the best agreement: damage decides
     for k, ms in zip(multi, measures, strict=True):
@@ -706,7 +739,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         # two versions agree with each other alike, so damage decides beyond its noise; with
         # more, the others' agreement is evidence and only a far worse damage score overrules
         low = min(scores) + (DAMAGE_BAND if len(groups[k]) < 3 else DAMAGE_VETO)
-        compl = dict(zip(pools[k], (c for c, _ in measures[mpos[k]]), strict=True))
+        compl = story[mpos[k]]
         top = max(agree[m] for m, x in zip(pool, scores, strict=True) if x <= low)
 
         def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
@@ -716,7 +749,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
             m = pool[t]
             # Same content, agreement within its band: clearly more damaged versions (beyond
             # DAMAGE_BAND) drop out; then the most agreed-with - where agreement ties (within
-            # AGREEMENT_TIE) the most complete - the earliest published, the id.
+            # AGREEMENT_TIE) the highest story completeness - the earliest published, the id.
             return (scores[t] > low, agree[m] < top - AGREEMENT_TIE, -compl[m], -agree[m],
                     a.published is None, a.published or "", a.id)
 
@@ -734,7 +767,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                                 int(feats.sizes[np.asarray(g, dtype=np.int64)].max()),
                                 DAMAGE_BAND if len(g) < 3 else DAMAGE_VETO,
                                 st.complete_share,
-                                len(tied[k]) > 1 and known[tuple(tied[k])][2])
+                                len(tied[k]) > 1 and known[tuple(tied[k])][2],
+                                story[mpos[k]] if k in mpos else {})
     return canons
 
 
@@ -798,9 +832,11 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
                 f"canonical {cm[0]:.0%}" if cm else "less complete")
     if cm and ma < cm[1] - AGREEMENT_BAND:
         return f"the other versions agree with it less: {ma:.3f} against {cm[1]:.3f}"
-    if cm and abs(ma - cm[1]) < AGREEMENT_TIE and mc < cm[0]:
+    sm, sc = choice.story.get(m), choice.story.get(c)
+    if cm and abs(ma - cm[1]) < AGREEMENT_TIE and sm is not None and sc is not None \
+            and sm < sc:
         return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}); it holds less of "
-                f"their content: {mc:.1%} against {cm[0]:.1%}")
+                f"the story they share: {sm:.1%} against {sc:.1%}")
     dm, dc = choice.damage.get(m), choice.damage.get(c)
     if dm is not None and choice.damage and \
             dm > min(choice.damage.values()) + choice.damage_band:
@@ -825,7 +861,8 @@ def best_version(articles: Sequence[Article], settings: ClusterSettings | None =
     st = settings or ClusterSettings()
     if not articles:
         raise ValueError("best_version needs at least one version")
-    feats = featurize([a.text for a in articles], st.lsh.num_perm, st.lsh.seed, 1)
+    feats = featurize([a.text for a in articles], st.lsh.num_perm, st.lsh.seed, 1,
+                      titles=[getattr(a, "title", None) for a in articles])
     rank = _id_rank([a.id for a in articles])
     choices: dict[int, Choice] = {}
     group = list(range(len(articles)))

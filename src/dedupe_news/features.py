@@ -35,6 +35,7 @@ from dedupe_news.model import Article, Reject
 from dedupe_news.normalize import Boilerplate, boilerplate_chars_special, prepare
 from dedupe_news.shingle import _NOSPACE_SCRIPT, ABBREV_HASHES, STOP_HASHES, story_bytes
 from dedupe_news.sketch import Sketcher
+from dedupe_news.verify_jit import TITLE_K
 
 PARALLEL_MIN_DOCS = 4000  # below this, process start-up costs more than it saves
 CHUNK_DOCS = 2000
@@ -51,9 +52,16 @@ class Features:
     u_flat: np.ndarray  # distinct stem hashes of every unit (uint32)
     u_off: np.ndarray  # unit k = u_flat[u_off[k]:u_off[k+1]]
     doc_units: np.ndarray  # article d's units = doc_units[d]..doc_units[d+1]
+    titles: np.ndarray | None = None  # (n, TITLE_K) title stems (None: no titles)
 
     def __len__(self) -> int:
         return len(self.sizes)
+
+    def title_rows(self) -> np.ndarray:
+        """The title-stem rows the verifier reads (zero rows where there are no titles)."""
+        if self.titles is None or len(self.titles) != len(self.sizes):
+            self.titles = np.zeros((len(self.sizes), TITLE_K), dtype=np.uint32)
+        return self.titles
 
     def select(self, rows: Sequence[int]) -> Features:
         """The features of ``rows`` only, in that order (a copy)."""
@@ -70,7 +78,8 @@ class Features:
         return Features(self.signatures[idx], self.sizes[idx], self.shingle_counts[idx],
                         [self.boilerplate[r] for r in idx.tolist()],
                         np.concatenate([np.zeros(0, np.uint32), *flat_parts]),
-                        np.concatenate(off_parts), np.asarray(doc_units, dtype=np.int64))
+                        np.concatenate(off_parts), np.asarray(doc_units, dtype=np.int64),
+                        self.title_rows()[idx])
 
 
 _SKETCHER: Sketcher | None = None
@@ -81,14 +90,33 @@ def _init(num_perm: int, seed: int) -> None:
     _SKETCHER = Sketcher(num_perm, seed)
 
 
-def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> Features:
-    """Features of a few thousand texts (one process)."""
+def title_stems(titles: Sequence[str | None]) -> np.ndarray:
+    """(n, TITLE_K) rows of each title's content stems (sorted, 0-padded; none: zeros),
+    tokenised as story text is, so an MT'd headline keeps the stems it shares."""
+    if not titles:
+        return np.zeros((0, TITLE_K), dtype=np.uint32)
+    bodies = [story_bytes(prepare(t).body) if t else story_bytes("") for t in titles]
+    offsets = np.zeros(len(bodies) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b.orig) for b in bodies])
+    _s, _f, _o, u_flat, u_off, doc_units = shingle_jit.tokenize_chunk(
+        np.frombuffer(b"".join(b.orig for b in bodies), dtype=np.uint8),
+        np.frombuffer(b"".join(b.low for b in bodies), dtype=np.uint8),
+        offsets, np.asarray([b.cjk for b in bodies], dtype=np.bool_), STOP_HASHES,
+        ABBREV_HASHES)
+    return shingle_jit.title_rows(u_flat, u_off, doc_units, TITLE_K)
+
+
+def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None,
+                    titles: Sequence[str | None] | None = None) -> Features:
+    """Features of a few thousand texts (one process); ``titles`` (one a text, or None)
+    give the title evidence of the relation model."""
     sk = sketcher or _SKETCHER
     assert sk is not None
     if not texts:  # (tokenize_chunk leaves u_off[0] unset when there is no document)
         return Features(np.empty((0, sk.num_perm), dtype=np.uint32), np.zeros(0, np.int64),
                         np.zeros(0, np.int64), [], np.zeros(0, np.uint32),
-                        np.zeros(1, np.int64), np.zeros(1, np.int64))
+                        np.zeros(1, np.int64), np.zeros(1, np.int64),
+                        np.zeros((0, TITLE_K), dtype=np.uint32))
     bps: list[tuple[Boilerplate, ...]] = []
     origs, lows, cjk = [], [], []
     for text in texts:
@@ -111,7 +139,9 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None) -> F
         np.frombuffer(b"".join(lows), dtype=np.uint8),
         offsets, np.asarray(cjk, dtype=np.bool_), STOP_HASHES, ABBREV_HASHES)
     sigs = sk.signatures_flat(sh_flat, sh_off)
-    return Features(sigs, sizes, np.diff(sh_off), bps, u_flat, u_off, doc_units)
+    trows = title_stems(titles) if titles is not None and any(titles) else \
+        np.zeros((len(texts), TITLE_K), dtype=np.uint32)
+    return Features(sigs, sizes, np.diff(sh_off), bps, u_flat, u_off, doc_units, trows)
 
 
 def _as_is(text: str, chars: str | None, special: set[str] | None) -> str | None:
@@ -131,14 +161,14 @@ def _as_is(text: str, chars: str | None, special: set[str] | None) -> str | None
     return chars
 
 
-def _chunk_worker(payload: tuple[bytes, list[int]]) -> Features:
-    blob, lengths = payload
+def _chunk_worker(payload: tuple[bytes, list[int], list[str | None] | None]) -> Features:
+    blob, lengths, titles = payload
     joined = blob.decode("utf-8", "surrogatepass")
     texts, pos = [], 0
     for k in lengths:
         texts.append(joined[pos : pos + k])
         pos += k
-    return featurize_chunk(texts)
+    return featurize_chunk(texts, titles=titles)
 
 
 _Odd = list[tuple[int, Reject | None]]
@@ -151,6 +181,7 @@ def _lines_worker(payload: tuple[list[str], list[int], bytes, list[int]]
     or None for a blank line) for the lines that are not articles."""
     wheres, linenos, blob, lengths = payload
     texts: list[str] = []
+    titles: list[str | None] = []
     ids: list[str] = []
     published: list[str | None] = []
     odd: _Odd = []
@@ -162,15 +193,18 @@ def _lines_worker(payload: tuple[list[str], list[int], bytes, list[int]]
             odd.append((k, item))
         else:
             texts.append(item.text)
+            titles.append(item.title)
             ids.append(item.id)
             published.append(item.published)
-    return featurize_chunk(texts), ids, published, odd
+    return featurize_chunk(texts, titles=titles), ids, published, odd
 
 
-def _payload(texts: Sequence[str]) -> tuple[bytes, list[int]]:
+def _payload(texts: Sequence[str], titles: Sequence[str | None] | None = None
+             ) -> tuple[bytes, list[int], list[str | None] | None]:
     """A chunk as one UTF-8 blob: pickling a non-ASCII ``str`` would leave a cached UTF-8
     copy inside every text of the caller (~0.7 GB per million news articles)."""
-    return "".join(texts).encode("utf-8", "surrogatepass"), [len(t) for t in texts]
+    return ("".join(texts).encode("utf-8", "surrogatepass"), [len(t) for t in texts],
+            None if titles is None else list(titles))
 
 
 def _ready(_: int) -> int:
@@ -200,6 +234,7 @@ class _Table:
         self.sizes = np.empty(n, dtype=np.int64)
         self.shingles = np.empty(n, dtype=np.int64)
         self.doc_units = np.zeros(n + 1, dtype=np.int64)
+        self.titles = np.zeros((n, TITLE_K), dtype=np.uint32)
         self.u_flat = np.empty(max(16, flat_hint), dtype=np.uint32)
         self.u_off = np.zeros(max(16, flat_hint // 8), dtype=np.int64)
         self.boilerplate: list[tuple[Boilerplate, ...]] = []
@@ -223,6 +258,9 @@ class _Table:
         self.sizes = self._room(self.sizes, cap)
         self.shingles = self._room(self.shingles, cap)
         self.doc_units = self._room(self.doc_units, cap + 1)
+        titles = np.zeros((cap, TITLE_K), dtype=np.uint32)
+        titles[: self.docs] = self.titles[: self.docs]
+        self.titles = titles
 
     def add(self, part: Features) -> None:
         d, k = self.docs, len(part)
@@ -231,6 +269,7 @@ class _Table:
         self.sigs[d : d + k] = part.signatures
         self.sizes[d : d + k] = part.sizes
         self.shingles[d : d + k] = part.shingle_counts
+        self.titles[d : d + k] = part.title_rows()
         self.boilerplate.extend(part.boilerplate)
         self.u_flat = self._room(self.u_flat, self.flat + nf)
         self.u_flat[self.flat : self.flat + nf] = part.u_flat
@@ -244,20 +283,23 @@ class _Table:
         n = self.docs
         return Features(self.sigs[:n], self.sizes[:n], self.shingles[:n], self.boilerplate,
                         self.u_flat[: self.flat], self.u_off[: self.units + 1],
-                        self.doc_units[: n + 1])
+                        self.doc_units[: n + 1], self.titles[:n])
 
 
 def featurize(texts: Sequence[str], num_perm: int = 128, seed: int = 1,
               workers: int | None = None,
               on_chunk: Callable[[int], None] | None = None,
-              pool: Executor | None = None) -> Features:
-    """Features of every text, in order.
+              pool: Executor | None = None,
+              titles: Sequence[str | None] | None = None) -> Features:
+    """Features of every text, in order (``titles``: one a text, for the title evidence).
 
     Uses ``pool`` (from :func:`start_pool`, same ``num_perm``/``seed``) when given, else
     ``workers`` processes for large inputs.
     """
     n = len(texts)
     chunks = [texts[i : i + CHUNK_DOCS] for i in range(0, n, CHUNK_DOCS)]
+    tchunks = [None if titles is None else titles[i : i + CHUNK_DOCS]
+               for i in range(0, n, CHUNK_DOCS)]
     # News text has ~0.1 distinct unit stems per character; the table is sized for 0.25 (the
     # untouched rest of an np.empty array costs address space, not memory) and grows if needed
     table = _Table(n, num_perm, sum(len(t) for t in texts) // 4)
@@ -269,8 +311,8 @@ def featurize(texts: Sequence[str], num_perm: int = 128, seed: int = 1,
 
     if pool is None and (workers_for(n, workers) <= 1 or len(chunks) <= 1):
         sk = Sketcher(num_perm, seed)
-        for c in chunks:
-            take(c, featurize_chunk(c, sk))
+        for c, tc in zip(chunks, tchunks, strict=True):
+            take(c, featurize_chunk(c, sk, tc))
         return table.features()
     own = pool is None
     ex = pool or start_pool(workers_for(n, workers), num_perm, seed)
@@ -278,8 +320,8 @@ def featurize(texts: Sequence[str], num_perm: int = 128, seed: int = 1,
         # a sliding window of chunks in flight (not all at once: each queued chunk is a
         # pickled copy of its texts)
         window: deque[tuple[Sequence[str], Future[Features]]] = deque()
-        for c in chunks:
-            window.append((c, ex.submit(_chunk_worker, _payload(c))))
+        for c, tc in zip(chunks, tchunks, strict=True):
+            window.append((c, ex.submit(_chunk_worker, _payload(c, tc))))
             if len(window) > 2 * (getattr(ex, "_max_workers", 2) or 2):
                 done_c, fut = window.popleft()
                 take(done_c, fut.result())

@@ -303,3 +303,24 @@ def tokenize_chunk(orig: np.ndarray, low: np.ndarray, offsets: np.ndarray, cjk: 
         sh_off[d + 1] = nsh
     # views, not copies: the untouched rest of an np.empty buffer costs address space only
     return sizes, sh_flat[:nsh], sh_off, u_flat[:nu_flat], u_off[: nunits + 1], doc_units
+
+
+@njit(cache=True, nogil=True)
+def title_rows(u_flat: np.ndarray, u_off: np.ndarray, doc_units: np.ndarray, k: int
+               ) -> np.ndarray:
+    """Each document's distinct stem hashes over all its units, sorted, the first ``k``
+    (0-padded): a title's row for :func:`dedupe_news.verify_jit.titles_match`."""
+    n = len(doc_units) - 1
+    out = np.zeros((n, k), dtype=np.uint32)
+    for d in range(n):
+        lo = u_off[doc_units[d]]
+        hi = u_off[doc_units[d + 1]]
+        if hi <= lo:
+            continue
+        st = np.unique(u_flat[lo:hi])
+        m = 0
+        for x in st:
+            if x != 0 and m < k:
+                out[d, m] = x
+                m += 1
+    return out

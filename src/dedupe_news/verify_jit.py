@@ -20,7 +20,10 @@ CONTAINS, CONTAINED_IN = 3, 4  # A holds B plus news of its own / A is held in B
 # Why a verdict was reached (``why[0]`` of :func:`compare_units`); named in :mod:`verify`.
 R_NONE, R_PARTIAL, R_COPY, R_COPY_CONTINUES, R_CONTAINS_LEAD, R_CONTAINS_OTHER, R_ONE_UNIT, \
     R_OTHER_FACTS, R_COPY_GAPS = 0, 1, 2, 3, 4, 5, 6, 7, 8
-WHY = 9  # length of ``why`` (see :func:`compare_units`)
+WHY = 10  # length of ``why`` (see :func:`compare_units`)
+TITLE_K = 16  # title stems kept per article (sorted, 0-padded): :func:`titles_match`
+TITLE_MIN = 2  # titles match when they share this many stems ...
+TITLE_SHARE = 0.5  # ... and this share of the shorter title's stems
 FACTS_MIN = 2  # aligned sentence pairs whose numbers all differ, from which (and when they
 # outnumber the pairs that share a number) the texts report other facts: not one source
 # The two-sided rule's thresholds (documented and tuned in :mod:`dedupe_news.verify`).
@@ -117,7 +120,8 @@ def _lis(seq: np.ndarray) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray,
                   sentence_threshold: float, copy_coverage: float, partial_threshold: float,
-                  partial_min: int, min_passage: int, moved_threshold: float):
+                  partial_min: int, min_passage: int, moved_threshold: float,
+                  same_title: bool = False):
     """The verification rule (see :mod:`dedupe_news.verify`) on two unit lists.
 
     ``af``/``ao``: side A's unit stems and unit offsets (``ao[0]`` may be non-zero).
@@ -127,7 +131,9 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     ``COPY``, ``CONTAINS`` (A holds B plus news of its own), ``CONTAINED_IN`` (A is held in
     B), ``PARTIAL`` or ``NONE``; ``why`` = (rule, rest share, lead share, forward share,
     reverse share, rare stems of the shorter side, aligned pairs whose numbers differ, pairs
-    that share a number, gap share): see :func:`_two_sided` and :func:`_number_pairs`.
+    that share a number, gap share, same title): see :func:`_two_sided` and
+    :func:`_number_pairs`.  ``same_title``: the two articles' titles match
+    (:func:`titles_match`), so the longer side's rest cannot be another story's news.
     """
     na = len(ao) - 1
     nb = len(bo) - 1
@@ -239,7 +245,7 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     elif cov_short >= copy_coverage and why[6] >= FACTS_MIN and why[6] > why[7]:
         rule = R_OTHER_FACTS  # same wording, other numbers: a template, not one source
     elif cov_short >= copy_coverage:
-        rel, rule = _two_sided(sf, so, lf, lo, aligned, keep, best, why)
+        rel, rule = _two_sided(sf, so, lf, lo, aligned, keep, best, why, same_title)
         if rel == CONTAINS and not swap:
             rel = CONTAINED_IN  # A is the shorter side: A is held in B
     if rel == NONE and strong >= partial_min:
@@ -256,7 +262,8 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
 
 @njit(cache=True, nogil=True)
 def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
-               aligned: np.ndarray, keep: np.ndarray, best: np.ndarray, why: np.ndarray):
+               aligned: np.ndarray, keep: np.ndarray, best: np.ndarray, why: np.ndarray,
+               same_title: bool = False):
     """The shorter side is covered: copy, or does the longer side hold news of its own?
 
     Reads the longer side's *rest* (units not ``aligned``: no shorter-side unit reaches
@@ -273,6 +280,10 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     index).  The shorter side goes on where the longer one has more: a passage cut out of
     the same text (a wire edit dropping a paragraph), not an article embedded in a host's
     news, which surrounds it.
+
+    ``same_title`` (``why[9]``): the articles carry one headline, so a rest sharing no rare
+    word with the shorter side is still the same story (a tail cut off: its names are often
+    its own), not other news - the ``other-news`` rule does not apply.
     """
     ns = len(so) - 1
     nl = len(lo) - 1
@@ -332,13 +343,15 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     why[4] = rev
     why[5] = len(short_rare)
     why[8] = gap_share
+    why[9] = 1.0 if same_title else 0.0
     if rest_share < CONTAIN_REST or n_rest == 0:
         return COPY, R_COPY
     if lead_share >= LEAD_SHARE and fwd < LEAD_FWD:
         return CONTAINS, R_CONTAINS_LEAD
     if rest_share - gap_share < CONTAIN_REST:
         return COPY, R_COPY_GAPS
-    if len(short_rare) >= CONTINUE_MIN_RARE and fwd < CONTINUE_FWD and rev < CONTINUE_REV:
+    if not same_title and len(short_rare) >= CONTINUE_MIN_RARE and fwd < CONTINUE_FWD \
+            and rev < CONTINUE_REV:
         return CONTAINS, R_CONTAINS_OTHER
     return COPY, R_COPY_CONTINUES
 
@@ -390,19 +403,44 @@ def _in_sorted32(arr: np.ndarray, x: np.uint32) -> bool:
 
 
 @njit(cache=True, nogil=True)
+def titles_match(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two title-stem rows (sorted, 0-padded; :data:`TITLE_K`) hold one headline: at least
+    ``TITLE_MIN`` shared stems, ``TITLE_SHARE`` of the shorter title's (an MT'd headline
+    keeps most of its stems; two stories' headlines on one topic share one or two words)."""
+    na = 0
+    nb = 0
+    for x in a:
+        if x != 0:
+            na += 1
+    for x in b:
+        if x != 0:
+            nb += 1
+    if min(na, nb) < TITLE_MIN:
+        return False
+    shared = 0
+    for x in a[:na]:
+        if _in_sorted32(b[:nb], x):
+            shared += 1
+    return shared >= TITLE_MIN and shared >= TITLE_SHARE * min(na, nb)
+
+
+@njit(cache=True, nogil=True)
 def compare_docs(i: int, j: int, u_flat: np.ndarray, u_off: np.ndarray, doc_units: np.ndarray,
-                 st: float, cc: float, pt: float, pm: int, mp: int, mt: float):
-    """:func:`compare_units` for documents ``i`` (A) and ``j`` (B) of a feature table."""
+                 st: float, cc: float, pt: float, pm: int, mp: int, mt: float,
+                 titles: np.ndarray):
+    """:func:`compare_units` for documents ``i`` (A) and ``j`` (B) of a feature table
+    (``titles``: its title-stem rows, :data:`TITLE_K` wide; zero rows when there are none)."""
     ai, aj = doc_units[i], doc_units[i + 1]
     bi, bj = doc_units[j], doc_units[j + 1]
+    same = titles_match(titles[i], titles[j])
     return compare_units(u_flat, u_off[ai: aj + 1], u_flat, u_off[bi: bj + 1],
-                         st, cc, pt, pm, mp, mt)
+                         st, cc, pt, pm, mp, mt, same)
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def compare_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
                  doc_units: np.ndarray, st: float, cc: float, pt: float, pm: int, mp: int,
-                 mt: float):
+                 mt: float, titles: np.ndarray):
     """Relation, score, coverages and matched-pair count for many (A, B) document pairs."""
     n = len(pairs)
     rel = np.zeros(n, dtype=np.int64)
@@ -411,10 +449,38 @@ def compare_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
     npairs = np.zeros(n, dtype=np.int64)
     for k in prange(n):  # independent pairs: all cores (numba threads)
         r, s, ca, cb, pa, _pb, _ps, _why = compare_docs(pairs[k, 0], pairs[k, 1], u_flat, u_off,
-                                                  doc_units, st, cc, pt, pm, mp, mt)
+                                                  doc_units, st, cc, pt, pm, mp, mt, titles)
         rel[k] = r
         score[k] = s
         cov[k, 0] = ca
         cov[k, 1] = cb
         npairs[k] = len(pa)
     return rel, score, cov, npairs
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def aligned_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
+                 doc_units: np.ndarray, st: float):
+    """For each (A, B) document pair: which of A's units some unit of B reaches cosine
+    ``st`` with (order ignored), as one flat mask; pair k's units are
+    ``mask[off[k]:off[k+1]]`` (the canonical choice's support and completeness)."""
+    n = len(pairs)
+    off = np.zeros(n + 1, dtype=np.int64)
+    for k in range(n):
+        a = pairs[k, 0]
+        off[k + 1] = off[k] + doc_units[a + 1] - doc_units[a]
+    mask = np.zeros(off[n], dtype=np.bool_)
+    for k in prange(n):
+        a = pairs[k, 0]
+        b = pairs[k, 1]
+        ai, aj = doc_units[a], doc_units[a + 1]
+        bi, bj = doc_units[b], doc_units[b + 1]
+        if aj == ai or bj == bi:
+            continue
+        sims = _similarity(u_flat, u_off[ai: aj + 1], u_flat, u_off[bi: bj + 1])
+        for i in range(aj - ai):
+            for j in range(bj - bi):
+                if sims[i, j] >= st:
+                    mask[off[k] + i] = True
+                    break
+    return mask, off

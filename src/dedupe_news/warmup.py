@@ -26,11 +26,12 @@ def main() -> int:
     from dedupe_news.model import Article
     from dedupe_news.verify import relate_texts
 
-    arts = [Article("a", _TEXT), Article("b", _TEXT.replace("Monday", "Tuesday")),
+    arts = [Article("a", _TEXT, title="Budget cuts taxes"),
+            Article("b", _TEXT.replace("Monday", "Tuesday"), title="Budget to cut taxes"),
             Article("c", _TEXT.split("\n")[0]), Article("d", "完全不同的文章。另一句话！"),
             Article("e", "Unrelated sports report. The team won 3-1 at home.")]
     cluster_articles(arts)
-    relate_texts(arts[0].text, arts[2].text)
+    relate_texts(arts[0].text, arts[2].text, None, arts[0].title, arts[1].title)
     print(f"dedupe-news: kernels ready ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
 

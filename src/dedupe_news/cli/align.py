@@ -134,6 +134,7 @@ def align(a: str, b: str, a_id: str | None, b_id: str | None, output: str | None
     al = align_texts(art_a.text, art_b.text,
                      threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
                      embed=embedder)
+    al.titles = (art_a.title, art_b.title)  # the relation model reads the headlines too
     if not quiet:
         for note in al.notes:
             echo_err(f"dedupe-news align: note: {note}")

@@ -127,6 +127,7 @@ def _pair_one(job: tuple[Any, ...]) -> str:
     a, b, a_name, b_name, title, nav, a_dmg, b_dmg = job
     texts = _SHARED["texts"]
     al = align_texts(texts[a], texts[b])
+    al.titles = (_SHARED["titles"][a], _SHARED["titles"][b])
     html = render_alignment(al, a_name, b_name, a_flags=a_dmg[1], b_flags=b_dmg[1],
                             a_score=a_dmg[0], b_score=b_dmg[0], title=title)
     return R.pair_page_extras(html, CSP, nav)
@@ -243,6 +244,7 @@ def _build(articles: Sequence[Article], result: Any, out: str, opts: ReportOptio
     ctx = _Ctx(articles, records, opts)
     pos = {r["id"]: i for i, r in enumerate(records)}
     _SHARED["texts"] = [a.text for a in articles]
+    _SHARED["titles"] = [a.title for a in articles]
     try:
         say(f"damage: checking {len(articles):,} articles")
         ctx.damage = _map(_damage_one, range(len(articles)), opts.workers)
