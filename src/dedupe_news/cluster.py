@@ -651,6 +651,16 @@ def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
     return out, pairs, story
 
 
+def _by_agreement(pool: list[int], agree: dict[int, float], story: dict[int, float],
+                  articles: Sequence[Article]) -> int:
+    """The most agreed-with of ``pool``; within ``AGREEMENT_TIE`` the highest story
+    completeness, then the earliest published, then the id (the rule without damage)."""
+    top = max(agree[m] for m in pool)
+    return min(pool, key=lambda m: (agree[m] < top - AGREEMENT_TIE, -story.get(m, 0.0),
+                                    -agree[m], articles[m].published is None,
+                                    articles[m].published or "", articles[m].id))
+
+
 def _damage_pool(order: list[int], pair: dict[tuple[int, int], float], n: int) -> list[int]:
     """The first ``n`` of ``order``, plus, when they are all near-identical (``TWIN``) to the
     first, the first one that is not: one text republished several times must not fill the
@@ -706,18 +716,27 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         by_agree = sorted(finals[k], key=lambda m, agree=agree: (
             -agree[m], articles[m].published is None, articles[m].published or "", rank[m]))
         tied[k] = _damage_pool(by_agree, pairs[mpos[k]], DAMAGE_POOL)
-    # The clear centre of CENTRE_MIN+ versions (agreement leads by AGREEMENT_LEAD, no
-    # near-identical twin) is canonical whatever damage says: not damage-scored at all.
+    # With 3+ versions, two cases where damage cannot change the choice are not scored: the
+    # clear centre of CENTRE_MIN+ versions (agreement leads by AGREEMENT_LEAD, no
+    # near-identical twin) is canonical whatever damage says; and finalists that are all
+    # near-identical (TWIN) are chosen by agreement.
     for k in multi:
         pool, agree, pair = tied[k], dict(zip(pools[k], (a for _, a in measures[mpos[k]]),
                                               strict=True)), pairs[mpos[k]]
-        if len(pool) < 2 or len(groups[k]) < CENTRE_MIN or tuple(pool) in known:
+        if len(pool) < 2 or len(groups[k]) < 3 or tuple(pool) in known:
             continue
         lead = max(pool, key=lambda m, agree=agree: (agree[m], -rank[m]))
         twin = max((x for (c, _r), x in pair.items() if c == lead), default=0.0)
         second = max(agree[m] for m in pool if m != lead)
-        if twin < TWIN and agree[lead] - second >= AGREEMENT_LEAD:
+        if len(groups[k]) >= CENTRE_MIN and twin < TWIN \
+                and agree[lead] - second >= AGREEMENT_LEAD:
             known[tuple(pool)] = (lead, {}, True)
+        elif all(max(pair.get((a, b), 0.0), pair.get((b, a), 0.0)) >= TWIN
+                 for a in pool for b in pool if a < b):
+            # near-identical finalists (light edits of one text): no damage score could
+            # differ by the veto's margin, so it is not read
+            known[tuple(pool)] = (_by_agreement(pool, agree, story[mpos[k]], articles), {},
+                                  False)
     first: dict[tuple[int, ...], int] = {}
     for k, p in enumerate(tied):
         if len(p) > 1 and tuple(p) not in known:
