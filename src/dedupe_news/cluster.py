@@ -26,8 +26,10 @@ The pipeline (``cluster_articles``):
    than with their original - but the *clear centre* of ``CENTRE_MIN``+ versions (its
    agreement leads by ``AGREEMENT_LEAD`` and it has no near-identical twin, ``TWIN``: the
    original among independently edited replicas, whose random edits read as "less
-   translated" to the style traits) is canonical without damage scoring.  Then the most
-   agreed-with; agreement within ``AGREEMENT_TIE``: the most complete; then the earliest
+   translated" to the style traits) is canonical without damage scoring, and so are 3+
+   near-identical finalists (chosen by agreement).  Then the most agreed-with; agreement
+   within ``AGREEMENT_TIE``: the fewest boilerplate lines set aside (a republication's
+   dateline and copyright, calls to action), then the most complete; then the earliest
    ``published``, then the id.
    Every member is then re-verified against the canonical; one that is not a copy of it
    is split off and clustered again on its own, so every member is a verified copy of its
@@ -125,7 +127,7 @@ class Choice:
     damage_band: float = 0.1  # damage differences within this were noise for this choice
     complete_share: float = 0.85  # the run's ClusterSettings.complete_share
     centre: bool = False  # the clear centre of 5+ versions: damage could not overrule it
-    story: dict[int, float] = field(default_factory=dict)  # pool member -> story completeness
+    furniture: dict[int, int] = field(default_factory=dict)  # pool member -> boilerplate lines
 
 
 Known = tuple[int, dict[int, float], bool]  # a tied pool's canonical, damage, centre flag
@@ -586,77 +588,48 @@ def _references(group: list[int], pool: list[int], feats: Features, rank: np.nda
 
 def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
                vargs: tuple[object, ...]
-               ) -> tuple[list[list[tuple[float, float]]], list[dict[tuple[int, int], float]],
-                          list[dict[int, float]]]:
-    """For each pool member: (completeness, agreement) against its references; for each
-    pool, the verification score of every (member, reference) pair measured; and each
-    member's *story completeness*.
+               ) -> tuple[list[list[tuple[float, float]]], list[dict[tuple[int, int], float]]]:
+    """For each pool member: (completeness, agreement) against its references; and for each
+    pool, the verification score of every (member, reference) pair measured.
 
     completeness = mean share of each other reference's content words that align with the
-    member (content the member holds); agreement = mean verification score.  Story
-    completeness counts only a reference's *supported* content words (its units some other
-    reference also has: the story, not furniture or an addition only that version
-    carries): it breaks agreement ties (a version with undetected site furniture holds
-    "more" by the first measure).  Two compiled calls for every pool.
+    member (content the member holds); agreement = mean verification score.  One compiled
+    call for every pool.
     """
     checks = [(r, c) for p, rs in zip(pools, refs, strict=True) for c in p for r in rs
               if r != c]
     if not checks:
-        return ([[(1.0, 1.0)] * len(p) for p in pools], [{} for _ in pools],
-                [dict.fromkeys(p, 1.0) for p in pools])
+        return [[(1.0, 1.0)] * len(p) for p in pools], [{} for _ in pools]
     _rel, score, cov, _np = _verify_pairs(checks, feats, vargs)
     scores = score.tolist()
-    # which units of each reference every other reference has (order ignored)
-    every = [(r, x) for rs in refs for r in rs for x in rs if x != r]
-    mask, moff = verify_jit.aligned_many(np.array(every, dtype=np.int64).reshape(-1, 2),
-                                         feats.u_flat, feats.u_off, feats.doc_units,
-                                         float(vargs[0]))
-    unit_w = np.diff(feats.u_off).astype(np.float64)
-    at = {pair: k for k, pair in enumerate(every)}
     out: list[list[tuple[float, float]]] = []
     pairs: list[dict[tuple[int, int], float]] = []
-    story: list[dict[int, float]] = []
     k = 0
     for p, rs in zip(pools, refs, strict=True):
-        w = {r: unit_w[feats.doc_units[r]:feats.doc_units[r + 1]] for r in rs}
-        has = {pair: mask[moff[at[pair]]:moff[at[pair] + 1]]
-               for pair in ((r, x) for r in rs for x in rs if x != r)}
-        support = {}
-        for r in rs:
-            s = np.zeros(len(w[r]), dtype=np.bool_)
-            for x in rs:
-                if x != r:
-                    s |= has[(r, x)]
-            support[r] = float(w[r][s].sum())
         row = []
         seen: dict[tuple[int, int], float] = {}
-        held_story: dict[int, float] = {}
         for c in p:
             others = [r for r in rs if r != c]
             if not others:
                 row.append((1.0, 1.0))
-                held_story[c] = 1.0
                 continue
             m = len(others)
-            held = [float(w[r][has[(r, c)]].sum()) / support[r] for r in others
-                    if support[r] > 0]
-            held_story[c] = float(np.mean(held)) if held else 1.0
             row.append((float(cov[k:k + m, 0].mean()), float(score[k:k + m].mean())))
             for r, x in zip(others, scores[k:k + m], strict=True):
                 seen[(c, r)] = x
             k += m
         out.append(row)
         pairs.append(seen)
-        story.append(held_story)
-    return out, pairs, story
+    return out, pairs
 
 
-def _by_agreement(pool: list[int], agree: dict[int, float], story: dict[int, float],
-                  articles: Sequence[Article]) -> int:
-    """The most agreed-with of ``pool``; within ``AGREEMENT_TIE`` the highest story
-    completeness, then the earliest published, then the id (the rule without damage)."""
+def _by_agreement(pool: list[int], agree: dict[int, float],
+                  tie: dict[int, tuple[int, float]], articles: Sequence[Article]) -> int:
+    """The most agreed-with of ``pool``; within ``AGREEMENT_TIE`` the ``tie`` order (fewer
+    site-furniture lines, then more complete), the earliest published, the id (the rule
+    without damage)."""
     top = max(agree[m] for m in pool)
-    return min(pool, key=lambda m: (agree[m] < top - AGREEMENT_TIE, -story.get(m, 0.0),
+    return min(pool, key=lambda m: (agree[m] < top - AGREEMENT_TIE, tie[m],
                                     -agree[m], articles[m].published is None,
                                     articles[m].published or "", articles[m].id))
 
@@ -703,7 +676,13 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     multi = [k for k, p in enumerate(pools) if len(p) > 1]
     mpos = {k: t for t, k in enumerate(multi)}
     refs = [_references(groups[k], pools[k], feats, rank) for k in multi]
-    measures, pairs, story = _consensus([pools[k] for k in multi], refs, feats, vargs)
+    measures, pairs = _consensus([pools[k] for k in multi], refs, feats, vargs)
+
+    def tiebreak(k: int) -> dict[int, tuple[int, float]]:
+        """Where agreement ties: fewer site-furniture lines set aside (a republication's
+        dateline and copyright, calls to action), then the more complete."""
+        return {m: (len(feats.boilerplate[m]), -c)
+                for m, (c, _a) in zip(pools[k], measures[mpos[k]], strict=True)}
     finals = [list(p) for p in pools]  # within the completeness band
     tied = [list(p) for p in pools]  # ... and of the best agreement: damage decides
     for k, ms in zip(multi, measures, strict=True):
@@ -735,7 +714,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                  for a in pool for b in pool if a < b):
             # near-identical finalists (light edits of one text): no damage score could
             # differ by the veto's margin, so it is not read
-            known[tuple(pool)] = (_by_agreement(pool, agree, story[mpos[k]], articles), {},
+            known[tuple(pool)] = (_by_agreement(pool, agree, tiebreak(k), articles), {},
                                   False)
     first: dict[tuple[int, ...], int] = {}
     for k, p in enumerate(tied):
@@ -758,7 +737,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         # two versions agree with each other alike, so damage decides beyond its noise; with
         # more, the others' agreement is evidence and only a far worse damage score overrules
         low = min(scores) + (DAMAGE_BAND if len(groups[k]) < 3 else DAMAGE_VETO)
-        compl = story[mpos[k]]
+        compl = tiebreak(k)
         top = max(agree[m] for m, x in zip(pool, scores, strict=True) if x <= low)
 
         def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
@@ -768,8 +747,9 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
             m = pool[t]
             # Same content, agreement within its band: clearly more damaged versions (beyond
             # DAMAGE_BAND) drop out; then the most agreed-with - where agreement ties (within
-            # AGREEMENT_TIE) the highest story completeness - the earliest published, the id.
-            return (scores[t] > low, agree[m] < top - AGREEMENT_TIE, -compl[m], -agree[m],
+            # AGREEMENT_TIE) fewer furniture lines, the more complete - the earliest
+            # published, the id.
+            return (scores[t] > low, agree[m] < top - AGREEMENT_TIE, compl[m], -agree[m],
                     a.published is None, a.published or "", a.id)
 
         known[tuple(pool)] = (pool[min(range(len(pool)), key=key)],
@@ -787,7 +767,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                                 DAMAGE_BAND if len(g) < 3 else DAMAGE_VETO,
                                 st.complete_share,
                                 len(tied[k]) > 1 and known[tuple(tied[k])][2],
-                                story[mpos[k]] if k in mpos else {})
+                                {m: len(feats.boilerplate[m]) for m in pools[k]})
     return canons
 
 
@@ -851,11 +831,14 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
                 f"canonical {cm[0]:.0%}" if cm else "less complete")
     if cm and ma < cm[1] - AGREEMENT_BAND:
         return f"the other versions agree with it less: {ma:.3f} against {cm[1]:.3f}"
-    sm, sc = choice.story.get(m), choice.story.get(c)
-    if cm and abs(ma - cm[1]) < AGREEMENT_TIE and sm is not None and sc is not None \
-            and sm < sc:
-        return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}); it holds less of "
-                f"the story they share: {sm:.1%} against {sc:.1%}")
+    fm, fc = choice.furniture.get(m), choice.furniture.get(c)
+    if cm and abs(ma - cm[1]) < AGREEMENT_TIE and fm is not None and fc is not None:
+        if fm > fc:
+            return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}); it carries "
+                    f"more site furniture: {fm} boilerplate lines against {fc}")
+        if fm == fc and mc < cm[0]:
+            return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}); it holds less "
+                    f"of their content: {mc:.1%} against {cm[0]:.1%}")
     dm, dc = choice.damage.get(m), choice.damage.get(c)
     if dm is not None and choice.damage and \
             dm > min(choice.damage.values()) + choice.damage_band:

@@ -457,30 +457,3 @@ def compare_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
         npairs[k] = len(pa)
     return rel, score, cov, npairs
 
-
-@njit(cache=True, nogil=True, parallel=True)
-def aligned_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
-                 doc_units: np.ndarray, st: float):
-    """For each (A, B) document pair: which of A's units some unit of B reaches cosine
-    ``st`` with (order ignored), as one flat mask; pair k's units are
-    ``mask[off[k]:off[k+1]]`` (the canonical choice's support and completeness)."""
-    n = len(pairs)
-    off = np.zeros(n + 1, dtype=np.int64)
-    for k in range(n):
-        a = pairs[k, 0]
-        off[k + 1] = off[k] + doc_units[a + 1] - doc_units[a]
-    mask = np.zeros(off[n], dtype=np.bool_)
-    for k in prange(n):
-        a = pairs[k, 0]
-        b = pairs[k, 1]
-        ai, aj = doc_units[a], doc_units[a + 1]
-        bi, bj = doc_units[b], doc_units[b + 1]
-        if aj == ai or bj == bi:
-            continue
-        sims = _similarity(u_flat, u_off[ai: aj + 1], u_flat, u_off[bi: bj + 1])
-        for i in range(aj - ai):
-            for j in range(bj - bi):
-                if sims[i, j] >= st:
-                    mask[off[k] + i] = True
-                    break
-    return mask, off
