@@ -46,15 +46,19 @@ def test_choose_equals_best_version() -> None:
     for a, b in _pairs():
         a2 = Article(a.id, a.text, published="2024-01-02")
         b2 = Article(b.id + "-n", b.text, published=None)
-        for versions in ([a, b], [a2, b2], [b2, a2]):
-            f = featurize([v.text for v in versions], st.lsh.num_perm, st.lsh.seed, 1)
+        # with headlines (the first words of each text: one headline for most copies)
+        a3 = Article(a.id, a.text, title=" ".join(a.text.split()[:8]))
+        b3 = Article(b.id + "-t", b.text, title=" ".join(b.text.split()[:8]))
+        for versions in ([a, b], [a2, b2], [b2, a2], [a3, b3]):
+            f = featurize([v.text for v in versions], st.lsh.num_perm, st.lsh.seed, 1,
+                          titles=[v.title for v in versions])
             units = []
             for d in range(2):
                 lo, hi = int(f.doc_units[d]), int(f.doc_units[d + 1])
                 u0, u1 = int(f.u_off[lo]), int(f.u_off[hi])
                 units.append((f.u_flat[u0:u1], f.u_off[lo : hi + 1] - u0))
             feats = pair_features(list(f.signatures), f.sizes.tolist(),
-                                  f.shingle_counts.tolist(), units)
+                                  f.shingle_counts.tolist(), units, list(f.title_rows()))
             got = choose(versions, feats, st, pd.scores)
             assert got == best_version(versions, st, damage=version_scores)
 

@@ -110,9 +110,12 @@ def mirrors_version_scores() -> bool:
 
 
 def pair_features(sigs: Sequence[np.ndarray], sizes: Sequence[int], nshingles: Sequence[int],
-                  units: Sequence[tuple[np.ndarray, np.ndarray]]) -> Features:
+                  units: Sequence[tuple[np.ndarray, np.ndarray]],
+                  titles: Sequence[np.ndarray] | None = None) -> Features:
     """The :class:`Features` ``featurize`` would make of these versions, from their stored
-    parts (signature, content words, shingle count, sentence units)."""
+    parts (signature, content words, shingle count, sentence units, and the title-stem rows
+    the relation model reads: :data:`~dedupe_news.verify_jit.TITLE_K` wide, a zero row for
+    an article without title; none given: no title evidence)."""
     flats, offs, doc_units, base = [], [np.zeros(1, dtype=np.int64)], [0], 0
     for flat, off in units:
         flats.append(np.asarray(flat, dtype=np.uint32))
@@ -122,7 +125,9 @@ def pair_features(sigs: Sequence[np.ndarray], sizes: Sequence[int], nshingles: S
     return Features(np.stack([np.asarray(s, dtype=np.uint32) for s in sigs]),
                     np.asarray(sizes, dtype=np.int64), np.asarray(nshingles, dtype=np.int64),
                     [() for _ in sigs], np.concatenate(flats), np.concatenate(offs),
-                    np.asarray(doc_units, dtype=np.int64))
+                    np.asarray(doc_units, dtype=np.int64),
+                    None if titles is None else
+                    np.stack([np.asarray(t, dtype=np.uint32) for t in titles]))
 
 
 def choose(versions: Sequence[Article], feats: Features, settings: ClusterSettings,

@@ -11,7 +11,9 @@ MinHash, sentence units), then, inside one index transaction:
    the same ``min_jaccard`` estimate, the same ranking (best estimate, then the older
    cluster) and the same ``max_candidates`` as ``cluster``'s leader loop;
 3. each candidate is verified with the relation model (:func:`dedupe_news.kernels.
-   compare_units`, the incoming article as A): the best-scoring ``copy`` wins;
+   compare_units`, the incoming article as A; its title evidence, :func:`dedupe_news.
+   verify_jit.titles_match` of the two title-stem rows, as ``cluster`` reads it): the
+   best-scoring ``copy`` wins;
 4. for a copy, the canonical rule ``cluster`` uses (:func:`dedupe_news.cluster.best_version`:
    completeness, agreement, damage, published, id) picks between the indexed canonical and
    the newcomer: ``drop`` when the indexed one stays, ``replace`` when the newcomer is better
@@ -45,8 +47,9 @@ from dedupe_news.load import DEFAULT_MAX_BYTES
 from dedupe_news.model import Article, Reject
 from dedupe_news.sketch import SCHEME, Sketcher
 from dedupe_news.verify import RULES
+from dedupe_news.verify_jit import TITLE_K, TITLE_MIN, TITLE_SHARE, titles_match
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: canonicals' title-stem rows stored (2: none; refused, never mixed)
 ACTIONS = ("keep", "drop", "replace", "review", "error")
 FIELDS = ("id", "action", "reason", "duplicate_of", "cluster", "relation", "similarity",
           "damage_score", "flags", "links")
@@ -96,6 +99,7 @@ class FilterSettings:
         sig = sig.split("|", 1)[1] if sig.startswith("dn:") else sig
         return {"schema": str(SCHEMA_VERSION),
                 "fingerprint": f"{sig}|minhash:{SCHEME}|cand{self.cluster.max_candidates}",
+                "titles": f"stems{TITLE_K}|min{TITLE_MIN}|share{TITLE_SHARE:g}",
                 "band_keys": "kernels.band_key low 32 bits, signed"}
 
 
@@ -110,6 +114,8 @@ class Prepared:
     flat: np.ndarray  # unit stem hashes (uint32)
     off: np.ndarray  # unit offsets (int64, from 0)
     keys: np.ndarray  # (bands,) int64: 32-bit band keys
+    title: np.ndarray = field(  # (TITLE_K,) uint32 title stems, sorted, 0-padded (none: 0s)
+        default_factory=lambda: np.zeros(TITLE_K, dtype=np.uint32))
 
 
 @dataclass
@@ -127,6 +133,7 @@ class Indexed:
     flat: np.ndarray | None = None
     off: np.ndarray | None = None
     text: str | None = None
+    title: np.ndarray | None = None  # (TITLE_K,) title stems, loaded with the units
 
 
 @dataclass
@@ -240,6 +247,25 @@ def unpack_units(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return flat, off
 
 
+def pack_title(row: np.ndarray) -> bytes:
+    """A title-stem row as stored: its non-zero stems only (uint32 little-endian, at most
+    ``TITLE_K``); an article without title stores ``b""``."""
+    r = np.asarray(row, dtype=np.uint32)
+    return r[r != 0].astype("<u4").tobytes()
+
+
+def unpack_title(blob: bytes | None) -> np.ndarray:
+    """The ``(TITLE_K,)`` uint32 row :func:`dedupe_news.verify_jit.titles_match` reads
+    (sorted, 0-padded; ``None`` or empty: a zero row, no title evidence)."""
+    out = np.zeros(TITLE_K, dtype=np.uint32)
+    if blob:
+        if len(blob) % 4 or len(blob) > 4 * TITLE_K:
+            raise ValueError(f"a title row of {len(blob)} bytes")
+        v = np.frombuffer(blob, dtype="<u4")
+        out[: len(v)] = v
+    return out
+
+
 def pack_sig(sig: np.ndarray) -> bytes:
     return np.ascontiguousarray(sig, dtype="<u4").tobytes()
 
@@ -293,13 +319,14 @@ class Filter:
         from dedupe_news.features import featurize_chunk
 
         lsh = self.settings.cluster.lsh
-        f = featurize_chunk([article.text], self._sketcher)
+        f = featurize_chunk([article.text], self._sketcher, [article.title])
         a, b = int(f.doc_units[0]), int(f.doc_units[1])
         lo, hi = int(f.u_off[a]), int(f.u_off[b])
         sig = np.ascontiguousarray(f.signatures[0], dtype=np.uint32)
         return Prepared(article, sig, int(f.sizes[0]), int(f.shingle_counts[0]),
                         np.ascontiguousarray(f.u_flat[lo:hi]), f.u_off[a : b + 1] - lo,
-                        band_keys(sig, lsh.bands, lsh.rows))
+                        band_keys(sig, lsh.bands, lsh.rows),
+                        np.ascontiguousarray(f.title_rows()[0], dtype=np.uint32))
 
     # --- decisions -----------------------------------------------------------------------
 
@@ -411,8 +438,10 @@ class Filter:
         near: list[tuple[Indexed, float, str, float]] = []  # (cand, score, relation, cover)
         for c in cands:
             assert c.flat is not None and c.off is not None
+            ctitle = c.title if c.title is not None else unpack_title(None)
+            same_title = bool(titles_match(prep.title, ctitle))  # cluster's title evidence
             rel, score, cov_a, cov_b, _pa, _pb, _ps, why = kernels.compare_units(
-                prep.flat, prep.off, c.flat, c.off, *self._vargs)
+                prep.flat, prep.off, c.flat, c.off, *self._vargs, same_title)
             rel, score = int(rel), float(score)
             if rel == kernels.COPY:
                 if best is None or score > best[1]:
@@ -498,7 +527,9 @@ class Filter:
                         Article(art.id, art.text, published=art.published)]
             feats = pair_features((c.sig, prep.sig), (c.size, prep.size),
                                   (c.nshingles, prep.nshingles),
-                                  ((c.flat, c.off), (prep.flat, prep.off)))
+                                  ((c.flat, c.off), (prep.flat, prep.off)),
+                                  (c.title if c.title is not None else unpack_title(None),
+                                   prep.title))
             fresh: list[tuple[str, float]] = []
 
             def damage(texts: Sequence[str]) -> list[float]:

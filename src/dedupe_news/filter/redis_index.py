@@ -1,15 +1,18 @@
 """The shared index: Redis, for several filter workers on several machines.
 
 Nothing is ever unpickled: every value is bytes this module writes and parses itself
-(decision lines as JSON text, signatures and units as little-endian uint32 arrays, texts as
-zlib'd UTF-8).  Keys (``PREFIX`` defaults to ``dn:``; ``?prefix=`` in the URL changes it):
+(decision lines as JSON text, signatures, units and title stems as little-endian uint32
+arrays, texts as zlib'd UTF-8).  Keys (``PREFIX`` defaults to ``dn:``; ``?prefix=`` in the
+URL changes it):
 
-* ``PREFIX meta`` (hash) - schema version and parameters, checked like SQLite's;
+* ``PREFIX meta`` (hash) - schema version (3: title stems stored; an older index is
+  refused) and parameters, checked like SQLite's;
 * ``PREFIX line`` (hash id -> decision line), ``PREFIX doc`` (hash id -> doc number),
   ``PREFIX seq`` (doc counter), ``PREFIX ingested`` (sorted set doc -> decision time, for
   pruning), ``PREFIX actions`` (hash action -> count);
 * ``PREFIX d:<doc>`` (hash) - an article: id, cluster, crank, canonical, action, published,
-  ingested and, for canonicals, sig, units, text;
+  ingested and, for canonicals, sig, units, text and title (the non-zero title-stem hashes,
+  :func:`~dedupe_news.filter.core.pack_title`; absent for an article without title);
 * ``PREFIX b:<key>`` (set of doc numbers) - the LSH table, canonicals only.
 
 A decision is two round trips plus one atomic commit: a Lua *lookup* returns the id's stored
@@ -47,8 +50,10 @@ from dedupe_news.filter.core import (
     corrupt,
     now_iso,
     pack_sig,
+    pack_title,
     pack_units,
     unpack_sig,
+    unpack_title,
     unpack_units,
 )
 from dedupe_news.sketch import SCHEME
@@ -70,7 +75,7 @@ return out
 # ARGV: prefix, id, snapshot ("" or sorted doc numbers joined by ","), canonical (0/1),
 # old doc ("" unless replace), nkeys, nold, keys..., old keys..., then the fields:
 # cluster, crank ("" = the new doc), action, published, ingested (unix seconds),
-# ingested_iso, size, nshingles, sig, units, text, line
+# ingested_iso, size, nshingles, sig, units, text, line, title ("" = none)
 _COMMIT = """
 local p = ARGV[1]
 local id = ARGV[2]
@@ -98,13 +103,14 @@ redis.call('HSET', key, 'id', id, 'cluster', cluster, 'crank', crank,
 if ARGV[4] == '1' then
   redis.call('HSET', key, 'sig', ARGV[f + 9], 'units', ARGV[f + 10])
   if ARGV[f + 11] ~= '' then redis.call('HSET', key, 'text', ARGV[f + 11]) end
+  if ARGV[f + 13] ~= '' then redis.call('HSET', key, 'title', ARGV[f + 13]) end
   for i = 1, nk do redis.call('SADD', p .. 'b:' .. ARGV[7 + i], doc) end
 end
 local old = ARGV[5]
 if old ~= '' then
   for i = 1, nold do redis.call('SREM', p .. 'b:' .. ARGV[7 + nk + i], old) end
   redis.call('HSET', p .. 'd:' .. old, 'canonical', '0')
-  redis.call('HDEL', p .. 'd:' .. old, 'units', 'text')
+  redis.call('HDEL', p .. 'd:' .. old, 'units', 'text', 'title')
 end
 redis.call('HSET', p .. 'line', id, ARGV[f + 12])
 redis.call('HSET', p .. 'doc', id, doc)
@@ -354,13 +360,14 @@ class _Txn:
             return
         pipe = self.ix.r.pipeline(transaction=False)
         for d in docs:
-            pipe.hmget(f"{self.ix.prefix}d:{d.doc}", "units", "text")
-        for d, (units, text) in zip(docs, pipe.execute(), strict=True):
+            pipe.hmget(f"{self.ix.prefix}d:{d.doc}", "units", "text", "title")
+        for d, (units, text, title) in zip(docs, pipe.execute(), strict=True):
             try:
                 if units is None:  # replaced meanwhile: the commit will see it and retry
                     d.flat, d.off = np.zeros(0, np.uint32), np.zeros(1, np.int64)
                 else:
                     d.flat, d.off = unpack_units(units)
+                d.title = unpack_title(title)
                 d.text = None if not text else zlib.decompress(text).decode("utf-8",
                                                                             "surrogatepass")
             except (zlib.error, ValueError, IndexError) as exc:
@@ -385,7 +392,8 @@ class _Txn:
                            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
                            p.size, p.nshingles, pack_sig(p.sig) if canon else b"",
                            pack_units(p.flat, p.off) if canon else b"", text,
-                           plan.decision.line.encode("utf-8")]
+                           plan.decision.line.encode("utf-8"),
+                           pack_title(p.title) if canon else b""]
         res = ix._commit(args=args)
         code = int(res[0])
         if code == 0:  # decided meanwhile by another worker: replay its line

@@ -1,6 +1,7 @@
 """The embedded index: one SQLite file (WAL), one ``BEGIN IMMEDIATE`` transaction a decision.
 
-Tables (schema version 2; a version-1 index is refused):
+Tables (schema version 3; an index of an older version is refused: version 2 stored no
+titles, and its verdicts would lack the title evidence ``cluster`` reads):
 
 * ``meta`` - the schema version and the fingerprint parameters (:meth:`FilterSettings.params`)
   the index was made with; an index made with others is refused (:class:`IndexMismatch`).
@@ -10,8 +11,10 @@ Tables (schema version 2; a version-1 index is refused):
 * ``sigs``, ``units``, ``texts`` - for canonicals only, one table each so that rows pack
   pages well (a 2.5 KB row of all three left 1.5 KB of every 4 KB page empty): the MinHash
   signature bit-packed at the width its largest value needs (~27 bits, :func:`pack_sig_bits`),
-  the sentence units (stem hashes), and unless ``store_text`` is off the text (zlib) for the
-  canonical rule.
+  the sentence units (stem hashes) beside the title's stems (``units.title``: its non-zero
+  title-stem hashes as uint32, :func:`~dedupe_news.filter.core.pack_title`, at most
+  ``TITLE_K``; NULL for an article without title), and unless ``store_text`` is off the text
+  (zlib) for the canonical rule.
 * ``buckets`` - the LSH table: a band key's top 18 bits name a bucket, whose blob lists
   6-byte entries (article << 14 | the key's low 14 bits).  One B-tree row per band key and
   article cost 13 bytes; a bucket amortises the row over its entries (~7 bytes an entry at
@@ -51,10 +54,13 @@ from dedupe_news.filter.core import (
     band_keys,
     corrupt,
     now_iso,
+    pack_title,
     pack_units,
+    unpack_title,
     unpack_units,
 )
 from dedupe_news.sketch import SCHEME
+from dedupe_news.verify_jit import TITLE_K
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -73,7 +79,7 @@ CREATE TABLE IF NOT EXISTS docs(
 );
 CREATE INDEX IF NOT EXISTS docs_ingested ON docs(ingested);
 CREATE TABLE IF NOT EXISTS sigs(doc INTEGER PRIMARY KEY, sig BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS units(doc INTEGER PRIMARY KEY, units BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS units(doc INTEGER PRIMARY KEY, units BLOB NOT NULL, title BLOB);
 CREATE TABLE IF NOT EXISTS texts(doc INTEGER PRIMARY KEY, text BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS buckets(b INTEGER PRIMARY KEY, v BLOB NOT NULL);
 """
@@ -469,6 +475,11 @@ class SqliteIndex:
         bare += len(canon - banded)
         if bare:
             problems.append(f"{bare} canonicals without their signature, units or bands")
+        bad_titles = c.execute(f"SELECT COUNT(*) FROM units WHERE title IS NOT NULL AND "
+                               f"(length(title) % 4 != 0 OR length(title) > {4 * TITLE_K})"
+                               ).fetchone()[0]
+        if bad_titles:
+            problems.append(f"{bad_titles} stored title rows of a wrong length")
         multi = c.execute("SELECT COUNT(*) FROM (SELECT cluster FROM docs WHERE canonical = 1 "
                           "GROUP BY cluster HAVING COUNT(*) > 1)").fetchone()[0]
         if multi:
@@ -529,11 +540,13 @@ class _Txn:
 
     def load(self, docs: Sequence[Indexed]) -> None:
         for d in docs:
-            row = self.c.execute("SELECT u.units, t.text FROM units u LEFT JOIN texts t "
-                                 "ON t.doc = u.doc WHERE u.doc = ?", (d.doc,)).fetchone()
+            row = self.c.execute("SELECT u.units, u.title, t.text FROM units u LEFT JOIN "
+                                 "texts t ON t.doc = u.doc WHERE u.doc = ?",
+                                 (d.doc,)).fetchone()
             try:
-                units, text = row if row is not None else (None, None)
+                units, title, text = row if row is not None else (None, None, None)
                 d.flat, d.off = unpack_units(units)
+                d.title = unpack_title(title)
                 d.text = None if text is None else \
                     zlib.decompress(text).decode("utf-8", "surrogatepass")
             except (zlib.error, ValueError, IndexError, TypeError) as exc:
@@ -561,8 +574,8 @@ class _Txn:
                 c.execute(f"DELETE FROM {table} WHERE doc = ?", (old.doc,))
         if canonical:
             c.execute("INSERT INTO sigs(doc, sig) VALUES (?, ?)", (doc, pack_sig_bits(p.sig)))
-            c.execute("INSERT INTO units(doc, units) VALUES (?, ?)",
-                      (doc, pack_units(p.flat, p.off)))
+            c.execute("INSERT INTO units(doc, units, title) VALUES (?, ?, ?)",
+                      (doc, pack_units(p.flat, p.off), pack_title(p.title) or None))
             if self.ix.settings.store_text:
                 c.execute("INSERT INTO texts(doc, text) VALUES (?, ?)",
                           (doc, zlib.compress(a.text.encode("utf-8", "surrogatepass"), 6)))
