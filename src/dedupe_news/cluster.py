@@ -76,7 +76,7 @@ class ClusterSettings:
     lsh: LshSettings = field(default_factory=LshSettings)
     verify: VerifySettings = field(default_factory=VerifySettings)
     max_candidates: int = 8  # leaders verified per article, best estimated Jaccard first
-    complete_share: float = 0.85  # members this complete compete for canonical
+    complete_share: float = 0.75  # members this complete compete for canonical
     canonical_pool: int = 8  # at most this many of them compete (consensus, then damage)
     max_links: int = 20
     merge_rounds: int = 3  # rounds of offering linked clusters to their union's canonical
@@ -125,7 +125,7 @@ class Choice:
     finalists: list[int]
     top_size: int  # content words of the group's longest version
     damage_band: float = 0.1  # damage differences within this were noise for this choice
-    complete_share: float = 0.85  # the run's ClusterSettings.complete_share
+    complete_share: float = 0.75  # the run's ClusterSettings.complete_share
     centre: bool = False  # the clear centre of 5+ versions: damage could not overrule it
     furniture: dict[int, int] = field(default_factory=dict)  # pool member -> boilerplate lines
 

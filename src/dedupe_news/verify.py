@@ -136,7 +136,8 @@ class VerifySettings:
     def signature(self) -> str:
         return (f"sent{self.sentence_threshold:g}+cov{self.copy_coverage:g}"
                 f"+part{self.partial_sentence_threshold:g}x{self.partial_min_sentences}"
-                f"+moved{self.moved_threshold:g}+blocks+twosided{verify_jit.CONTAIN_REST:g}")
+                f"+moved{self.moved_threshold:g}+blocks+twosided{verify_jit.CONTAIN_REST:g}"
+                "+gaps+titles")
 
     def args(self) -> tuple[float, float, float, int, int, float]:
         """The kernel's positional thresholds."""
