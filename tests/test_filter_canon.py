@@ -58,7 +58,8 @@ def test_choose_equals_best_version() -> None:
                 u0, u1 = int(f.u_off[lo]), int(f.u_off[hi])
                 units.append((f.u_flat[u0:u1], f.u_off[lo : hi + 1] - u0))
             feats = pair_features(list(f.signatures), f.sizes.tolist(),
-                                  f.shingle_counts.tolist(), units, list(f.title_rows()))
+                                  f.shingle_counts.tolist(), units, list(f.title_rows()),
+                                  f.boilerplate)
             got = choose(versions, feats, st, pd.scores)
             assert got == best_version(versions, st, damage=version_scores)
 
@@ -73,3 +74,31 @@ def test_packed_signature_and_buckets_round_trip() -> None:
     full, docs = _decode([b for b, _ in rows], [e for _, e in rows])
     assert sorted(full.tolist()) == sorted(set((keys & 0xFFFFFFFF).tolist()))
     assert set(docs.tolist()) == {123456789}
+
+
+def test_filter_canonical_choice_reads_site_furniture(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The indexed canonical's boilerplate lines (from its stored text) are the ones
+    ``featurize`` sets aside, and a copy decision picks what ``best_version`` picks when
+    one version carries more site furniture."""
+    from dedupe_news.features import featurize_chunk
+    from dedupe_news.filter import Filter
+    from dedupe_news.filter.core import Indexed
+    from dedupe_news.sketch import Sketcher
+
+    a = seed_articles()[2]
+    furnished = ("LONDON (Reuters) -\n" + a.text + "\n\nCopyright 2024 Reuters. All rights "
+                 "reserved.\nRead more: Subscribe to our newsletter for daily updates.")
+    st = ClusterSettings()
+    with Filter(str(tmp_path / "f.idx")) as f:
+        for text in (a.text, furnished):
+            want = featurize_chunk([text], Sketcher()).boilerplate[0]
+            c = Indexed(len(text), "x", "x", 0, np.zeros(1, np.uint32), 0, 0, None, text=text)
+            assert f._boilerplate(c) == tuple(want)
+            assert f.prepare(Article("p", text)).boilerplate == tuple(want)
+    for first, second in ((a.text, furnished), (furnished, a.text)):
+        versions = [Article("first", first), Article("second", second)]
+        with Filter(str(tmp_path / f"{len(first)}.idx")) as f:
+            assert f.decide(versions[0]).action == "keep"
+            d = f.decide(versions[1])
+        want, _why = best_version(versions, st, damage=version_scores)
+        assert d.action == ("replace" if want == 1 else "drop"), (d.reason, want)

@@ -32,6 +32,7 @@ import numpy as np
 from dedupe_news.cluster import ClusterSettings, _choose_canonicals, _id_rank, explain_choice
 from dedupe_news.features import Features
 from dedupe_news.model import Article
+from dedupe_news.normalize import Boilerplate
 
 CACHE_TEXTS = 4096  # indexed canonicals whose damage parts are kept in memory
 
@@ -111,11 +112,13 @@ def mirrors_version_scores() -> bool:
 
 def pair_features(sigs: Sequence[np.ndarray], sizes: Sequence[int], nshingles: Sequence[int],
                   units: Sequence[tuple[np.ndarray, np.ndarray]],
-                  titles: Sequence[np.ndarray] | None = None) -> Features:
+                  titles: Sequence[np.ndarray] | None = None,
+                  boilerplate: Sequence[tuple[Boilerplate, ...]] | None = None) -> Features:
     """The :class:`Features` ``featurize`` would make of these versions, from their stored
     parts (signature, content words, shingle count, sentence units, and the title-stem rows
     the relation model reads: :data:`~dedupe_news.verify_jit.TITLE_K` wide, a zero row for
-    an article without title; none given: no title evidence)."""
+    an article without title; none given: no title evidence) and their boilerplate lines set
+    aside (where agreement ties, ``cluster``'s canonical rule prefers fewer)."""
     flats, offs, doc_units, base = [], [np.zeros(1, dtype=np.int64)], [0], 0
     for flat, off in units:
         flats.append(np.asarray(flat, dtype=np.uint32))
@@ -124,6 +127,7 @@ def pair_features(sigs: Sequence[np.ndarray], sizes: Sequence[int], nshingles: S
         doc_units.append(doc_units[-1] + len(off) - 1)
     return Features(np.stack([np.asarray(s, dtype=np.uint32) for s in sigs]),
                     np.asarray(sizes, dtype=np.int64), np.asarray(nshingles, dtype=np.int64),
+                    [tuple(b) for b in boilerplate] if boilerplate is not None else
                     [() for _ in sigs], np.concatenate(flats), np.concatenate(offs),
                     np.asarray(doc_units, dtype=np.int64),
                     None if titles is None else

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -42,7 +43,13 @@ from numba import njit
 
 from dedupe_news import kernels
 from dedupe_news.cluster import ClusterSettings
-from dedupe_news.filter.canon import PairDamage, choose, mirrors_version_scores, pair_features
+from dedupe_news.filter.canon import (
+    CACHE_TEXTS,
+    PairDamage,
+    choose,
+    mirrors_version_scores,
+    pair_features,
+)
 from dedupe_news.load import DEFAULT_MAX_BYTES
 from dedupe_news.model import Article, Reject
 from dedupe_news.sketch import SCHEME, Sketcher
@@ -116,6 +123,7 @@ class Prepared:
     keys: np.ndarray  # (bands,) int64: 32-bit band keys
     title: np.ndarray = field(  # (TITLE_K,) uint32 title stems, sorted, 0-padded (none: 0s)
         default_factory=lambda: np.zeros(TITLE_K, dtype=np.uint32))
+    boilerplate: tuple[Any, ...] = ()  # lines set aside (the canonical rule's furniture)
 
 
 @dataclass
@@ -302,6 +310,7 @@ class Filter:
         self._sketcher = Sketcher(lsh.num_perm, lsh.seed)
         self._vargs = self.settings.cluster.verify.args()
         self._damage = PairDamage()
+        self._furniture: OrderedDict[int, tuple[Any, ...]] = OrderedDict()  # doc -> lines
         self.counts: dict[str, int] = dict.fromkeys((*ACTIONS, "replayed"), 0)
 
     def __enter__(self) -> Filter:
@@ -326,7 +335,8 @@ class Filter:
         return Prepared(article, sig, int(f.sizes[0]), int(f.shingle_counts[0]),
                         np.ascontiguousarray(f.u_flat[lo:hi]), f.u_off[a : b + 1] - lo,
                         band_keys(sig, lsh.bands, lsh.rows),
-                        np.ascontiguousarray(f.title_rows()[0], dtype=np.uint32))
+                        np.ascontiguousarray(f.title_rows()[0], dtype=np.uint32),
+                        tuple(f.boilerplate[0]))
 
     # --- decisions -----------------------------------------------------------------------
 
@@ -478,6 +488,23 @@ class Filter:
             return Plan(prep, damaged, False, art.id, None)
         return Plan(prep, d, True, art.id, None)
 
+    def _boilerplate(self, c: Indexed) -> tuple[Any, ...]:
+        """An indexed canonical's boilerplate lines (from its stored text, as ``featurize``
+        sets them aside; kept for the last ``CACHE_TEXTS`` canonicals asked about)."""
+        hit = self._furniture.get(c.doc)
+        if hit is not None:
+            self._furniture.move_to_end(c.doc)
+            return hit
+        from dedupe_news.normalize import boilerplate_chars_special, prepare
+
+        assert c.text is not None
+        found = boilerplate_chars_special(c.text)[0]  # featurize_chunk's own steps
+        bp = tuple(prepare(c.text, found).boilerplate) if found else ()
+        self._furniture[c.doc] = bp
+        if len(self._furniture) > CACHE_TEXTS:
+            self._furniture.popitem(last=False)
+        return bp
+
     def _damage_review(self, d: Decision, text: str, score: float | None = None
                        ) -> Decision | None:
         """With ``review_damage``: the damage score (and flags) go on the decision, and a
@@ -529,7 +556,8 @@ class Filter:
                                   (c.nshingles, prep.nshingles),
                                   ((c.flat, c.off), (prep.flat, prep.off)),
                                   (c.title if c.title is not None else unpack_title(None),
-                                   prep.title))
+                                   prep.title),
+                                  (self._boilerplate(c), prep.boilerplate))
             fresh: list[tuple[str, float]] = []
 
             def damage(texts: Sequence[str]) -> list[float]:
