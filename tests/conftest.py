@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import json
+import random
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,3 +21,27 @@ def seeds_dir() -> Path:
 def seed_text(prefix: str) -> str:
     (path,) = SEEDS.glob(f"{prefix}_*.txt")
     return path.read_text(encoding="utf-8")
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n") if p.strip()]
+
+
+@lru_cache(maxsize=1)
+def headline_cut_cases() -> tuple[list[tuple[str, dict[str, Any]]], str]:
+    """(first 35% of paragraphs, the whole BBC row) for the articles whose cut the text
+    alone calls ``contained_in`` the whole (its tail shares no rare word with it:
+    random.Random(9), 3 of 200), and another article's title.  Needs the BBC corpus."""
+    from dedupe_news.verify import relate_texts
+
+    corpus = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
+    with corpus.open(encoding="utf-8") as fh:
+        rows = [r for r in map(json.loads, fh) if len(paragraphs(r["text"])) >= 6]
+    rng = random.Random(9)
+    held = []
+    for r in rng.sample(rows, 200):
+        paras = paragraphs(r["text"])
+        short = "\n".join(paras[: max(1, len(paras) * 35 // 100)])
+        if relate_texts(short, r["text"]).relation == "contained_in":
+            held.append((short, r))
+    return held, rng.choice(rows)["title"]

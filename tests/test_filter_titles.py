@@ -5,8 +5,6 @@ canonical's title-stem row, and an index of the schema before titles is refused.
 
 from __future__ import annotations
 
-import json
-import random
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,13 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SHARED
+from conftest import SHARED, headline_cut_cases
 from dedupe_news.cluster import cluster_articles
 from dedupe_news.features import title_stems
 from dedupe_news.filter import Filter, IndexMismatch, open_index
 from dedupe_news.filter.core import SCHEMA_VERSION, pack_title, unpack_title
 from dedupe_news.model import Article
-from dedupe_news.verify import relate_texts
 from dedupe_news.verify_jit import TITLE_K
 from test_filter_support import NO_REDIS, REDIS_SERVER, redis_py_missing, start_redis
 
@@ -30,25 +27,11 @@ needs_redis = [pytest.mark.skipif(REDIS_SERVER is None, reason=NO_REDIS),
                pytest.mark.skipif(redis_py_missing(), reason="the redis package is missing")]
 
 
-def _paras(text: str) -> list[str]:
-    return [p for p in text.split("\n") if p.strip()]
-
-
 def _cut_case() -> tuple[Article, str, str]:
     """(a BBC article with its title, its first 35% of paragraphs, another article's title):
-    the text alone calls the cut ``contained_in`` the whole (its tail shares no rare word
-    with it), as in ``test_relation_model``'s headline test (random.Random(9): 3 of 200)."""
-    with CORPUS.open(encoding="utf-8") as fh:
-        rows = [r for r in map(json.loads, fh) if len(_paras(r["text"])) >= 6]
-    rng = random.Random(9)
-    held = []
-    for r in rng.sample(rows, 200):
-        paras = _paras(r["text"])
-        short = "\n".join(paras[: max(1, len(paras) * 35 // 100)])
-        if relate_texts(short, r["text"]).relation == "contained_in":
-            held.append((short, r))
+    the text alone calls the cut ``contained_in`` the whole (``conftest.headline_cut_cases``)."""
+    held, other = headline_cut_cases()
     assert held
-    other = rng.choice(rows)["title"]
     short, r = held[0]
     return Article(r["id"], r["text"], title=r["title"]), short, other
 

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from conftest import SHARED
+from conftest import SHARED, headline_cut_cases
 from dedupe_news.cluster import best_version, cluster_articles
 from dedupe_news.model import Article
 from dedupe_news.shingle import story_units
@@ -90,16 +90,8 @@ def test_one_headline_makes_a_cut_off_tail_the_same_story() -> None:
     """A copy cut to its first 35% whose tail shares no rare word with it reads as other
     news from the text alone; under one headline it is the same story (a tail cut off), and
     under another article's headline it stays held, not a copy."""
-    rows = [r for r in _bbc() if len(_paras(r["text"])) >= 6]
-    rng = random.Random(9)
-    held = []
-    for r in rng.sample(rows, 200):
-        paras = _paras(r["text"])
-        short = "\n".join(paras[: max(1, len(paras) * 35 // 100)])
-        if relate_texts(short, r["text"]).relation == "contained_in":
-            held.append((short, r))
+    held, other = headline_cut_cases()
     assert held  # (seed 9: 3 of 200)
-    other = rng.choice(rows)["title"]
     for short, r in held:
         same = relate_texts(short, r["text"], None, r["title"], r["title"])
         assert same.relation == "copy" and same.rest["same_title"] == 1.0
