@@ -61,7 +61,8 @@ PARALLEL_DAMAGE_MIN_POOLS = 200  # below this, scoring pools in-process is faste
 CONSENSUS_REFS = 8  # members each canonical candidate is measured against
 COMPLETENESS_BAND = 0.05  # completeness this close to the best: the same content (noise)
 AGREEMENT_BAND = 0.01  # agreement differences below this are called a tie in explanations
-AGREEMENT_TIE = 0.002  # ... and below this they are one: the more complete version wins
+AGREEMENT_TIE = 0.002  # ... and below this they are one: fewer furniture lines, then the
+# more complete version win
 AGREEMENT_LEAD = 0.04  # see TWIN
 CENTRE_MIN = 5  # see TWIN
 TWIN = 0.95  # two versions this close (verification score) are one text twice (see the veto)
@@ -634,16 +635,18 @@ def _by_agreement(pool: list[int], agree: dict[int, float],
                                     articles[m].published or "", articles[m].id))
 
 
+def _twins(pair: dict[tuple[int, int], float], a: int, b: int) -> bool:
+    """Near-identical (``TWIN``) by the verification scores measured, either way round."""
+    return max(pair.get((a, b), 0.0), pair.get((b, a), 0.0)) >= TWIN
+
+
 def _damage_pool(order: list[int], pair: dict[tuple[int, int], float], n: int) -> list[int]:
     """The first ``n`` of ``order``, plus, when they are all near-identical (``TWIN``) to the
     first, the first one that is not: one text republished several times must not fill the
     damage pool and shut the original out."""
-    def twins(a: int, b: int) -> bool:
-        return max(pair.get((a, b), 0.0), pair.get((b, a), 0.0)) >= TWIN
-
     out = order[:n]
-    if len(out) > 1 and all(twins(out[0], m) for m in out[1:]):
-        out += [m for m in order[n:] if not twins(out[0], m)][:1]
+    if len(out) > 1 and all(_twins(pair, out[0], m) for m in out[1:]):
+        out += [m for m in order[n:] if not _twins(pair, out[0], m)][:1]
     return out
 
 
@@ -710,8 +713,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         if len(groups[k]) >= CENTRE_MIN and twin < TWIN \
                 and agree[lead] - second >= AGREEMENT_LEAD:
             known[tuple(pool)] = (lead, {}, True)
-        elif all(max(pair.get((a, b), 0.0), pair.get((b, a), 0.0)) >= TWIN
-                 for a in pool for b in pool if a < b):
+        elif all(_twins(pair, a, b) for a in pool for b in pool if a < b):
             # near-identical finalists (light edits of one text): no damage score could
             # differ by the veto's margin, so it is not read
             known[tuple(pool)] = (_by_agreement(pool, agree, tiebreak(k), articles), {},
@@ -741,7 +743,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         top = max(agree[m] for m, x in zip(pool, scores, strict=True) if x <= low)
 
         def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
-                agree: dict[int, float] = agree, compl: dict[int, float] = compl,
+                agree: dict[int, float] = agree,
+                compl: dict[int, tuple[int, float]] = compl,
                 low: float = low, top: float = top) -> tuple[object, ...]:
             a = articles[pool[t]]
             m = pool[t]
