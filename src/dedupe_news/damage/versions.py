@@ -299,6 +299,7 @@ def compare_versions(a_text: str, b_text: str, pairs: Any,
 # many versions at once: the canonical choice of a cluster
 
 _PAIR_WORD = re.compile(r"\w+")
+_ENDS = re.compile(r"\n|[.!?][\"'\u2019\u201d)\]]*\s+(?=[A-Z0-9\u00C0-\u024F])")
 PAIR_MIN_JACCARD = 0.3
 """Word-set Jaccard for two sentences to be paired by :func:`quick_pairs` (seeds: MT
 versions of one sentence share 0.4-0.8 of their words; unrelated news sentences < 0.2)."""
@@ -340,7 +341,9 @@ def common_text(a_text: str, b_text: str) -> tuple[str, str]:
     """Both texts without the sentences only one of them has (a paragraph one version
     dropped, a lead or tail it lacks): what is left of each, for comparing their style.
 
-    Versions with as many sentences as each other are returned as they are.  Otherwise
+    Versions with as many sentence ends as each other (a cheap count: line breaks and
+    ``.``/``!``/``?`` before a capital or a digit, :data:`_ENDS`) are returned as they are:
+    segmenting costs ~0.4 ms a text, and most pairs of versions drop nothing.  Otherwise
     sentences are paired by :func:`quick_pairs`.  A sentence without a pair is set aside
     when it lies where the other text has nothing: before the first pair, after the last,
     or between two pairs whose sentences are neighbours in the other text.  Unpaired
@@ -350,9 +353,9 @@ def common_text(a_text: str, b_text: str) -> tuple[str, str]:
     """
     from dedupe_news.damage.engine import sentences_of
 
+    if len(_ENDS.findall(a_text)) == len(_ENDS.findall(b_text)):
+        return a_text, b_text  # nothing one of them has alone (the common case: no pairing)
     sa, sb = sentences_of(a_text), sentences_of(b_text)
-    if len(sa) == len(sb):  # nothing one of them has alone (the common case: no pairing)
-        return a_text, b_text
     pairs = quick_pairs(a_text, b_text)
     if not pairs:
         return a_text, b_text
