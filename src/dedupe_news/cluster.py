@@ -688,9 +688,12 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                 for m, (c, _a) in zip(pools[k], measures[mpos[k]], strict=True)}
     finals = [list(p) for p in pools]  # within the completeness band
     tied = [list(p) for p in pools]  # ... and of the best agreement: damage decides
+    # each pool member's agreement, by pool (read by the three steps below)
+    agrees = {k: dict(zip(pools[k], (a for _, a in ms), strict=True))
+              for k, ms in zip(multi, measures, strict=True)}
     for k, ms in zip(multi, measures, strict=True):
         finals[k] = _finalists(pools[k], ms)
-        agree = dict(zip(pools[k], (a for _, a in ms), strict=True))
+        agree = agrees[k]
         # damage compares versions pairwise (~2 ms a version, more per pair): the
         # DAMAGE_POOL most agreed-with finalists only (light replicas tie by the dozen).
         # Damage may veto the most agreed-with: copies made by one MT engine agree with
@@ -703,8 +706,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     # near-identical twin) is canonical whatever damage says; and finalists that are all
     # near-identical (TWIN) are chosen by agreement.
     for k in multi:
-        pool, agree, pair = tied[k], dict(zip(pools[k], (a for _, a in measures[mpos[k]]),
-                                              strict=True)), pairs[mpos[k]]
+        pool, agree, pair = tied[k], agrees[k], pairs[mpos[k]]
         if len(pool) < 2 or len(groups[k]) < 3 or tuple(pool) in known:
             continue
         lead = max(pool, key=lambda m, agree=agree: (agree[m], -rank[m]))
@@ -735,7 +737,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         results = _score_pools(texts)
     for k, scores in zip(scored, results, strict=True):
         pool = tied[k]
-        agree = dict(zip(pools[k], (a for _, a in measures[mpos[k]]), strict=True))
+        agree = agrees[k]
         # two versions agree with each other alike, so damage decides beyond its noise; with
         # more, the others' agreement is evidence and only a far worse damage score overrules
         low = min(scores) + (DAMAGE_BAND if len(groups[k]) < 3 else DAMAGE_VETO)
