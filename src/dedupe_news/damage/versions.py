@@ -359,9 +359,9 @@ def common_text(a_text: str, b_text: str) -> tuple[str, str]:
     pairs = quick_pairs(a_text, b_text)
     if not pairs:
         return a_text, b_text
-    ia = {id(s): k for k, s in enumerate(sa)}
-    ib = {id(s): k for k, s in enumerate(sb)}
-    idx = [(ia[id(x)], ib[id(y)]) for x, y in pairs]
+    ia = {s.start: k for k, s in enumerate(sa)}  # (a sentence's start names it in its text)
+    ib = {s.start: k for k, s in enumerate(sb)}
+    idx = [(ia[x.start], ib[y.start]) for x, y in pairs]
     keep_a = [False] * len(sa)
     keep_b = [False] * len(sb)
     for k, (i, j) in enumerate(idx):
