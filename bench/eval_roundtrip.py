@@ -10,7 +10,11 @@ script measures the same things on round trips made here with Apertium
   every article so the canonical choice below cannot lean on dates.
 * **canonical** (issue 4): in every gold cluster (a source and its copies) that the run put
   together, is the source the canonical member? Counted over gold clusters whose source was
-  clustered with at least one copy.
+  clustered with at least one copy; per kind, over the stories whose source was clustered
+  with a copy of that kind (a round-robin story has copies of two kinds and counts for both).
+* **misses**: every (copy, source) pair of a kind that ``cluster_articles`` left apart, with
+  both clusters and the links of the copy's record (``--misses KIND,...``; default: the
+  ``rt_cut_boilerplate`` pairs), for whoever owns the relation model.
 * **damage AUC** (issue 4): ``check_text(text).score`` of each round-trip copy against its own
   source (pairwise: P(copy scores higher), ties count half) and over the two populations,
   next to the four-regex baseline from ``eval_damage.py``. Also the pairwise accuracy of
@@ -36,7 +40,7 @@ from typing import Any
 
 import make_cluster_dev as gen
 import make_roundtrip as rt
-from _common import OUT_DIR, canonical_rate, log, score_clusters, write_report
+from _common import CORPUS_PREFIX, OUT_DIR, canonical_rate, log, score_clusters, write_report
 from eval_cluster import run_baseline, run_ours
 
 PARTS = ("cluster", "damage", "align")
@@ -57,7 +61,48 @@ def auc(pos: list[float], neg: list[float]) -> float:
     return total / (len(pos) * len(neg))
 
 
-def eval_cluster(arts: list[dict[str, Any]], labels: list[dict[str, Any]]) -> dict[str, Any]:
+def canonical_by_kind(records: list[dict[str, Any]], labels: list[dict[str, Any]]
+                      ) -> dict[str, Any]:
+    """``canonical_rate`` per copy kind: over the stories whose source is clustered with a copy
+    of the kind, the share whose canonical is the original (the source or a corpus twin)."""
+    copies = [r for r in labels if r["relation"] == "copy" and not
+              r["a"].startswith(CORPUS_PREFIX)]
+    twins = [r for r in labels if r["relation"] == "copy" and r["a"].startswith(CORPUS_PREFIX)]
+    cl = {r["id"]: r["cluster"] for r in records}
+    out: dict[str, Any] = {}
+    for kind in sorted({r["variant"] for r in copies}):
+        # canonical_rate counts a story once any copy joined its source; keep the stories
+        # where a copy of this kind did
+        joined = {r["b"] for r in copies if r["variant"] == kind and cl[r["a"]] == cl[r["b"]]}
+        sub = [*twins, *(r for r in copies if r["b"] in joined)]
+        rate = canonical_rate(records, sub)
+        out[kind] = {k: rate[k] for k in ("stories", "original_canonical", "rate", "lost_to")}
+    return out
+
+
+def missed_pairs(records: list[dict[str, Any]], labels: list[dict[str, Any]],
+                 kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The (copy, source) pairs of ``kinds`` put in different clusters, with what the run says
+    about each side (cluster, relation, links)."""
+    by_id = {r["id"]: r for r in records}
+    out = []
+    for r in labels:
+        if r["relation"] != "copy" or r["variant"] not in kinds:
+            continue
+        a, b = by_id[r["a"]], by_id[r["b"]]
+        if a["cluster"] == b["cluster"]:
+            continue
+        out.append({"copy": r["a"], "source": r["b"], "variant": r["variant"],
+                    **{k: r[k] for k in ("kept_sents", "kept_chars", "kept_5grams") if k in r},
+                    "copy_cluster": a["cluster"], "copy_relation": a.get("relation"),
+                    "source_cluster": b["cluster"], "source_relation": b.get("relation"),
+                    "copy_links": a.get("links") or [],
+                    "source_links": b.get("links") or []})
+    return out
+
+
+def eval_cluster(arts: list[dict[str, Any]], labels: list[dict[str, Any]],
+                 miss_kinds: tuple[str, ...] = (rt.EXTRA_KIND,)) -> dict[str, Any]:
     arts = [{**a, "published": None} for a in arts]
     gold = gen.gold_partition(arts, labels)
     copy_rows = [r for r in labels if r["relation"] == "copy"]
@@ -65,6 +110,7 @@ def eval_cluster(arts: list[dict[str, Any]], labels: list[dict[str, Any]]) -> di
     ignore = [(r["a"], r["b"]) for r in labels if r["relation"] == "partial"]
     systems: dict[str, Any] = {}
     canonical: dict[str, Any] = {}
+    misses: list[dict[str, Any]] = []
     for name, fn in [("dedupe-news", run_ours),
                      *[(f"datasketch@{t}", lambda a, t=t: run_baseline(a, t))
                        for t in (0.8, 0.5)]]:
@@ -73,8 +119,10 @@ def eval_cluster(arts: list[dict[str, Any]], labels: list[dict[str, Any]]) -> di
         records = info.pop("_records", None)
         systems[name] = {**info, **score_clusters(pred, gold, copy_rows, neg_rows, ignore)}
         if records is not None:
-            canonical = canonical_rate(records, labels)
-    return {"systems": systems, "canonical": canonical}
+            canonical = {**canonical_rate(records, labels),
+                         "by_kind": canonical_by_kind(records, labels)}
+            misses = missed_pairs(records, labels, miss_kinds)
+    return {"systems": systems, "canonical": canonical, "misses": misses}
 
 
 def eval_damage(arts: list[dict[str, Any]], labels: list[dict[str, Any]]) -> dict[str, Any]:
@@ -200,6 +248,17 @@ def print_report(rep: dict[str, Any]) -> None:
         c = rep["cluster"]["canonical"]
         print(f"\ncanonical = original: {c['original_canonical']}/{c['stories']} = {c['rate']}"
               f"  (lost to: {c['lost_to']})")
+        for v, k in c.get("by_kind", {}).items():
+            print(f"  stories with a {v} copy joined: {k['original_canonical']}/{k['stories']}"
+                  f" = {k['rate']}  (lost to: {k['lost_to']})")
+        misses = rep["cluster"].get("misses", [])
+        if misses:
+            print(f"\nmissed pairs ({', '.join(sorted({m['variant'] for m in misses}))}):")
+        for m in misses:
+            links = "; ".join(f"{x.get('id')}:{x.get('relation')}" for x in m["copy_links"])
+            print(f"  {m['copy']} -> {m['source']}  kept_sents={m.get('kept_sents')}  "
+                  f"copy in {m['copy_cluster']} ({m['copy_relation']}), source in "
+                  f"{m['source_cluster']} ({m['source_relation']})  copy links: {links or '-'}")
     if "damage" in rep:
         d = rep["damage"]
         print(f"\n{'damage (copies vs sources)':38s}{'damage_score':>16s}{'four_regex':>16s}")
@@ -223,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=("dev", "test"), default="dev")
     ap.add_argument("--only", default=",".join(PARTS), help="comma list of " + ", ".join(PARTS))
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--misses", default=rt.EXTRA_KIND,
+                    help="comma list of copy kinds whose missed pairs are listed")
     ap.add_argument("--calibrate", action="store_true",
                     help="print the style traits' calibration from the dev split and exit")
     args = ap.parse_args(argv)
@@ -237,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
                            "benchmark": {k: meta[k] for k in ("seed", "n_sources", "articles",
                                                               "copies", "align_pairs")}}
     if "cluster" in parts:
-        rep["cluster"] = eval_cluster(arts, labels)
+        rep["cluster"] = eval_cluster(arts, labels, tuple(
+            k.strip() for k in args.misses.split(",") if k.strip()))
     if "damage" in parts:
         rep["damage"] = eval_damage(arts, labels)
     if "align" in parts:

@@ -23,12 +23,24 @@ sampled articles each get two round-trip copies; kinds are dealt round-robin:
 * ``rt_boilerplate``: round trip wrapped in site furniture (calls to action, date line,
   caption twice, copyright lines).
 
+One more kind gets sources of its own, so that the six kinds above keep their cases byte for
+byte (same sources, kinds, texts, ids and relative article order) when it is added:
+
+* ``rt_cut_boilerplate``: a Catalan round trip cut to its first 50-60% of sentences (at a
+  sentence boundary, rounded to whole sentences: 0.50-0.63 kept, mean 0.55), then wrapped in
+  the ``rt_boilerplate`` furniture - issue 12's "Catalan round trip cut to ~55% with
+  boilerplate". One copy each of ``2 * n_sources / 6`` (50) further
+  sources, drawn with the kind's own random stream from the split's articles that are not
+  sources and share no corpus copy/partial relation with one; the copies are inserted at
+  random positions of the shuffled article list (the others keep their order).
+
 Writes ``bench/data/roundtrip_<split>.jsonl`` / ``.labels.jsonl`` / ``.meta.json`` in the
 format of the cluster benchmark (hard negatives: same-story updates and same-topic pairs;
 every other article of the split stays in as a distractor), and
 ``roundtrip_align_<split>.jsonl`` with sentence-level gold (``a_sents``, ``b_sents``,
 ``gold_links``, ``gold_groups``; each round-tripped sentence is translated on its own, so the
-gold is known by construction) for every copy except the glued and boilerplate kinds.
+gold is known by construction) for every copy except the glued and the two boilerplate
+kinds (the furniture lines have no sentence gold).
 
     .venv/bin/python bench/make_roundtrip.py [--split dev|test|both] [--n-sources 150]
 """
@@ -52,7 +64,11 @@ import make_cluster_dev as gen
 from _common import CORPUS, DATA_DIR, log, read_jsonl, word_ngrams, write_jsonl
 
 PIVOTS = {"spa": ("eng-spa", "spa-eng"), "cat": ("eng-cat", "cat-eng")}
-VARIANTS = ("rt_spa", "rt_cat", "rt_drop_merge", "rt_truncate", "rt_glued", "rt_boilerplate")
+ROUND_ROBIN = ("rt_spa", "rt_cat", "rt_drop_merge", "rt_truncate", "rt_glued", "rt_boilerplate")
+EXTRA_KIND = "rt_cut_boilerplate"  # own sources, one copy each (see the docstring)
+EXTRA_PIVOT = "cat"
+CUT_SENT_SHARE = (0.5, 0.6)
+VARIANTS = (*ROUND_ROBIN, EXTRA_KIND)
 ALIGN_VARIANTS = ("rt_spa", "rt_cat", "rt_drop_merge", "rt_truncate")
 DROP_RATE = 0.10
 MERGE_RATE = 0.10
@@ -93,6 +109,32 @@ def round_trip(segments: list[str], pivot: str, batch: int = 2000) -> list[str]:
     for k in range(0, len(segments), batch):
         out += _run(back, _run(there, segments[k:k + batch]))
     return out
+
+
+def _run_split(mode: str, segments: list[str], failed: list[str]) -> list[str]:
+    """``_run``, halving the batch when apertium stops early: a sentence it cannot translate
+    ends its output, and every later segment of the batch is lost (test split: "Obviously,
+    there's no getting away from the differing fortunes of ..." via eng-cat). Such a sentence
+    is kept untranslated and appended to ``failed``."""
+    try:
+        out = _run(mode, segments)
+    except RuntimeError:
+        if len(segments) == 1:
+            raise
+        half = len(segments) // 2
+        return (_run_split(mode, segments[:half], failed)
+                + _run_split(mode, segments[half:], failed))
+    if len(segments) == 1 and not out[0] and segments[0].strip():
+        failed.append(segments[0])
+        return list(segments)
+    return out
+
+
+def round_trip_split(segments: list[str], pivot: str, failed: list[str]) -> list[str]:
+    """``round_trip`` through ``_run_split`` (for the extra kind only: the round-robin kinds'
+    calls are left as they were, so their texts do not change)."""
+    there, back = PIVOTS[pivot]
+    return _run_split(back, _run_split(there, segments, failed), failed)
 
 
 def _merge(s1: str, s2: str) -> str:
@@ -152,6 +194,34 @@ def build_copy(paras: list[list[str]], rt: list[list[str]], kind: str, rng: rand
     return out_paras, groups
 
 
+def cut_sentences(paras: list[list[str]], rng: random.Random
+                  ) -> tuple[list[list[str]], int, float]:
+    """The first 50-60% of the sentences (``CUT_SENT_SHARE``), at least one: (paragraphs
+    kept, sentences kept, share of sentences kept)."""
+    n = sum(len(p) for p in paras)
+    keep = max(1, round(n * rng.uniform(*CUT_SENT_SHARE)))
+    out: list[list[str]] = []
+    left = keep
+    for par in paras:
+        if left <= 0:
+            break
+        out.append(par[:left])
+        left -= len(out[-1])
+    return out, keep, keep / n if n else 1.0
+
+
+def extra_sources(by_id: dict[str, dict[str, Any]], rel: list[dict[str, Any]],
+                  sources: list[str], n: int, rng: random.Random) -> list[str]:
+    """``n`` sources for ``EXTRA_KIND``: split articles that are not round-robin sources and
+    share no corpus ``copy`` / ``partial`` relation with one (so the existing gold clusters
+    and ambiguous pairs stay as they were)."""
+    taken = set(sources)
+    near = {y for r in rel if r["relation"] in ("copy", "partial")
+            for x, y in ((r["a"], r["b"]), (r["b"], r["a"])) if x in taken}
+    pool = sorted(i for i in by_id if i not in taken and i not in near)
+    return sorted(rng.sample(pool, min(n, len(pool))))
+
+
 def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[str, Any]],
                 splits: dict[str, str], n_sources: int, seed: int
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]],
@@ -159,7 +229,7 @@ def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[s
     rng = random.Random(f"{seed}:rt:{split}")
     arts, by_id, rel, topic = gen.split_articles(split, corpus, relations, splits)
     sources = sorted(rng.sample(sorted(by_id), min(n_sources, len(by_id))))
-    kinds = [VARIANTS[i % len(VARIANTS)] for i in range(2 * len(sources))]
+    kinds = [ROUND_ROBIN[i % len(ROUND_ROBIN)] for i in range(2 * len(sources))]
     rng.shuffle(kinds)
     # pivot per copy: rt_cat -> cat, rt_spa -> spa, the others alternate
     plan: list[tuple[str, int, str, str]] = []  # (src id, n, kind, pivot)
@@ -220,15 +290,57 @@ def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[s
             align_rows.append({"dataset": "bbc-apertium-rt", "pair_id": cid, "source": src_id,
                                "variant": kind, "pivot": pivot, "a_sents": a_sents,
                                "b_sents": b_sents, "gold_links": links, "gold_groups": groups})
+    # EXTRA_KIND: its own sources and random stream; the round-robin copies above are as
+    # they were before it existed
+    xrng = random.Random(f"{seed}:rt:{split}:{EXTRA_KIND}")
+    n_extra = round(2 * len(sources) / len(ROUND_ROBIN))
+    extra = extra_sources(by_id, rel, sources, n_extra, xrng)
+    xparas = {s: gen.paragraphs(by_id[s]["text"]) for s in extra}
+    xsegs = [s for src_id in extra for p in xparas[src_id] for s in p]
+    xsegs += [by_id[src_id].get("title") or "." for src_id in extra]
+    xnew = sorted({s for s in xsegs if (EXTRA_PIVOT, s) not in table})
+    failed: list[str] = []
+    if xnew:  # a call of its own: the round-robin kinds' apertium calls stay as they were
+        t0 = time.perf_counter()
+        for s, t in zip(xnew, round_trip_split(xnew, EXTRA_PIVOT, failed), strict=True):
+            table[(EXTRA_PIVOT, s)] = t
+        log(f"{split}: {len(xnew)} more segments round-tripped via {EXTRA_PIVOT} for "
+            f"{EXTRA_KIND} in {time.perf_counter() - t0:.1f}s ({len(failed)} left "
+            f"untranslated: apertium gave no output for them)")
+    extra_arts: list[dict[str, Any]] = []
+    for src_id in extra:
+        src = by_id[src_id]
+        sp = xparas[src_id]
+        rt = [[table[(EXTRA_PIVOT, s)] for s in p] for p in sp]
+        b_paras, n_kept, share = cut_sentences(rt, xrng)
+        meta = {"pivot": EXTRA_PIVOT, "kept_sents": round(share, 3),
+                "kept_chars": round(sum(len(s) + 1 for p in b_paras for s in p)
+                                    / max(1, sum(len(s) + 1 for p in rt for s in p)), 3)}
+        text = "\n".join(" ".join(p) for p in b_paras)
+        title = table[(EXTRA_PIVOT, src.get("title") or ".")] if src.get("title") else None
+        published = (date(2005, 1, 1) + timedelta(days=xrng.randint(1, 365))).isoformat()
+        text, meta["boilerplate"] = gen.boilerplate(text, xrng, title or "", xrng.choice(titles),
+                                                    published)
+        cid = "r" + hashlib.sha1(f"{seed}:{src_id}:0:{EXTRA_KIND}".encode()).hexdigest()[:12]
+        src_sh = word_ngrams(src["text"])
+        meta["kept_5grams"] = round(len(src_sh & word_ngrams(text)) / max(1, len(src_sh)), 3)
+        extra_arts.append({"id": cid, "text": text, "title": title, "published": published})
+        labels.append({"a": cid, "b": src_id, "relation": "copy", "variant": EXTRA_KIND,
+                       **meta})
+        copies_of[src_id].append((cid, EXTRA_KIND))
     labels.extend(gen.relation_labels(rel, topic, copies_of))
     rng.shuffle(out_arts)
+    for a in extra_arts:
+        out_arts.insert(xrng.randint(0, len(out_arts)), a)
     gen.check_negatives(out_arts, labels)
     kept5: dict[str, list[float]] = defaultdict(list)
     for r in labels:
         if r["relation"] == "copy" and "kept_5grams" in r:
             kept5[r["variant"]].append(r["kept_5grams"])
     stats = {
-        "articles": len(out_arts), "corpus_articles": len(arts), "sources": len(sources),
+        "articles": len(out_arts), "corpus_articles": len(arts),
+        "sources": len(sources) + len(extra), "sources_round_robin": len(sources),
+        "sources_" + EXTRA_KIND: len(extra), EXTRA_KIND + "_untranslated_segments": failed,
         "copies": len(out_arts) - len(arts), "align_pairs": len(align_rows),
         "labels": dict(sorted(Counter(
             r["relation"] + ":" + r["variant"] + (":derived" if r.get("derived") else "")
