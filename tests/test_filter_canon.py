@@ -12,7 +12,17 @@ from dedupe_news.cluster import ClusterSettings, best_version
 from dedupe_news.damage import version_scores
 from dedupe_news.features import featurize
 from dedupe_news.filter.canon import PairDamage, choose, mirrors_version_scores, pair_features
-from dedupe_news.filter.sqlite_index import _decode, _entries, pack_sig_bits, unpack_sig_bits
+from dedupe_news.filter.sqlite_index import (
+    BUCKET_SHIFT,
+    ENTRY,
+    _decode,
+    _entries,
+    _grouped,
+    _match,
+    pack_sig_bits,
+    unpack_sig_bits,
+    unpack_sigs,
+)
 from dedupe_news.model import Article
 from test_filter_support import agreement_corpus, seed_articles, variants
 
@@ -74,6 +84,47 @@ def test_packed_signature_and_buckets_round_trip() -> None:
     full, docs = _decode([b for b, _ in rows], [e for _, e in rows])
     assert sorted(full.tolist()) == sorted(set((keys & 0xFFFFFFFF).tolist()))
     assert set(docs.tolist()) == {123456789}
+
+
+def test_compiled_packing_matches_its_definition() -> None:
+    """The compiled signature packing is ``numpy.packbits`` of each value's ``w`` binary
+    digits (most significant first) after a width byte; a canonical's bucket rows are its
+    entries appended one by one; a look-up finds exactly the docs ``_decode`` and
+    ``numpy.isin`` find."""
+    rng = np.random.default_rng(11)
+    for w in range(1, 33):
+        sig = rng.integers(0, 2**w, 256, dtype=np.uint64).astype(np.uint32)
+        sig[0] = 2**w - 1
+        shifts = np.arange(w - 1, -1, -1, dtype=np.uint64)
+        bits = ((sig.astype(np.uint64)[:, None] >> shifts) & np.uint64(1)).astype(np.uint8)
+        want = bytes([w]) + np.packbits(bits.ravel()).tobytes()
+        assert pack_sig_bits(sig) == want
+        other = pack_sig_bits(sig // 3)
+        assert (unpack_sigs([want, other], 256) == np.stack([sig, sig // 3])).all()
+    store: dict[int, bytes] = {}
+    seen: list[np.ndarray] = []
+    for doc in range(1, 400):
+        keys = rng.integers(0, 2**22 if doc % 2 else 2**32, 128, dtype=np.int64)
+        one_by_one: dict[int, bytes] = {}
+        for b, e in _entries(doc, keys):
+            one_by_one[b] = one_by_one.get(b, b"") + e
+        seen.append(keys)
+        rows = _grouped(doc, keys)
+        assert dict(rows) == one_by_one and len(rows) == len(one_by_one)
+        for b, e in rows:
+            store[b] = store.get(b, b"") + e
+    for _ in range(50):
+        q = rng.integers(0, 2**22, 128, dtype=np.int64)
+        q[:30] = seen[int(rng.integers(len(seen)))][:30]  # some keys indexed
+        q = np.unique(q & 0xFFFFFFFF)
+        rows = sorted((b, store[b]) for b in set((q >> BUCKET_SHIFT).tolist()) if b in store)
+        full, docs = _decode([b for b, _ in rows], [v for _, v in rows])
+        want = np.unique(docs[np.isin(full, q)]).tolist()
+        blobs = [v for _, v in rows]
+        got = _match(np.frombuffer(b"".join(blobs), dtype=np.uint8),
+                     np.array([b for b, _ in rows], dtype=np.int64),
+                     np.array([len(v) // ENTRY for v in blobs], dtype=np.int64), q).tolist()
+        assert got == want and want
 
 
 def test_filter_canonical_choice_reads_site_furniture(tmp_path) -> None:  # type: ignore[no-untyped-def]

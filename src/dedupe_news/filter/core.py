@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ import numba
 import numpy as np
 from numba import njit
 
+import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
 from dedupe_news import kernels
 from dedupe_news.cluster import ClusterSettings
 from dedupe_news.filter.canon import (
@@ -142,6 +144,19 @@ class Indexed:
     off: np.ndarray | None = None
     text: str | None = None
     title: np.ndarray | None = None  # (TITLE_K,) title stems, loaded with the units
+    ztext: bytes | None = field(default=None, repr=False)  # the text as stored (zlib), if
+    where: str = field(default="", repr=False)  # loaded but not yet read: see full_text
+
+    def full_text(self) -> str | None:
+        """The stored text (decompressed when first asked for: most candidates never need
+        it); ``None`` for an index that keeps no texts."""
+        if self.text is None and self.ztext is not None:
+            try:
+                self.text = zlib.decompress(self.ztext).decode("utf-8", "surrogatepass")
+            except (zlib.error, ValueError) as exc:
+                raise corrupt(self.where, self, exc) from None
+            self.ztext = None
+        return self.text
 
 
 @dataclass
@@ -497,9 +512,10 @@ class Filter:
             return hit
         from dedupe_news.normalize import boilerplate_chars_special, prepare
 
-        assert c.text is not None
-        found = boilerplate_chars_special(c.text)[0]  # featurize_chunk's own steps
-        bp = tuple(prepare(c.text, found).boilerplate) if found else ()
+        text = c.full_text()
+        assert text is not None
+        found = boilerplate_chars_special(text)[0]  # featurize_chunk's own steps
+        bp = tuple(prepare(text, found).boilerplate) if found else ()
         self._furniture[c.doc] = bp
         if len(self._furniture) > CACHE_TEXTS:
             self._furniture.popitem(last=False)
@@ -534,7 +550,7 @@ class Filter:
             # only one of the two is complete: best_version's pool holds it alone (the
             # same rule, without scoring what cannot change the outcome)
             winner, why = (0 if c.size >= share * top else 1), ONLY_COMPLETE
-        elif c.text is None:  # an index without texts: the indexed version stays
+        elif c.full_text() is None:  # an index without texts: the indexed version stays
             winner, why = 0, "the index keeps no texts to compare (indexed version stays)"
         elif c.text == art.text:
             # the same text: completeness, agreement and damage tie by construction, so

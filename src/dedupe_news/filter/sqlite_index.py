@@ -41,7 +41,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
+from numba import njit
 
+import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
 from dedupe_news import __version__
 from dedupe_news.filter.core import (
     SCHEMA_VERSION,
@@ -106,11 +108,45 @@ def pack_sig_bits(sig: np.ndarray) -> bytes:
     """A MinHash signature in as many bits a value as its largest needs (a minimum over
     the article's shingles is small: ~27 bits for a news story), after one byte holding
     that width.  Four fit in a 4 KB page where three 1 KB ones did."""
-    v = np.ascontiguousarray(sig, dtype=np.uint32).astype(np.uint64)
+    v = np.ascontiguousarray(sig, dtype=np.uint32)
     w = max(1, int(v.max()).bit_length()) if len(v) else 1
-    shifts = np.arange(w - 1, -1, -1, dtype=np.uint64)
-    bits = ((v[:, None] >> shifts) & np.uint64(1)).astype(np.uint8)
-    return bytes([w]) + np.packbits(bits.ravel()).tobytes()
+    return _pack_bits(v, w).tobytes()
+
+
+@njit(cache=True, nogil=True)
+def _pack_bits(v: np.ndarray, w: int) -> np.ndarray:  # pragma: no cover - compiled
+    """``w`` bits a value, most significant first, after a byte holding ``w`` (the bits of
+    ``numpy.packbits`` over the values' binary digits)."""
+    out = np.zeros(1 + (len(v) * w + 7) // 8, dtype=np.uint8)
+    out[0] = w
+    pos = 0
+    for x in v:
+        for t in range(w - 1, -1, -1):
+            if (x >> t) & 1:
+                out[1 + (pos >> 3)] |= np.uint8(0x80 >> (pos & 7))
+            pos += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _unpack_bits(raw: np.ndarray, starts: np.ndarray, out: np.ndarray
+                 ) -> None:  # pragma: no cover - compiled
+    """Fill ``out[i]`` from the packed signature starting at ``raw[starts[i]]``."""
+    num_perm = out.shape[1]
+    for i in range(len(starts)):
+        s = starts[i]
+        w = np.int64(raw[s])
+        mask = (np.uint64(1) << np.uint64(w)) - np.uint64(1)
+        at = s + 1
+        buf = np.uint64(0)  # bits read but not yet used, the oldest highest
+        have = 0
+        for p in range(num_perm):
+            while have < w:
+                buf = (buf << np.uint64(8)) | np.uint64(raw[at])
+                at += 1
+                have += 8
+            have -= w
+            out[i, p] = np.uint32((buf >> np.uint64(have)) & mask)
 
 
 def unpack_sig_bits(blob: bytes, num_perm: int) -> np.ndarray:
@@ -118,21 +154,18 @@ def unpack_sig_bits(blob: bytes, num_perm: int) -> np.ndarray:
 
 
 def unpack_sigs(blobs: Sequence[bytes], num_perm: int) -> np.ndarray:
-    """(len(blobs), num_perm) uint32 signatures from :func:`pack_sig_bits` blobs (those of
-    one width unpacked together)."""
+    """(len(blobs), num_perm) uint32 signatures from :func:`pack_sig_bits` blobs."""
     out = np.empty((len(blobs), num_perm), dtype=np.uint32)
-    by_width: dict[int, list[int]] = {}
+    starts = np.empty(len(blobs), dtype=np.int64)
+    at = 0
     for i, blob in enumerate(blobs):
         w = blob[0] if blob else 0
         if not 1 <= w <= 32 or len(blob) != 1 + (num_perm * w + 7) // 8:
             raise ValueError(f"a packed signature of {len(blob)} bytes, width {w}")
-        by_width.setdefault(w, []).append(i)
-    for w, rows in by_width.items():
-        n = 1 + (num_perm * w + 7) // 8
-        raw = np.frombuffer(b"".join(blobs[i] for i in rows), dtype=np.uint8).reshape(-1, n)
-        bits = np.unpackbits(raw[:, 1:], axis=1)[:, : num_perm * w]
-        powers = 2.0 ** np.arange(w - 1, -1, -1)  # exact: values < 2**32
-        out[rows] = (bits.reshape(len(rows), num_perm, w) @ powers).astype(np.uint32)
+        starts[i] = at
+        at += len(blob)
+    if len(blobs):
+        _unpack_bits(np.frombuffer(b"".join(blobs), dtype=np.uint8), starts, out)
     return out
 
 
@@ -155,6 +188,64 @@ def _decode(buckets: Sequence[int], blobs: Sequence[bytes]) -> tuple[np.ndarray,
     e = wide.view("<u8").ravel().astype(np.int64)
     b = np.repeat(np.asarray(buckets, dtype=np.int64), counts)
     return (b << BUCKET_SHIFT) | (e & _LOW), e >> BUCKET_SHIFT
+
+
+def _grouped(doc: int, keys: np.ndarray) -> list[tuple[int, bytes]]:
+    """:func:`_entries` by bucket: (bucket, its entries in key order, concatenated) - what
+    appending the entries one by one leaves in each bucket."""
+    k = np.unique(np.asarray(keys, dtype=np.int64) & 0xFFFFFFFF)
+    raw, buckets, ends = _bucket_entries(np.int64(doc), k)
+    blob = raw.tobytes()
+    starts = [0, *ends.tolist()]
+    return [(b, blob[starts[i] : starts[i + 1]]) for i, b in enumerate(buckets.tolist())]
+
+
+@njit(cache=True, nogil=True)
+def _bucket_entries(doc: np.int64, k: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """The entries of sorted distinct keys ``k`` (bytes), their buckets (each once, in
+    order) and where each bucket's entries end."""
+    raw = np.empty(len(k) * ENTRY, dtype=np.uint8)
+    buckets = np.empty(len(k), dtype=np.int64)
+    ends = np.empty(len(k), dtype=np.int64)
+    n = 0
+    for i in range(len(k)):
+        e = (doc << BUCKET_SHIFT) | (k[i] & _LOW)
+        for t in range(ENTRY):
+            raw[i * ENTRY + t] = (e >> (8 * t)) & 0xFF
+        b = k[i] >> BUCKET_SHIFT
+        if n == 0 or buckets[n - 1] != b:
+            buckets[n] = b
+            n += 1
+        ends[n - 1] = (i + 1) * ENTRY
+    return raw, buckets[:n], ends[:n]
+
+
+@njit(cache=True, nogil=True)
+def _match(raw: np.ndarray, buckets: np.ndarray, counts: np.ndarray, keys: np.ndarray
+           ) -> np.ndarray:  # pragma: no cover - compiled
+    """The docs (sorted, each once) of the entries in these bucket rows whose full band key
+    is one of ``keys`` (sorted, unsigned 32-bit values)."""
+    out = np.empty(len(raw) // ENTRY, dtype=np.int64)
+    m = 0
+    at = 0
+    for i in range(len(buckets)):
+        b = buckets[i]
+        lo = np.searchsorted(keys, b << BUCKET_SHIFT)
+        hi = np.searchsorted(keys, (b + 1) << BUCKET_SHIFT)
+        for _j in range(counts[i]):
+            if lo < hi:
+                e = np.int64(0)
+                for t in range(ENTRY):
+                    e |= np.int64(raw[at + t]) << (8 * t)
+                full = (b << BUCKET_SHIFT) | (e & _LOW)
+                for q in range(lo, hi):
+                    if keys[q] == full:
+                        out[m] = e >> BUCKET_SHIFT
+                        m += 1
+                        break
+            at += ENTRY
+    return np.unique(out[:m])
 
 
 def settings_from_meta(meta: dict[str, str]) -> FilterSettings:
@@ -503,6 +594,10 @@ class _Txn:
     def __init__(self, index: SqliteIndex) -> None:
         self.ix = index
         self.c = index.conn
+        self._last: int | None = None  # the highest doc number (read at the first write)
+        # the bucket rows the last look-up read, for the band keys it was given: a keep
+        # that follows appends to exactly these (nothing is written in between)
+        self._seen: tuple[bytes, dict[int, bytes]] | None = None
 
     def replay(self, article_id: str) -> str | None:
         row = self.c.execute("SELECT line FROM docs WHERE id = ?",
@@ -510,18 +605,22 @@ class _Txn:
         return None if row is None else str(row[0])
 
     def candidates(self, keys: np.ndarray) -> list[Indexed]:
-        k = np.unique(np.asarray(keys, dtype=np.int64) & 0xFFFFFFFF)
+        keys = np.asarray(keys, dtype=np.int64)
+        k = np.unique(keys & 0xFFFFFFFF)
         bs = np.unique(k >> BUCKET_SHIFT).tolist()
         rows = self.c.execute(f"SELECT b, v FROM buckets WHERE b IN ({','.join('?' * len(bs))})",
                               bs).fetchall()
+        self._seen = (keys.tobytes(), dict(rows))
         if not rows:
             return []
-        try:
-            full, docs = _decode([r[0] for r in rows], [r[1] for r in rows])
-        except ValueError as exc:
-            raise FilterIndexError(f"{self.ix.path}: {exc}; run dedupe-news index verify"
-                                   ) from None
-        found = np.unique(docs[np.isin(full, k)]).tolist()
+        blobs = [r[1] for r in rows]
+        counts = np.fromiter((len(v) for v in blobs), dtype=np.int64, count=len(blobs))
+        if (counts % ENTRY).any():
+            raise FilterIndexError(f"{self.ix.path}: a bucket's length is not a whole number "
+                                   "of entries; run dedupe-news index verify")
+        found = _match(np.frombuffer(b"".join(blobs), dtype=np.uint8),
+                       np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                       counts // ENTRY, k).tolist()
         if not found:
             return []
         rows = self.c.execute(
@@ -539,36 +638,44 @@ class _Txn:
                 in zip(rows, sigs, strict=True)]
 
     def load(self, docs: Sequence[Indexed]) -> None:
+        """Units and title rows of these candidates, and their texts as stored (decompressed
+        only if asked for: :meth:`Indexed.full_text`)."""
+        if not docs:
+            return
+        got = {r[0]: r[1:] for r in self.c.execute(
+            "SELECT u.doc, u.units, u.title, t.text FROM units u LEFT JOIN texts t ON "
+            f"t.doc = u.doc WHERE u.doc IN ({','.join('?' * len(docs))})",
+            [d.doc for d in docs])}
         for d in docs:
-            row = self.c.execute("SELECT u.units, u.title, t.text FROM units u LEFT JOIN "
-                                 "texts t ON t.doc = u.doc WHERE u.doc = ?",
-                                 (d.doc,)).fetchone()
+            units, title, text = got.get(d.doc, (None, None, None))
             try:
-                units, title, text = row if row is not None else (None, None, None)
                 d.flat, d.off = unpack_units(units)
                 d.title = unpack_title(title)
-                d.text = None if text is None else \
-                    zlib.decompress(text).decode("utf-8", "surrogatepass")
-            except (zlib.error, ValueError, IndexError, TypeError) as exc:
+            except (ValueError, IndexError, TypeError) as exc:
                 raise corrupt(self.ix.path, d, exc) from None
+            d.text, d.ztext, d.where = None, text, self.ix.path
 
     def write(self, plan: Plan) -> bool:
         p = plan.prep
         a = p.article
         canonical = plan.canonical
         c = self.c
-        cur = c.execute(
-            "INSERT INTO docs(id, cluster, crank, canonical, action, published, ingested, size, "
-            "nshingles, line) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (_b(a.id), _b(plan.cluster), plan.crank, int(canonical), plan.decision.action,
-             _b(a.published), now_iso(), p.size, p.nshingles, plan.decision.line))
-        doc = cur.lastrowid
-        assert doc is not None
-        if plan.crank is None:
-            c.execute("UPDATE docs SET crank = doc WHERE doc = ?", (doc,))
+        seen, self._seen = self._seen, None
+        if self._last is None:
+            self._last = int(c.execute("SELECT COALESCE(MAX(doc), 0) FROM docs"
+                                       ).fetchone()[0])
+        doc = self._last + 1  # the number SQLite would give the row (the largest + 1)
+        c.execute(
+            "INSERT INTO docs(doc, id, cluster, crank, canonical, action, published, ingested, "
+            "size, nshingles, line) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (doc, _b(a.id), _b(plan.cluster), doc if plan.crank is None else plan.crank,
+             int(canonical), plan.decision.action, _b(a.published), now_iso(), p.size,
+             p.nshingles, plan.decision.line))
+        self._last = doc
         if plan.replaces is not None:
             old = plan.replaces
             self.ix._unband(old.doc, pack_sig_bits(old.sig))
+            seen = None  # buckets changed since the look-up
             c.execute("UPDATE docs SET canonical = 0 WHERE doc = ?", (old.doc,))
             for table in ("sigs", "units", "texts"):
                 c.execute(f"DELETE FROM {table} WHERE doc = ?", (old.doc,))
@@ -579,6 +686,15 @@ class _Txn:
             if self.ix.settings.store_text:
                 c.execute("INSERT INTO texts(doc, text) VALUES (?, ?)",
                           (doc, zlib.compress(a.text.encode("utf-8", "surrogatepass"), 6)))
-            c.executemany("INSERT INTO buckets(b, v) VALUES (?, ?) ON CONFLICT(b) DO UPDATE "
-                          "SET v = CAST(v || excluded.v AS BLOB)", _entries(doc, p.keys))
+            rows = _grouped(doc, p.keys)
+            if seen is not None and seen[0] == np.asarray(p.keys, dtype=np.int64).tobytes():
+                # the look-up read these buckets: rewrite the ones there, add the others
+                have = seen[1]
+                c.executemany("UPDATE buckets SET v = ? WHERE b = ?",
+                              [(have[b] + e, b) for b, e in rows if b in have])
+                c.executemany("INSERT INTO buckets(b, v) VALUES (?, ?)",
+                              [(b, e) for b, e in rows if b not in have])
+            else:
+                c.executemany("INSERT INTO buckets(b, v) VALUES (?, ?) ON CONFLICT(b) DO "
+                              "UPDATE SET v = CAST(v || excluded.v AS BLOB)", rows)
         return True
