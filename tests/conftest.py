@@ -13,6 +13,18 @@ SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 
 
+def _sync_oracle_kernels() -> None:
+    """The compiled oracle (``leader_reference``) inlines the package's ``compare_docs``;
+    its cached machine code goes when the package's kernel sources change."""
+    from dedupe_news import _kernel_cache
+
+    here = Path(__file__).resolve().parent / "__pycache__"
+    _kernel_cache.sync([here], here / _kernel_cache.STAMP)
+
+
+_sync_oracle_kernels()
+
+
 @pytest.fixture
 def seeds_dir() -> Path:
     return SEEDS

@@ -87,6 +87,9 @@ def _leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.n
                     e = entry_next[e]
         best_j = -1
         best_s = 0.0
+        ncopy = 0
+        copy_j = np.empty(max(max_candidates, 1), dtype=np.int64)
+        copy_s = np.empty(max(max_candidates, 1), dtype=np.float64)
         if ncand > 0:
             # best estimate first, then the older leader
             keyv = np.empty(ncand, dtype=np.int64)
@@ -99,6 +102,9 @@ def _leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.n
                 r, s, ca, cb, pa, _pb, _ps, _why = compare_docs(i, j, u_flat, u_off, doc_units,
                                                           st, cc, pt, pm, mp, mt, titles)
                 if r == COPY:
+                    copy_j[ncopy] = j
+                    copy_s[ncopy] = s
+                    ncopy += 1
                     if best_j == -1 or s > best_s:
                         best_j = j
                         best_s = s
@@ -107,6 +113,10 @@ def _leader_loop_sequential(order: np.ndarray, sigs: np.ndarray, nshingles: np.n
                         npairs[i] = len(pa)
                 elif r != NONE:  # partial, contains, contained_in: a link
                     links, link_score, nlinks = _add_link(links, link_score, nlinks, i, j, s)
+        for x in range(ncopy):  # copies of leaders it does not join: links
+            if copy_j[x] != best_j:
+                links, link_score, nlinks = _add_link(links, link_score, nlinks, i, copy_j[x],
+                                                      copy_s[x])
         if best_j >= 0:
             leader_of[i] = best_j
             score[i] = best_s

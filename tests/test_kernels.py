@@ -307,24 +307,67 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
                 block.add(x)
                 taken.add(best[x])
                 keep = sorted([*keep, x])
+    inorder = list(keep)
     for i in matched:  # moved: out of order, nearly identical, to an unused long unit
         if i not in keep and best_sim[i] >= mt and best[i] not in taken:
             taken.add(best[i])
             keep = sorted([*keep, i])
+    # anchored: a unit between two in-order pairs, at ANCHORED with an unused long unit
+    # between theirs, or with ANCHORED_HELD of its stems in one from the first's to the
+    # second's; never one whose numbers differ
+    anchored: set[int] = set()
+
+    def numbers_clash(a: list[int], b: list[int]) -> bool:
+        na, nb = {x for x in a if x & 1}, {x for x in b if x & 1}
+        return bool(na and nb and not na & nb)
+
+    for i1, i2 in itertools.pairwise(inorder):
+        j1, j2 = best[i1], best[i2]
+        if i2 - i1 < 2 or j2 < j1:
+            continue
+        last = j1
+        for i in range(i1 + 1, i2):
+            if i in keep:
+                continue
+            bj, bs = -1, 0.0
+            for j in range(last, j2 + 1):
+                x = float(sims[i, j])
+                if x <= bs:
+                    continue
+                one = x >= verify_jit.ANCHORED and j1 < j < j2 and j not in taken
+                held = x * math.sqrt(float(wl[j]) / float(ws[i])) >= verify_jit.ANCHORED_HELD
+                if (one or held) and not numbers_clash(short[i], long_[j]):
+                    bj, bs = j, x
+            if bj >= 0:
+                keep = sorted([*keep, i])
+                anchored.add(i)
+                taken.add(bj)
+                best[i], best_sim[i] = bj, bs
+                last = bj
     total = float(sum(ws))
     cov_short = 0.0
     score = 0.0
     strong = 0
+    anch_short = 0.0
     for i in keep:
         w = float(ws[i])
         cov_short += w
+        if i in anchored:
+            anch_short += w
+            continue
         score += w * best_sim[i]
         if best_sim[i] >= pt and w >= mp:
             strong += 1
     cov_short /= total
+    anch_short /= total
     score = min(score / total, 1.0)
     colmax = sims.max(axis=0)
-    cov_long = sum(float(wl[j]) for j in range(len(long_)) if colmax[j] >= st_) / float(sum(wl))
+    aligned_long = colmax >= st_
+    extra = {best[i] for i in anchored if not aligned_long[best[i]]}
+    for j in extra:
+        aligned_long[j] = True
+    cov_long = sum(float(wl[j]) for j in range(len(long_)) if aligned_long[j]) / float(sum(wl))
+    anch_long = sum(float(wl[j]) for j in extra) / float(sum(wl))
     why = [0.0] * verify_jit.WHY
     rel, rule = 0, verify_jit.R_NONE
     if cov_short >= cc:
@@ -338,7 +381,7 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
     elif cov_short >= cc and why[6] >= verify_jit.FACTS_MIN and why[6] > why[7]:
         rule = verify_jit.R_OTHER_FACTS
     elif cov_short >= cc:
-        rel, rule, why[1:6], why[8] = reference_two_sided(short, long_, colmax >= st_,
+        rel, rule, why[1:6], why[8] = reference_two_sided(short, long_, aligned_long,
                                                           [(i, best[i]) for i in keep], same)
         why[9] = float(same)
         if rel == verify_jit.CONTAINS and not swap:
@@ -350,7 +393,9 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
     pairs_long = [best[i] for i in keep]
     ps = [best_sim[i] for i in keep]
     if swap:
+        why[10], why[11] = anch_long, anch_short
         return rel, score, cov_long, cov_short, pairs_long, pairs_short, ps, why
+    why[10], why[11] = anch_short, anch_long
     return rel, score, cov_short, cov_long, pairs_short, pairs_long, ps, why
 
 
@@ -571,13 +616,16 @@ def reference_leader_loop(order, sigs, nshingles, bands, rows, min_jaccard, max_
                         cands.append((-eq, rank[j], j))
             cands.sort()
         best_j, best = -1, None
+        copies = []
         for _, _, j in cands[:max_candidates]:
             ev = verify.compare(profiles[i], profiles[j], vs)
             if ev.relation == "copy":
+                copies.append((j, ev.score))
                 if best is None or ev.score > best.score:
                     best_j, best = j, ev
             elif ev.relation is not None:  # partial or containment: a link
                 links.append((i, j, ev.score))
+        links += [(i, j, s) for j, s in copies if j != best_j]  # leaders it does not join
         if best is not None:
             leader_of[i] = best_j
             evidence[i] = (best.score, best.coverage_a, best.coverage_b, len(best.pairs))

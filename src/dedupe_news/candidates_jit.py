@@ -16,6 +16,7 @@ from numba import get_num_threads, njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
 from dedupe_news._hashing import _M1, _M2, _Q, _S33, _SEED, U64
 from dedupe_news.verify_jit import COPY, NONE, TITLE_K, compare_docs
 
@@ -335,12 +336,15 @@ def _settle(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands: i
     ibca = np.empty((m, kk), dtype=np.float64)
     ibcb = np.empty((m, kk), dtype=np.float64)
     ibnp = np.empty((m, kk), dtype=np.int64)
+    copy_j = np.empty(kk, dtype=np.int64)  # every leader an article is a copy of ...
+    copy_s = np.empty(kk, dtype=np.float64)
     for t in range(m):
         i = block[t]
         p = sn[t]
         q = ibn[t]
         best_j = -1
         best_s = 0.0
+        ncopy = 0
         a = 0
         c = 0
         for _k in range(min(p + q, max_candidates)):  # the sequential loop's top list
@@ -354,6 +358,9 @@ def _settle(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands: i
                 ca, cb, npr = ibca[t, c], ibcb[t, c], ibnp[t, c]
                 c += 1
             if r == COPY:
+                copy_j[ncopy] = j
+                copy_s[ncopy] = s
+                ncopy += 1
                 if best_j == -1 or s > best_s:
                     best_j = j
                     best_s = s
@@ -362,6 +369,12 @@ def _settle(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands: i
                     npairs[i] = npr
             elif r != NONE:  # partial, contains, contained_in: a link
                 links, link_score, nlinks = _add_link(links, link_score, nlinks, i, j, s)
+        # ... links it to the ones it does not join: two leaders of one story (the longest
+        # version a garbled MT one some copies miss in the bands) meet in the merge pass
+        for x in range(ncopy):
+            if copy_j[x] != best_j:
+                links, link_score, nlinks = _add_link(links, link_score, nlinks, i, copy_j[x],
+                                                      copy_s[x])
         if best_j >= 0:
             leader_of[i] = best_j
             score[i] = best_s

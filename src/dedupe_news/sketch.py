@@ -60,8 +60,14 @@ class Sketcher:
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's own permutation parameters, made once per (num_perm, seed) in a process
     (~0.4 ms each time otherwise: a filter builds signatures one article at a time).  Shared
-    by every Sketcher of those parameters: never written to."""
-    from datasketch import MinHash
+    by every Sketcher of those parameters: never written to.
 
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    Made as datasketch 2.x makes them for its ``affine32`` scheme (``MinHash(...,
+    scheme="affine32").permutations``: odd ``a``, any ``b``, drawn from
+    ``RandomState(seed)``), without importing datasketch: its package pulls in scipy, ~0.8 s
+    in every process that starts (the worker processes included).
+    ``tests/test_sketch.py`` holds the two equal."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
 from dedupe_news.shingle import COMMON_HASHES
 
 # ------------------------------------------------------------------------------------------
@@ -20,7 +21,7 @@ CONTAINS, CONTAINED_IN = 3, 4  # A holds B plus news of its own / A is held in B
 # Why a verdict was reached (``why[0]`` of :func:`compare_units`); named in :mod:`verify`.
 R_NONE, R_PARTIAL, R_COPY, R_COPY_CONTINUES, R_CONTAINS_LEAD, R_CONTAINS_OTHER, R_ONE_UNIT, \
     R_OTHER_FACTS, R_COPY_GAPS = 0, 1, 2, 3, 4, 5, 6, 7, 8
-WHY = 10  # length of ``why`` (see :func:`compare_units`)
+WHY = 12  # length of ``why`` (see :func:`compare_units`)
 TITLE_K = 16  # title stems kept per article (sorted, 0-padded): :func:`titles_match`
 TITLE_MIN = 2  # titles match when they share this many stems ...
 TITLE_SHARE = 0.5  # ... and this share of the shorter title's stems
@@ -31,6 +32,8 @@ CONTAIN_REST = 0.3  # the longer side's unaligned share from which it may hold n
 CONTINUE_FWD = 0.08  # rest's rare stems found in the shorter side: below = other news ...
 CONTINUE_REV = 0.10  # ... and the shorter side's rare stems found in the rest: below too ...
 CONTINUE_MIN_RARE = 8  # ... judged only when the shorter side has this many rare stems
+ANCHORED = 0.33  # a unit between two aligned pairs aligns from this cosine (0: off) ...
+ANCHORED_HELD = 0.5  # ... or when this share of its stems is in one long unit (see compare_units)
 LEAD_SHARE = 0.15  # an unaligned lead of this share before the aligned text: the host's own
 LEAD_FWD = 0.16  # ... news, when its rare stems are this foreign to the shorter side
 # sorted uint32 hashes of the common stems: a global array is a compile-time constant to numba
@@ -131,9 +134,11 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     ``COPY``, ``CONTAINS`` (A holds B plus news of its own), ``CONTAINED_IN`` (A is held in
     B), ``PARTIAL`` or ``NONE``; ``why`` = (rule, rest share, lead share, forward share,
     reverse share, rare stems of the shorter side, aligned pairs whose numbers differ, pairs
-    that share a number, gap share, same title): see :func:`_two_sided` and
-    :func:`_number_pairs`.  ``same_title``: the two articles' titles match
-    (:func:`titles_match`), so the longer side's rest cannot be another story's news.
+    that share a number, gap share, same title, A's and B's share in *anchored* units only):
+    see :func:`_two_sided` and :func:`_number_pairs`.  Anchored units count in the
+    coverages (one source) but not in the score (not faithful wording).  ``same_title``: the
+    two articles' titles match (:func:`titles_match`), so the longer side's rest cannot be
+    another story's news.
     """
     na = len(ao) - 1
     nb = len(bo) - 1
@@ -206,21 +211,69 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
             taken[best[i]] = True
             is_kept[i] = True
             nmoved += 1
-    if nmoved:
+    # anchored units: a short unit below sentence_threshold that lies between two in-order
+    # pairs and reaches ANCHORED with an unused long unit between theirs (in order) - a
+    # sentence MT damaged past the threshold, pinned in place by its aligned neighbours
+    nanch = 0
+    anchored = np.zeros(ns, dtype=np.bool_)
+    if ANCHORED > 0.0:
+        inorder = keep.copy()
+        for q in range(len(inorder) - 1):
+            i1 = inorder[q]
+            i2 = inorder[q + 1]
+            j1 = best[i1]
+            j2 = best[i2]
+            if i2 - i1 < 2 or j2 < j1:
+                continue
+            last = j1
+            for i in range(i1 + 1, i2):
+                if is_kept[i]:
+                    continue
+                bj = -1
+                bs = 0.0
+                ws = float(so[i + 1] - so[i])
+                for j in range(last, j2 + 1):
+                    x = sims[i, j]
+                    if x <= bs:
+                        continue
+                    # an unused unit between the anchors' (one to one), or any unit from the
+                    # first anchor's to the second's that holds most of it (several short
+                    # sentences MT glued into one); never one with other numbers (MT keeps
+                    # figures: a sentence with other figures is another sentence)
+                    if ((x >= ANCHORED and j1 < j < j2 and not taken[j])
+                            or x * np.sqrt(float(lo[j + 1] - lo[j]) / ws) >= ANCHORED_HELD) \
+                            and _numbers_differ(sf, so[i], so[i + 1], lf, lo[j], lo[j + 1]) != 1:
+                        bs = x
+                        bj = j
+                if bj >= 0:
+                    is_kept[i] = True
+                    anchored[i] = True
+                    taken[bj] = True
+                    best[i] = bj
+                    best_sim[i] = bs
+                    last = bj
+                    nanch += 1
+    if nmoved or nanch:
         keep = np.flatnonzero(is_kept)
     total = float(so[ns] - so[0])
     cov_short = 0.0
     score = 0.0
     strong = 0
+    anch_short = 0.0
     for k in keep:
         w = float(so[k + 1] - so[k])
         cov_short += w
+        if anchored[k]:  # evidence of one source, not of faithful wording: not scored
+            anch_short += w
+            continue
         score += w * best_sim[k]
         if best_sim[k] >= partial_threshold and w >= min_passage:
             strong += 1  # (a moved sentence is at least partial_threshold similar)
     cov_short /= total
+    anch_short /= total
     score /= total
     hit = 0.0
+    anch_long = 0.0
     ltotal = float(lo[nl] - lo[0])
     aligned = np.zeros(nl, dtype=np.bool_)  # long units some short unit aligns with
     for j in range(nl):
@@ -231,7 +284,15 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
         if cb >= sentence_threshold:
             aligned[j] = True
             hit += float(lo[j + 1] - lo[j])
+    if nanch:
+        for k in keep:
+            j = best[k]
+            if not aligned[j]:
+                aligned[j] = True
+                hit += float(lo[j + 1] - lo[j])
+                anch_long += float(lo[j + 1] - lo[j])
     cov_long = hit / ltotal
+    anch_long /= ltotal
     why = np.zeros(WHY, dtype=np.float64)
     rel = NONE
     rule = R_NONE
@@ -256,7 +317,11 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     score = min(score, 1.0)
     ps = best_sim[keep]
     if swap:
+        why[10] = anch_long
+        why[11] = anch_short
         return rel, score, cov_long, cov_short, best[keep], keep, ps, why
+    why[10] = anch_short
+    why[11] = anch_long
     return rel, score, cov_short, cov_long, keep, best[keep], ps, why
 
 
@@ -357,6 +422,32 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
+def _numbers_differ(sf: np.ndarray, a: int, ae: int, lf: np.ndarray, b: int, be: int) -> int:
+    """Two units' numbers (stems ``sf[a:ae]``, ``lf[b:be]``; sorted, number stems have the
+    low bit set): -1 when a side holds none, 0 when they share one, 1 when they share none."""
+    na = 0
+    nb = 0
+    for t in range(a, ae):
+        na += sf[t] & 1
+    for t in range(b, be):
+        nb += lf[t] & 1
+    if na == 0 or nb == 0:
+        return -1
+    while a < ae and b < be:
+        x, y = sf[a], lf[b]
+        if x == y:
+            if x & 1:
+                return 0
+            a += 1
+            b += 1
+        elif x < y:
+            a += 1
+        else:
+            b += 1
+    return 1
+
+
+@njit(cache=True, nogil=True)
 def _number_pairs(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
                   keep: np.ndarray, best: np.ndarray) -> tuple[int, int]:
     """Among the aligned pairs whose two sentences both hold numbers: how many share none
@@ -366,32 +457,10 @@ def _number_pairs(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray
     agree = 0
     for i in keep:
         j = best[i]
-        a, ae = so[i], so[i + 1]
-        b, be = lo[j], lo[j + 1]
-        na = 0
-        nb = 0
-        for t in range(a, ae):
-            na += sf[t] & 1
-        for t in range(b, be):
-            nb += lf[t] & 1
-        if na == 0 or nb == 0:
-            continue
-        shared = False
-        while a < ae and b < be:
-            x, y = sf[a], lf[b]
-            if x == y:
-                if x & 1:
-                    shared = True
-                    break
-                a += 1
-                b += 1
-            elif x < y:
-                a += 1
-            else:
-                b += 1
-        if shared:
+        d = _numbers_differ(sf, so[i], so[i + 1], lf, lo[j], lo[j + 1])
+        if d == 0:
             agree += 1
-        else:
+        elif d == 1:
             conflict += 1
     return conflict, agree
 
@@ -441,19 +510,24 @@ def compare_docs(i: int, j: int, u_flat: np.ndarray, u_off: np.ndarray, doc_unit
 def compare_many(pairs: np.ndarray, u_flat: np.ndarray, u_off: np.ndarray,
                  doc_units: np.ndarray, st: float, cc: float, pt: float, pm: int, mp: int,
                  mt: float, titles: np.ndarray):
-    """Relation, score, coverages and matched-pair count for many (A, B) document pairs."""
+    """Relation, score, coverages, matched-pair count and *faithful* coverages (without the
+    anchored units: the content each side holds in recognisable wording) for many (A, B)
+    document pairs."""
     n = len(pairs)
     rel = np.zeros(n, dtype=np.int64)
     score = np.zeros(n, dtype=np.float64)
     cov = np.zeros((n, 2), dtype=np.float64)
+    faithful = np.zeros((n, 2), dtype=np.float64)
     npairs = np.zeros(n, dtype=np.int64)
     for k in prange(n):  # independent pairs: all cores (numba threads)
-        r, s, ca, cb, pa, _pb, _ps, _why = compare_docs(pairs[k, 0], pairs[k, 1], u_flat, u_off,
-                                                  doc_units, st, cc, pt, pm, mp, mt, titles)
+        r, s, ca, cb, pa, _pb, _ps, why = compare_docs(pairs[k, 0], pairs[k, 1], u_flat, u_off,
+                                                 doc_units, st, cc, pt, pm, mp, mt, titles)
         rel[k] = r
         score[k] = s
         cov[k, 0] = ca
         cov[k, 1] = cb
+        faithful[k, 0] = ca - why[10]
+        faithful[k, 1] = cb - why[11]
         npairs[k] = len(pa)
-    return rel, score, cov, npairs
+    return rel, score, cov, npairs, faithful
 
