@@ -44,7 +44,7 @@ from numba import njit
 
 import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
 from dedupe_news import kernels
-from dedupe_news.cluster import ClusterSettings
+from dedupe_news.cluster import COMPLETE_HELD, ClusterSettings
 from dedupe_news.filter.canon import (
     CACHE_TEXTS,
     PairDamage,
@@ -458,7 +458,7 @@ class Filter:
         art = prep.article
         cands = self._candidates(tx, prep)
         tx.load(cands)
-        best: tuple[Indexed, float, str] | None = None
+        best: tuple[Indexed, float, str, float] | None = None
         links: list[dict[str, Any]] = []
         near: list[tuple[Indexed, float, str, float]] = []  # (cand, score, relation, cover)
         for c in cands:
@@ -470,7 +470,9 @@ class Filter:
             rel, score = int(rel), float(score)
             if rel == kernels.COPY:
                 if best is None or score > best[1]:
-                    best = (c, score, _RULES.get(int(why[0]), "covered"))
+                    # (and the share of the longer one's content the shorter one holds)
+                    best = (c, score, _RULES.get(int(why[0]), "covered"),
+                            float(cov_b) if c.size >= prep.size else float(cov_a))
             elif rel != kernels.NONE:
                 near.append((c, score, _NAMES[rel], max(float(cov_a), float(cov_b))))
         if best is not None:
@@ -539,16 +541,17 @@ class Filter:
                         f"(would have been {d.action})", d.duplicate_of, d.cluster,
                         d.relation, d.similarity, d.damage_score, d.flags, d.links)
 
-    def _copy_plan(self, prep: Prepared, best: tuple[Indexed, float, str],
+    def _copy_plan(self, prep: Prepared, best: tuple[Indexed, float, str, float],
                    links: list[dict[str, Any]]) -> Plan:
-        c, score, rule = best
+        c, score, rule, held = best
         art = prep.article
         scores: dict[int, float] = {}
         top = max(c.size, prep.size)
         share = self.settings.cluster.complete_share
-        if c.size < share * top or prep.size < share * top:
-            # only one of the two is complete: best_version's pool holds it alone (the
-            # same rule, without scoring what cannot change the outcome)
+        if (c.size < share * top or prep.size < share * top) and held < COMPLETE_HELD:
+            # only one of the two is complete (the shorter one neither as long nor holding
+            # COMPLETE_HELD of the other): best_version's pool holds it alone (the same
+            # rule, without scoring what cannot change the outcome)
             winner, why = (0 if c.size >= share * top else 1), ONLY_COMPLETE
         elif c.full_text() is None:  # an index without texts: the indexed version stays
             winner, why = 0, "the index keeps no texts to compare (indexed version stays)"
