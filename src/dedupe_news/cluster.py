@@ -69,8 +69,9 @@ AGREEMENT_LEAD = 0.04  # see TWIN
 CENTRE_MIN = 5  # see TWIN
 TWIN = 0.95  # two versions this close (verification score) are one text twice (see the veto)
 POOL_COMPLETE = 2  # the pool always holds the most complete versions (then the closest)
-LEDE_MARGIN = 0.01  # _lede differences below this are ties (a word edit; dev reorder pairs:
-# the original leads by 0.013-0.47 where it leads)
+LEDE_MARGIN = 0.05  # _lede differences below this are ties: dev reorderings lead by up to
+# 0.47 where the original leads (19 of 30 by 0.05+, none the wrong way by 0.05), light
+# replicas with two neighbouring sentences swapped by up to 0.06 (1 of 775 by 0.05+)
 COMPLETE_HELD = 0.85  # a shorter version holding this share of the longest one's content
 # (verified) is complete too
 DAMAGE_BAND = 0.1  # damage differences up to this are noise (scores ~0.1-0.6)
@@ -138,6 +139,7 @@ class Choice:
     held: dict[int, float] = field(default_factory=dict)  # shorter member -> share of the
     # longest version's content it holds (verified; see COMPLETE_HELD)
     lede: dict[int, float] = field(default_factory=dict)  # pool member -> _lede (when read)
+    pool_limit: int = 8  # the run's ClusterSettings.canonical_pool
 
 
 Known = tuple[int, dict[int, float], bool]  # a tied pool's canonical, damage, centre flag
@@ -702,32 +704,49 @@ def _lede(m: int, feats: Features) -> float:
     a, b = int(feats.doc_units[m]), int(feats.doc_units[m + 1])
     if b - a < 2:
         return 0.0
-    units = [feats.u_flat[feats.u_off[u]:feats.u_off[u + 1]] for u in range(a, b)]
-    stems, counts = np.unique(np.concatenate(units), return_counts=True)
+    off = feats.u_off[a:b + 1]
+    lengths = np.diff(off)
+    flat = feats.u_flat[off[0]:off[-1]]
+    unit = np.repeat(np.arange(b - a), lengths)  # each stem's unit (distinct within one)
+    _stems, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    has = lengths > 0
+    x = np.zeros(b - a, dtype=np.float64)
+    x[has] = np.bincount(unit, weights=(counts[inverse] > 1).astype(np.float64),
+                         minlength=b - a)[has] / lengths[has]
     row = feats.title_rows()[m]
     title = row[row != 0]
-    total = weight = 0.0
-    for p, u in enumerate(units):
-        if len(u) == 0:
-            continue
-        x = float((counts[np.searchsorted(stems, u)] > 1).mean())
-        if len(title):
-            x += float(np.isin(u, title).sum()) / len(title)
-        w = 1.0 / (p + 1)
-        total += w * x
-        weight += w
-    return total / weight if weight else 0.0
+    if len(title):
+        x += np.bincount(unit, weights=np.isin(flat, title).astype(np.float64),
+                         minlength=b - a) / len(title)
+    w = np.where(has, 1.0 / np.arange(1, b - a + 1), 0.0)
+    weight = float(w.sum())
+    return float((w * x).sum()) / weight if weight else 0.0
+
+
+def _pick(pool: list[int], head: Callable[[int], tuple[object, ...]],
+          tail: Callable[[int], tuple[object, ...]], lede: Callable[[int], float]) -> int:
+    """The first of ``pool`` by ``head``; among those tied on it, the one that opens with
+    its lede (:func:`_lede`, read for them only: within ``LEDE_MARGIN`` of the best it
+    ties), then by ``tail``."""
+    best = min(head(m) for m in pool)
+    tied = [m for m in pool if head(m) == best]
+    if len(tied) == 1:
+        return tied[0]
+    ledes = {m: lede(m) for m in tied}
+    top = max(ledes.values())
+    return min(tied, key=lambda m: (ledes[m] < top - LEDE_MARGIN, tail(m)))
 
 
 def _by_agreement(pool: list[int], agree: dict[int, float],
-                  tie: dict[int, tuple[int, float, float]], articles: Sequence[Article]) -> int:
+                  tie: dict[int, tuple[int, float]], articles: Sequence[Article],
+                  lede: Callable[[int], float]) -> int:
     """The most agreed-with of ``pool``; within ``AGREEMENT_TIE`` the ``tie`` order (fewer
-    site-furniture lines, then more complete), the earliest published, the id (the rule
-    without damage)."""
+    site-furniture lines, then more complete), the lede, the earliest published, the id
+    (the rule without damage)."""
     top = max(agree[m] for m in pool)
-    return min(pool, key=lambda m: (agree[m] < top - AGREEMENT_TIE, tie[m],
-                                    -agree[m], articles[m].published is None,
-                                    articles[m].published or "", articles[m].id))
+    return _pick(pool, lambda m: (agree[m] < top - AGREEMENT_TIE, tie[m], -agree[m]),
+                 lambda m: (articles[m].published is None, articles[m].published or "",
+                            articles[m].id), lede)
 
 
 def _twins(pair: dict[tuple[int, int], float], a: int, b: int) -> bool:
@@ -780,17 +799,17 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
 
     ledes: dict[int, float] = {}
 
-    def tiebreak(k: int) -> dict[int, tuple[int, float, float]]:
+    def lede(m: int) -> float:
+        """Read only for versions tied on everything before it (it costs ~1 ms)."""
+        if m not in ledes:
+            ledes[m] = _lede(m, feats)
+        return ledes[m]
+
+    def tiebreak(k: int) -> dict[int, tuple[int, float]]:
         """Where agreement ties: fewer site-furniture lines set aside (a republication's
-        dateline and copyright, calls to action), then the more complete, then the one
-        that leads with its lede (:func:`_lede`: one text in another paragraph order)."""
-        for m in pools[k]:
-            if m not in ledes:
-                ledes[m] = _lede(m, feats)
-        # (within LEDE_MARGIN of the best it ties: a word edit moves it by less, and then
-        # the date decides)
-        top = max(ledes[m] for m in pools[k])
-        return {m: (len(feats.boilerplate[m]), -c, float(ledes[m] < top - LEDE_MARGIN))
+        dateline and copyright, calls to action), then the more complete (then the one
+        that opens with its lede: :func:`_pick`)."""
+        return {m: (len(feats.boilerplate[m]), -c)
                 for m, (c, _a) in zip(pools[k], measures[mpos[k]], strict=True)}
     finals = [list(p) for p in pools]  # within the completeness band
     tied = [list(p) for p in pools]  # ... and of the best agreement: damage decides
@@ -824,7 +843,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         elif all(_twins(pair, a, b) for a in pool for b in pool if a < b):
             # near-identical finalists (light edits of one text): no damage score could
             # differ by the veto's margin, so it is not read
-            known[tuple(pool)] = (_by_agreement(pool, agree, tiebreak(k), articles), {},
+            known[tuple(pool)] = (_by_agreement(pool, agree, tiebreak(k), articles, lede), {},
                                   False)
     first: dict[tuple[int, ...], int] = {}
     for k, p in enumerate(tied):
@@ -850,21 +869,22 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         compl = tiebreak(k)
         top = max(agree[m] for m, x in zip(pool, scores, strict=True) if x <= low)
 
-        def key(t: int, pool: list[int] = pool, scores: list[float] = scores,
-                agree: dict[int, float] = agree,
-                compl: dict[int, tuple[int, float, float]] = compl,
-                low: float = low, top: float = top) -> tuple[object, ...]:
-            a = articles[pool[t]]
-            m = pool[t]
-            # Same content, agreement within its band: clearly more damaged versions (beyond
-            # DAMAGE_BAND) drop out; then the most agreed-with - where agreement ties (within
-            # AGREEMENT_TIE) fewer furniture lines, the more complete - the earliest
-            # published, the id.
-            return (scores[t] > low, agree[m] < top - AGREEMENT_TIE, compl[m], -agree[m],
-                    a.published is None, a.published or "", a.id)
+        damage_of = dict(zip(pool, scores, strict=True))
 
-        known[tuple(pool)] = (pool[min(range(len(pool)), key=key)],
-                              dict(zip(pool, scores, strict=True)), False)
+        # Same content, agreement within its band: clearly more damaged versions (beyond
+        # DAMAGE_BAND) drop out; then the most agreed-with - where agreement ties (within
+        # AGREEMENT_TIE) fewer furniture lines, the more complete, the higher agreement;
+        # where all of these tie exactly, the lede - the earliest published, the id.
+        def head(m: int, damage_of: dict[int, float] = damage_of, low: float = low,
+                 agree: dict[int, float] = agree, top: float = top,
+                 compl: dict[int, tuple[int, float]] = compl) -> tuple[object, ...]:
+            return (damage_of[m] > low, agree[m] < top - AGREEMENT_TIE, compl[m], -agree[m])
+
+        def tail(m: int) -> tuple[object, ...]:
+            a = articles[m]
+            return (a.published is None, a.published or "", a.id)
+
+        known[tuple(pool)] = (_pick(pool, head, tail, lede), damage_of, False)
     canons = [known[tuple(p)][0] if len(p) > 1 else p[0] for p in tied]
     if choices is not None:
         for k, (g, c) in enumerate(zip(groups, canons, strict=True)):
@@ -879,7 +899,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                                 st.complete_share,
                                 len(tied[k]) > 1 and known[tuple(tied[k])][2],
                                 {m: len(feats.boilerplate[m]) for m in pools[k]}, helds[k],
-                                {m: ledes[m] for m in pools[k] if m in ledes})
+                                {m: ledes[m] for m in pools[k] if m in ledes},
+                                st.canonical_pool)
     return canons
 
 
@@ -936,6 +957,10 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
     if m not in choice.measures:
         share = float(sizes[m]) / choice.top_size if choice.top_size else 0.0
         held = choice.held.get(m)
+        if share >= choice.complete_share or (held is not None and held >= COMPLETE_HELD):
+            return (f"complete ({share:.0%} of the longest version's content words), but not "
+                    f"among the {choice.pool_limit} that compete (the 2 most complete, then "
+                    f"the closest to the cluster's leader)")
         holds = "" if held is None else f", holding {held:.0%} of its content"
         return (f"shorter: {share:.0%} of the longest version's content words{holds} "
                 f"(complete versions, {choice.complete_share:.0%} as long or holding "
