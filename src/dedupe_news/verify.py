@@ -238,7 +238,8 @@ def compare(a: Profile, b: Profile, settings: VerifySettings | None = None) -> E
 
 def thresholds() -> dict[str, float]:
     """The two-sided rule's constants (documented above), by name."""
-    return {"contain_rest": verify_jit.CONTAIN_REST, "lead_share": verify_jit.LEAD_SHARE,
+    return {"anchored": verify_jit.ANCHORED, "anchored_held": verify_jit.ANCHORED_HELD,
+            "contain_rest": verify_jit.CONTAIN_REST, "lead_share": verify_jit.LEAD_SHARE,
             "lead_forward": verify_jit.LEAD_FWD, "continue_forward": verify_jit.CONTINUE_FWD,
             "continue_reverse": verify_jit.CONTINUE_REV,
             "continue_min_rare": verify_jit.CONTINUE_MIN_RARE}

@@ -369,11 +369,15 @@ def format_explanation(r: dict[str, Any]) -> str:
         f"bands colliding {sh['bands_colliding']} -> "
         f"{'candidate' if sh['bands_colliding'] else 'not a candidate'}",
         "",
-        f"Aligned sentences ({len(ev['pairs'])}), cosine >= {r['thresholds']['sentence']}:",
+        f"Aligned sentences ({len(ev['pairs'])}), cosine >= {r['thresholds']['sentence']}"
+        + (f"; * anchored: between two aligned pairs, cosine >= "
+           f"{r['thresholds']['anchored']} or half its stems in one sentence, same figures"
+           if any(p.get("anchored") for p in ev["pairs"]) else "") + ":",
     ]
     for p in ev["pairs"]:
-        lines.append(f"  A{p['a']:>3} ~ B{p['b']:<3} {p['cosine']:.2f}  {p['a_text'][:60]!r}"
-                     f" ~ {p['b_text'][:60]!r}")
+        mark = "*" if p.get("anchored") else " "
+        lines.append(f"  A{p['a']:>3} ~ B{p['b']:<3} {p['cosine']:.2f}{mark} "
+                     f"{p['a_text'][:60]!r} ~ {p['b_text'][:60]!r}")
     lines += [
         "",
         f"Coverage: A {ev['coverage_a']:.2f}, B {ev['coverage_b']:.2f} "
