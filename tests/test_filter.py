@@ -368,6 +368,25 @@ def _state(idx: Path) -> list[tuple[object, ...]]:
         con.close()
 
 
+def test_two_connections_alternating_equal_one(tmp_path: Path) -> None:
+    """What another connection wrote meanwhile (keeps, replaces, a removal) is read, never a
+    stale bucket row (a keep rewrites the rows its own look-up read): two indexes on one
+    file taking turns decide and store what one index does alone."""
+    arts = _stream(120)
+    with Filter(str(tmp_path / "one.idx")) as one:
+        want = [one.decide(a).line for a in arts[:-10]]
+        one.index.remove([arts[3].id, arts[40].id])  # type: ignore[attr-defined]
+        want += [one.decide(a).line for a in arts[-10:]]
+    path = str(tmp_path / "two.idx")
+    with Filter(path) as f1, Filter(path) as f2:
+        got = [(f1 if i % 3 else f2).decide(a).line for i, a in enumerate(arts[:-10])]
+        f2.index.remove([arts[3].id, arts[40].id])  # type: ignore[attr-defined]
+        got += [(f1 if i % 2 else f2).decide(a).line for i, a in enumerate(arts[-10:])]
+    assert got == want
+    assert {x["action"] for x in map(json.loads, want)} >= {"keep", "drop"}
+    assert _state(tmp_path / "two.idx") == _state(tmp_path / "one.idx")
+
+
 @pytest.mark.slow
 def test_kill_9_loop_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
     data = tmp_path / "in.jsonl"
