@@ -664,17 +664,27 @@ def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
     units aside); agreement = mean verification score.  One compiled
     call for every pool.
     """
-    checks = [(r, c) for p, rs in zip(pools, refs, strict=True) for c in p for r in rs
-              if r != c]
+    # the verifier is symmetric (A, B) <-> (B, A), so each pair is verified once: the pool
+    # members are each other's references, and half the checks were the same pair twice
+    slot: dict[tuple[int, int], int] = {}
+    checks: list[tuple[int, int]] = []
+    for p, rs in zip(pools, refs, strict=True):
+        for c in p:
+            for r in rs:
+                if r != c:
+                    key = (r, c) if r < c else (c, r)
+                    if key not in slot:
+                        slot[key] = len(checks)
+                        checks.append(key)
     if not checks:
         return [[(1.0, 1.0)] * len(p) for p in pools], [{} for _ in pools]
     # completeness reads the faithful coverage: a sentence MT garbled past the threshold
     # (aligned by its anchors) tells one source, not that the version holds that content
     _rel, score, _cov, _np, cov = _verify_pairs(checks, feats, vargs)
     scores = score.tolist()
+    held = cov.tolist()
     out: list[list[tuple[float, float]]] = []
     pairs: list[dict[tuple[int, int], float]] = []
-    k = 0
     for p, rs in zip(pools, refs, strict=True):
         row = []
         seen: dict[tuple[int, int], float] = {}
@@ -683,11 +693,14 @@ def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
             if not others:
                 row.append((1.0, 1.0))
                 continue
-            m = len(others)
-            row.append((float(cov[k:k + m, 0].mean()), float(score[k:k + m].mean())))
-            for r, x in zip(others, scores[k:k + m], strict=True):
+            ks = [slot[(r, c) if r < c else (c, r)] for r in others]
+            # the reference's side of each check: 0 when it was verified as A
+            held_r = np.array([held[k][0 if r < c else 1] for r, k in zip(others, ks,
+                                                                          strict=True)])
+            got = np.array([scores[k] for k in ks])
+            row.append((float(held_r.mean()), float(got.mean())))
+            for r, x in zip(others, got.tolist(), strict=True):
                 seen[(c, r)] = x
-            k += m
         out.append(row)
         pairs.append(seen)
     return out, pairs

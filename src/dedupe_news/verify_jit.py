@@ -121,6 +121,27 @@ def _lis(seq: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def _after(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray) -> bool:
+    """A total order of two unit lists of equal length: more units last, then the stems
+    (lexicographic), then the unit lengths; identical lists are not after each other."""
+    na = len(ao) - 1
+    nb = len(bo) - 1
+    if na != nb:
+        return na > nb
+    for t in range(ao[na] - ao[0]):
+        x = af[ao[0] + t]
+        y = bf[bo[0] + t]
+        if x != y:
+            return x > y
+    for k in range(na):
+        x = ao[k + 1] - ao[k]
+        y = bo[k + 1] - bo[k]
+        if x != y:
+            return x > y
+    return False
+
+
+@njit(cache=True, nogil=True)
 def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray,
                   sentence_threshold: float, copy_coverage: float, partial_threshold: float,
                   partial_min: int, min_passage: int, moved_threshold: float,
@@ -146,7 +167,11 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     if na == 0 or nb == 0:
         return (NONE, 0.0, 0.0, 0.0, empty_i, empty_i, np.zeros(0, dtype=np.float64),
                 np.zeros(WHY, dtype=np.float64))
-    swap = (ao[na] - ao[0]) > (bo[nb] - bo[0])
+    ta = ao[na] - ao[0]
+    tb = bo[nb] - bo[0]
+    # the shorter side reads first; on equal lengths an order of the two texts themselves,
+    # so that (A, B) and (B, A) make the same alignment (the results swap exactly)
+    swap = ta > tb or (ta == tb and _after(af, ao, bf, bo))
     if swap:
         sf, so, lf, lo = bf, bo, af, ao
     else:
