@@ -279,7 +279,7 @@ def datasketch_redis(data: Path, n: int, port: int) -> dict[str, Any]:
 
 
 def run(sizes: list[int], redis_sizes: list[int], n_probe: int, n_ds: int,
-        workdir: Path, corpus: str = "light") -> dict[str, Any]:
+        workdir: Path, corpus: str = "light", tag: str = "") -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     for n in sizes:
         data = stream_file(n) if corpus == "stream" else scale_file(n)
@@ -287,7 +287,7 @@ def run(sizes: list[int], redis_sizes: list[int], n_probe: int, n_ds: int,
         idx = workdir / f"filter_{n}.idx"
         for p in workdir.glob(idx.name + "*"):
             p.unlink()
-        out = data.with_name(data.stem + ".filter.out.jsonl")
+        out = data.with_name(f"{data.stem}.filter{tag}.out.jsonl")
         log(f"ingest {n:,} into SQLite ...")
         res["sqlite_ingest"] = ingest(str(idx), data, out)
         res["sqlite_bytes"] = _size(idx)
@@ -364,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--redis-sizes", default=None,
                     help="default: the --sizes up to 100000; '' for none")
     ap.add_argument("--probe", type=int, default=1000)
+    ap.add_argument("--tag", default="", help="the filter's output goes to "
+                    "<corpus>.filter<TAG>.out.jsonl (two runs at once on one corpus)")
     ap.add_argument("--datasketch", type=int, default=3000,
                     help="articles for the datasketch+Redis comparison (0: skip)")
     ap.add_argument("--workdir", default=None, help="where the indexes go (default: a "
@@ -376,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
         log("redis-server missing: Redis and datasketch runs skipped")
         rsizes, args.datasketch = [], 0
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        rep = run(sizes, rsizes, args.probe, args.datasketch, Path(tmp), args.corpus)
+        rep = run(sizes, rsizes, args.probe, args.datasketch, Path(tmp), args.corpus,
+                  args.tag)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     write_report(OUT_DIR / args.out, rep)
     print_table(rep)
