@@ -222,6 +222,21 @@ def extra_sources(by_id: dict[str, dict[str, Any]], rel: list[dict[str, Any]],
     return sorted(rng.sample(pool, min(n, len(pool))))
 
 
+def _add_copy(arts: list[dict[str, Any]], labels: list[dict[str, Any]],
+              copies_of: dict[str, list[tuple[str, str]]], key: str, src: dict[str, Any],
+              src_id: str, kind: str, text: str, title: str | None, published: str,
+              meta: dict[str, Any]) -> str:
+    """Append one round-trip copy (id from ``key``) and its label, with the share of its
+    source's word 5-grams it kept; returns its id."""
+    cid = "r" + hashlib.sha1(key.encode()).hexdigest()[:12]
+    src_sh = word_ngrams(src["text"])
+    meta["kept_5grams"] = round(len(src_sh & word_ngrams(text)) / max(1, len(src_sh)), 3)
+    arts.append({"id": cid, "text": text, "title": title, "published": published})
+    labels.append({"a": cid, "b": src_id, "relation": "copy", "variant": kind, **meta})
+    copies_of[src_id].append((cid, kind))
+    return cid
+
+
 def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[str, Any]],
                 splits: dict[str, str], n_sources: int, seed: int
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]],
@@ -277,12 +292,8 @@ def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[s
         elif kind == "rt_boilerplate":
             text, meta["boilerplate"] = gen.boilerplate(text, rng, title or "", rng.choice(titles),
                                                         published)
-        cid = "r" + hashlib.sha1(f"{seed}:{src_id}:{n}:{kind}".encode()).hexdigest()[:12]
-        src_sh = word_ngrams(src["text"])
-        meta["kept_5grams"] = round(len(src_sh & word_ngrams(text)) / max(1, len(src_sh)), 3)
-        out_arts.append({"id": cid, "text": text, "title": title, "published": published})
-        labels.append({"a": cid, "b": src_id, "relation": "copy", "variant": kind, **meta})
-        copies_of[src_id].append((cid, kind))
+        cid = _add_copy(out_arts, labels, copies_of, f"{seed}:{src_id}:{n}:{kind}", src,
+                        src_id, kind, text, title, published, meta)
         if kind in ALIGN_VARIANTS:
             a_sents = [s for p in sp for s in p]
             b_sents = [s for p in b_paras for s in p]
@@ -321,13 +332,8 @@ def build_split(split: str, corpus: list[dict[str, Any]], relations: list[dict[s
         published = (date(2005, 1, 1) + timedelta(days=xrng.randint(1, 365))).isoformat()
         text, meta["boilerplate"] = gen.boilerplate(text, xrng, title or "", xrng.choice(titles),
                                                     published)
-        cid = "r" + hashlib.sha1(f"{seed}:{src_id}:0:{EXTRA_KIND}".encode()).hexdigest()[:12]
-        src_sh = word_ngrams(src["text"])
-        meta["kept_5grams"] = round(len(src_sh & word_ngrams(text)) / max(1, len(src_sh)), 3)
-        extra_arts.append({"id": cid, "text": text, "title": title, "published": published})
-        labels.append({"a": cid, "b": src_id, "relation": "copy", "variant": EXTRA_KIND,
-                       **meta})
-        copies_of[src_id].append((cid, EXTRA_KIND))
+        _add_copy(extra_arts, labels, copies_of, f"{seed}:{src_id}:0:{EXTRA_KIND}", src,
+                  src_id, EXTRA_KIND, text, title, published, meta)
     labels.extend(gen.relation_labels(rel, topic, copies_of))
     rng.shuffle(out_arts)
     for a in extra_arts:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
-
 U64 = np.uint64
 U32 = np.uint32
 _Q = U64(0x100000001B3)  # FNV-1a 64-bit prime: the polynomial base of the stem hash

@@ -6,9 +6,10 @@ that calls into another module (the leader loop inlines ``verify_jit.compare_doc
 reads a constant defined elsewhere (``shingle.COMMON_HASHES``) keeps its old machine code
 when only that other file changes - after an upgrade over an old install, or an edit in a
 checkout, the leader loop would run the previous relation model while ``explain`` runs the
-new one.  So every kernel module imports this one first: it hashes the sources the kernels
-are built from (and the numba version) and, when the hash differs from the one stamped in
-the cache directory, deletes the cached kernels there before any is loaded.  They are then
+new one.  So the package's ``__init__`` calls :func:`check` before any kernel module is
+imported: it hashes the sources the kernels are built from (and the numba version) and,
+when the hash differs from the one stamped in the cache directory, deletes the cached
+kernels there before any is loaded.  They are then
 compiled again on first use (``python -m dedupe_news.warmup`` does it up front).
 """
 
@@ -31,9 +32,15 @@ _checked = False
 
 
 def sources_hash() -> str:
-    import numba
+    try:  # (the installed version, without importing numba: ~1 s)
+        from importlib.metadata import version
 
-    h = hashlib.sha256(numba.__version__.encode())
+        numba_version = version("numba")
+    except Exception:
+        import numba
+
+        numba_version = numba.__version__
+    h = hashlib.sha256(numba_version.encode())
     for name in SOURCES:
         path = _PKG / name
         h.update(name.encode())
@@ -72,4 +79,3 @@ def sync(dirs: list[Path], stamp: Path) -> None:
     except OSError:  # read-only install: numba compiles in memory then
         pass
 
-check()

@@ -7,8 +7,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
-
 
 @njit(cache=True, nogil=True)
 def align_fill(gains: np.ndarray, ks: np.ndarray, qs: np.ndarray, n: int, m: int

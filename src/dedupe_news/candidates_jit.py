@@ -16,7 +16,6 @@ from numba import get_num_threads, njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
 from dedupe_news._hashing import _M1, _M2, _Q, _S33, _SEED, U64
 from dedupe_news.verify_jit import COPY, NONE, TITLE_K, compare_docs
 

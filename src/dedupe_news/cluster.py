@@ -581,6 +581,13 @@ def _reverify(others: list[int], canon: int,
     return matches, rest
 
 
+def is_complete(size: int, top: int, share: float, held: float = 0.0) -> bool:
+    """A version of ``size`` content words competes for canonical against a longest one of
+    ``top``: ``share`` (``complete_share``) as long, or holding ``COMPLETE_HELD`` of its
+    content (``held``, verified).  The one definition ``cluster`` and the filter read."""
+    return size >= share * top or held >= COMPLETE_HELD
+
+
 def _longest(group: list[int], feats: Features, rank: np.ndarray) -> int:
     """The most complete member (content words, then the id order)."""
     return int(_by_completeness(group, feats.sizes, rank)[0])
@@ -598,8 +605,9 @@ def _held(groups: list[list[int]], given: list[dict[int, float] | None], feats: 
         if len(g) < 2:
             continue
         sizes = feats.sizes[np.asarray(g, dtype=np.int64)]
+        top = int(sizes.max())
         short = [m for m, x in zip(g, sizes.tolist(), strict=True)
-                 if x < st.complete_share * int(sizes.max())]
+                 if not is_complete(x, top, st.complete_share)]
         if not short:
             continue
         if have is not None:
@@ -633,9 +641,10 @@ def _pool(group: list[int], feats: Features, rank: np.ndarray, st: ClusterSettin
     first."""
     g = np.asarray(group, dtype=np.int64)
     sizes = feats.sizes[g]
-    ok = sizes >= st.complete_share * int(sizes.max())
-    if held:
-        ok |= np.array([held.get(m, 0.0) >= COMPLETE_HELD for m in group], dtype=np.bool_)
+    top = int(sizes.max())
+    held = held or {}
+    ok = np.array([is_complete(x, top, st.complete_share, held.get(m, 0.0))
+                   for m, x in zip(group, sizes.tolist(), strict=True)], dtype=np.bool_)
     complete = _by_completeness(g[ok], feats.sizes, rank).tolist()
     if hint:  # the most complete stay in (completeness comes first), then the closest
         head = complete[:POOL_COMPLETE]
@@ -970,7 +979,7 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
     if m not in choice.measures:
         share = float(sizes[m]) / choice.top_size if choice.top_size else 0.0
         held = choice.held.get(m)
-        if share >= choice.complete_share or (held is not None and held >= COMPLETE_HELD):
+        if is_complete(int(sizes[m]), choice.top_size, choice.complete_share, held or 0.0):
             return (f"complete ({share:.0%} of the longest version's content words), but not "
                     f"among the {choice.pool_limit} that compete (the 2 most complete, then "
                     f"the closest to the cluster's leader)")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
 from dedupe_news._hashing import U32
 
 

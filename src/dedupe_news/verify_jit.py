@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
 from dedupe_news.shingle import COMMON_HASHES
 
 # ------------------------------------------------------------------------------------------

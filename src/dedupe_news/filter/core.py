@@ -42,9 +42,8 @@ import numba
 import numpy as np
 from numba import njit
 
-import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
 from dedupe_news import kernels
-from dedupe_news.cluster import COMPLETE_HELD, ClusterSettings
+from dedupe_news.cluster import ClusterSettings, is_complete
 from dedupe_news.filter.canon import (
     CACHE_TEXTS,
     PairDamage,
@@ -548,11 +547,12 @@ class Filter:
         scores: dict[int, float] = {}
         top = max(c.size, prep.size)
         share = self.settings.cluster.complete_share
-        if (c.size < share * top or prep.size < share * top) and held < COMPLETE_HELD:
-            # only one of the two is complete (the shorter one neither as long nor holding
-            # COMPLETE_HELD of the other): best_version's pool holds it alone (the same
+        c_ok = is_complete(c.size, top, share, held if c.size < prep.size else 0.0)
+        p_ok = is_complete(prep.size, top, share, held if prep.size < c.size else 0.0)
+        if not (c_ok and p_ok):
+            # only one of the two is complete: best_version's pool holds it alone (the same
             # rule, without scoring what cannot change the outcome)
-            winner, why = (0 if c.size >= share * top else 1), ONLY_COMPLETE
+            winner, why = (0 if c_ok else 1), ONLY_COMPLETE
         elif c.full_text() is None:  # an index without texts: the indexed version stays
             winner, why = 0, "the index keeps no texts to compare (indexed version stays)"
         elif c.text == art.text:

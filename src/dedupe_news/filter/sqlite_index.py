@@ -43,7 +43,6 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-import dedupe_news._kernel_cache  # noqa: F401  (first: stale cached kernels dropped)
 from dedupe_news import __version__
 from dedupe_news.filter.core import (
     SCHEMA_VERSION,
