@@ -236,3 +236,39 @@ def test_featurize_jsonl_equals_iter_articles_and_featurize(tmp_path: Path) -> N
             arts.close()
     finally:
         load.iter_raw_blocks.__defaults__ = (load.DEFAULT_MAX_BYTES, saved)
+
+
+@pytest.mark.parametrize(("text", "credit"), [
+    ("新华社北京电 今天天气很好，记者表示很多人出门。【编辑：王磊】（完）", "【编辑：王磊】（完）"),
+    ("新华社北京电 今天天气很好，记者表示很多人出门。(完)", "(完)"),
+    ("Президент заявил, что ситуация стабильна. Источник: ТАСС.", "Источник: ТАСС."),
+    ("Президент заявил, что ситуация стабильна. По материалам РИА Новости",
+     "По материалам РИА Новости"),
+    ("وقال الوزير إن الوضع مستقر. (المصدر: وكالة الأنباء)", "(المصدر: وكالة الأنباء)"),
+    ("The minister said the situation was stable.\n(Reporting by John Smith; Editing by Jane "
+     "Doe)", "(Reporting by John Smith; Editing by Jane Doe)"),
+    ("The minister said the situation was stable. Source: Reuters", "Source: Reuters"),
+    ("Der Minister sagte, die Lage sei stabil. Quelle: dpa  \n", "Quelle: dpa"),
+])
+def test_a_credit_closing_the_story_is_set_aside(text: str, credit: str) -> None:
+    """One-paragraph wire copy (zh, ru, ar) has no line of its own for its credit: the
+    credit after the last sentence end is boilerplate, and the story is fingerprinted
+    without it."""
+    *_, last = find_boilerplate(text)
+    assert last.rule == "credit" and last.span.text == credit
+    assert text[last.span.start:last.span.end] == credit
+    assert credit not in prepare(text).body
+
+
+@pytest.mark.parametrize("text", [
+    "The minister said the situation was stable, according to the source: a friend of his",
+    "Open source: the new code is available to everyone who asks for it.",
+    "He spoke about his sources at length. The sources: none that he would name",
+    "The report (written by the committee) was published on Monday after a long delay.",
+    "Source: Reuters. The minister said the situation was stable and would stay so.",
+    "今天天气很好，记者表示很多人出门，完成了任务",
+])
+def test_story_text_is_not_taken_for_a_credit(text: str) -> None:
+    """A credit starts after a sentence end and runs to the end of the text: a story's own
+    sentence that mentions a source, or a credit that does not close the text, stays."""
+    assert [b for b in find_boilerplate(text) if b.rule == "credit"] == []

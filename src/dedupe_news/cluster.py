@@ -41,6 +41,8 @@ The pipeline (``cluster_articles``):
 
 from __future__ import annotations
 
+import itertools
+import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -56,6 +58,7 @@ from dedupe_news.model import Article
 from dedupe_news.normalize import STEPS
 from dedupe_news.shingle import NGRAM, STEM_CHARS
 from dedupe_news.verify import MIRROR, VerifySettings
+from dedupe_news.words import word_zipf
 
 FULL_LENGTH = 0.95
 MERGE_PROBE = 8  # merge pass: members verified before giving up on a linked cluster
@@ -91,7 +94,7 @@ class ClusterSettings:
     workers: int | None = None  # None: automatic (parallel for large inputs)
 
     def signature(self) -> str:
-        return (f"dn:{__version__}|norm:{'+'.join(STEPS)}+boilerplate|"
+        return (f"dn:{__version__}|norm:{'+'.join(STEPS)}+boilerplate+credits|"
                 f"sh:stem{STEM_CHARS}-content-{NGRAM}gram|{self.lsh.signature()}|"
                 f"verify:{self.verify.signature()}|canon:complete{self.complete_share:g}"
                 f"+held{COMPLETE_HELD:g}+damage+merge{self.merge_rounds}")
@@ -140,6 +143,7 @@ class Choice:
     # longest version's content it holds (verified; see COMPLETE_HELD)
     lede: dict[int, float] = field(default_factory=dict)  # pool member -> _lede (when read)
     pool_limit: int = 8  # the run's ClusterSettings.canonical_pool
+    faults: dict[int, int] = field(default_factory=dict)  # member -> order_faults (when read)
 
 
 Known = tuple[int, dict[int, float], bool]  # a tied pool's canonical, damage, centre flag
@@ -745,13 +749,76 @@ def _lede(m: int, feats: Features) -> float:
     return float((w * x).sum()) / weight if weight else 0.0
 
 
+_WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
+_ACRONYM_DEFINED = re.compile(r"\(([A-Z]{2,8})\)")
+_NAME_RARE_ZIPF = 4.0  # a surname: rarer than this as an English word ("Blunkett", not "Award")
+_FIRST_NOT_ZIPF = 5.5  # ... after a capitalised word rarer than this ("The", "But" are
+# frequent; "David" is Zipf 5.1)
+
+
+def order_faults(text: str) -> int:
+    """Signs that ``text`` tells its story out of order, where an editor writes it in order:
+    a person named by surname before the full name is given ("Mr Blunkett" before "David
+    Blunkett"; a surname here is a capitalised word rarer than Zipf 4 as an English word,
+    after a capitalised word under Zipf 5.5), and an acronym used before it is spelled out
+    ("the CBI" before "Confederation of British Industry (CBI)"), counted once per name;
+    and an opening paragraph that refers back ("also", "another", "again").
+    Read only for versions tied on everything before it, e.g. one text in two paragraph
+    orders.  (On the relation sets' ``reorder`` kind, dev and test, the original has fewer
+    faults in 32 of 60 pairs, the reordering in none; on 600 BBC articles each with two
+    random paragraph swaps, the original in 217, the reordering in 13: a journalist may use
+    an acronym in the lede and spell it out later.)"""
+    zipf = word_zipf()
+    words = [(m.start(), m.group()) for m in _WORD.finditer(text)]
+    full: dict[str, int] = {}
+    for (start, first), (pos, last) in itertools.pairwise(words):
+        if _titled(first) and _titled(last) and zipf.get(first.lower(), 0.0) < _FIRST_NOT_ZIPF \
+                and zipf.get(last.lower(), 0.0) < _NAME_RARE_ZIPF \
+                and pos == start + len(first) + 1 and first not in _TITLES and last not in full:
+            full[last] = pos
+    faults = 0
+    prev = ""
+    seen: set[str] = set()
+    for pos, w in words:
+        at = full.get(w)
+        if at is not None and pos < at and w not in seen and \
+                (not _titled(prev) or prev in _TITLES):
+            faults += 1
+            seen.add(w)
+        prev = w
+    for m in _ACRONYM_DEFINED.finditer(text):
+        first = re.search(rf"\b{m.group(1)}\b", text)
+        if first is not None and first.start() < m.start():
+            faults += 1
+    opening = text.lstrip().split("\n", 1)[0]
+    if _REFERS_BACK.search(opening):
+        faults += 1
+    return faults
+
+
+_REFERS_BACK = re.compile(r"\b(?:also|another|again)\b", re.I)
+
+
+_TITLES = frozenset(("Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Lord", "Lady", "Prof"))
+
+
+def _titled(w: str) -> bool:
+    return w[:1].isupper() and w[1:2].islower()
+
+
 def _pick(pool: list[int], head: Callable[[int], tuple[object, ...]],
-          tail: Callable[[int], tuple[object, ...]], lede: Callable[[int], float]) -> int:
-    """The first of ``pool`` by ``head``; among those tied on it, the one that opens with
-    its lede (:func:`_lede`, read for them only: within ``LEDE_MARGIN`` of the best it
-    ties), then by ``tail``."""
+          tail: Callable[[int], tuple[object, ...]], lede: Callable[[int], float],
+          faults: Callable[[int], int]) -> int:
+    """The first of ``pool`` by ``head``; among those tied on it, the fewest
+    :func:`order_faults` (hard evidence of a reordering), then the one that opens with its
+    lede (:func:`_lede`: within ``LEDE_MARGIN`` of the best it ties), then by ``tail``.
+    Both are read for the tied versions only."""
     best = min(head(m) for m in pool)
     tied = [m for m in pool if head(m) == best]
+    if len(tied) == 1:
+        return tied[0]
+    least = min(faults(m) for m in tied)
+    tied = [m for m in tied if faults(m) == least]
     if len(tied) == 1:
         return tied[0]
     ledes = {m: lede(m) for m in tied}
@@ -761,14 +828,14 @@ def _pick(pool: list[int], head: Callable[[int], tuple[object, ...]],
 
 def _by_agreement(pool: list[int], agree: dict[int, float],
                   tie: dict[int, tuple[int, float]], articles: Sequence[Article],
-                  lede: Callable[[int], float]) -> int:
+                  lede: Callable[[int], float], faults: Callable[[int], int]) -> int:
     """The most agreed-with of ``pool``; within ``AGREEMENT_TIE`` the ``tie`` order (fewer
     site-furniture lines, then more complete), the lede, the earliest published, the id
     (the rule without damage)."""
     top = max(agree[m] for m in pool)
     return _pick(pool, lambda m: (agree[m] < top - AGREEMENT_TIE, tie[m], -agree[m]),
                  lambda m: (articles[m].published is None, articles[m].published or "",
-                            articles[m].id), lede)
+                            articles[m].id), lede, faults)
 
 
 def _twins(pair: dict[tuple[int, int], float], a: int, b: int) -> bool:
@@ -827,6 +894,14 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
             ledes[m] = _lede(m, feats)
         return ledes[m]
 
+    faults_of: dict[int, int] = {}
+
+    def faults(m: int) -> int:
+        """Read only for versions tied on everything before it, the lede included."""
+        if m not in faults_of:
+            faults_of[m] = order_faults(articles[m].text)
+        return faults_of[m]
+
     def tiebreak(k: int) -> dict[int, tuple[int, float]]:
         """Where agreement ties: fewer site-furniture lines set aside (a republication's
         dateline and copyright, calls to action), then the more complete (then the one
@@ -865,8 +940,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         elif all(_twins(pair, a, b) for a in pool for b in pool if a < b):
             # near-identical finalists (light edits of one text): no damage score could
             # differ by the veto's margin, so it is not read
-            known[tuple(pool)] = (_by_agreement(pool, agree, tiebreak(k), articles, lede), {},
-                                  False)
+            known[tuple(pool)] = (_by_agreement(pool, agree, tiebreak(k), articles, lede,
+                                                faults), {}, False)
     first: dict[tuple[int, ...], int] = {}
     for k, p in enumerate(tied):
         if len(p) > 1 and tuple(p) not in known:
@@ -906,7 +981,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
             a = articles[m]
             return (a.published is None, a.published or "", a.id)
 
-        known[tuple(pool)] = (_pick(pool, head, tail, lede), damage_of, False)
+        known[tuple(pool)] = (_pick(pool, head, tail, lede, faults), damage_of, False)
     canons = [known[tuple(p)][0] if len(p) > 1 else p[0] for p in tied]
     if choices is not None:
         for k, (g, c) in enumerate(zip(groups, canons, strict=True)):
@@ -922,7 +997,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                                 len(tied[k]) > 1 and known[tuple(tied[k])][2],
                                 {m: len(feats.boilerplate[m]) for m in pools[k]}, helds[k],
                                 {m: ledes[m] for m in pools[k] if m in ledes},
-                                st.canonical_pool)
+                                st.canonical_pool,
+                                {m: faults_of[m] for m in pools[k] if m in faults_of})
     return canons
 
 
@@ -1007,6 +1083,12 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
             return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}) and it holds "
                     f"as much; it opens less with its lede (headline words and recurring "
                     f"content first: {lm:.3f} against {lc:.3f}), as a reordering does")
+        om, oc = choice.faults.get(m), choice.faults.get(c)
+        if fm == fc and mc == cm[0] and om is not None and oc is not None and om > oc:
+            return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}) and it holds "
+                    f"as much; it tells the story less in order: {om} signs of a reordering "
+                    f"(a name or acronym used before it is introduced, an opening that "
+                    f"refers back), against {oc}")
     dm, dc = choice.damage.get(m), choice.damage.get(c)
     if dm is not None and choice.damage and \
             dm > min(choice.damage.values()) + choice.damage_band:

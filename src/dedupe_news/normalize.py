@@ -221,7 +221,7 @@ def boilerplate_chars_special(text: str
         quick = None if _ALL_R.search(low) else \
             _scan_quick(text, chars, low if special is None else None)  # type: ignore[arg-type]
         if quick is not None:
-            return [quick[k] for k in sorted(quick)], chars, special
+            return _with_credit(text, [quick[k] for k in sorted(quick)]), chars, special
     if plain and "  " not in text:  # (= _spacing_is_clean(chars))
         # a stripped line with single spaces is its own normal form: no per-line normalize()
         found, lines, repeats = _scan_clean(text, chars)  # type: ignore[arg-type]
@@ -229,7 +229,46 @@ def boilerplate_chars_special(text: str
         found, lines, repeats = _scan(text, chars)
     if repeats:
         _repeated_captions(found, lines)
-    return [found[k] for k in sorted(found)], chars, special
+    return _with_credit(text, [found[k] for k in sorted(found)]), chars, special
+
+
+# A credit closing the story, in the languages news pipelines see most: Xinhua's end mark and
+# editor/source credits (zh), "Источник: ..." / "По материалам ..." (ru), "(المصدر: ...)"
+# (ar), "(Reporting by ...; Editing by ...)", "Source: ...", "Quelle: ...", "Fuente: ..." and
+# their kin.  Read only at the very end of the text, after a sentence end or on a line of its
+# own: a story's last sentence is never taken whole, one-paragraph articles (no line of its
+# own for the credit: CJK, Arabic and Russian wire copy) included.
+CREDIT_PATTERN = (
+    r"[(\uff08]\s*\u5b8c\s*[)\uff09]"  # (完)
+    r"|[(\uff08\u3010\[]\s*"  # (记者 ...) 【编辑：...】 (来源 ...)
+    r"(?:\u8bb0\u8005|\u7f16\u8f91|\u8d23\u4efb\u7f16\u8f91|\u6765\u6e90|\u4f9b\u7a3f)"
+    r"\s*[:\uff1a]?[^()\uff08\uff09\u3010\u3011\[\]\n]{1,40}[)\uff09\u3011\]]"
+    r"|(?:\u8d23\u4efb\u7f16\u8f91|\u6765\u6e90|\u7f16\u8f91)\s*[:\uff1a]\s*[^\s\u3002]{1,30}"
+    r"|\(?\s*(?:\u0438\u0441\u0442\u043e\u0447\u043d\u0438\u043a\s*:"  # Источник: ...
+    r"|\u043f\u043e \u043c\u0430\u0442\u0435\u0440\u0438\u0430\u043b\u0430\u043c\b"  # По материалам
+    r"|\u0444\u043e\u0442\u043e\s*:)\s*[^.!?\n()]{1,60}[.)]?"  # Фото: ...
+    r"|\(?\s*(?:\u0627\u0644\u0645\u0635\u062f\u0631|\u0645\u0635\u062f\u0631)"  # (المصدر: ...)
+    r"\s*:\s*[^.!?\n()]{1,60}\)?"
+    r"|\(\s*(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\b[^()\n]{1,160}\)"
+    r"|(?:sources?|quelle|fuente|fonte|\u017ar\u00f3d\u0142o)\s*:\s*[^.!?\n]{1,60}\.?")
+CREDIT_WHY = "a credit or source line closing the story names the carrier, not the content"
+_CREDIT = re.compile(r"(?:^|(?<=[.!?\u3002\uff01\uff1f\u201d\"\u00bb])[ \t]*)"
+                     rf"((?:{CREDIT_PATTERN})(?:[ \t]*(?:{CREDIT_PATTERN}))*)\s*\Z", re.I | re.M)
+CREDIT_TAIL_CHARS = 200  # the credit, with what precedes it, lies in the text's last chars
+CREDIT_MAX_WORDS = 16
+MIN_BODY_CHARS = 24  # a story shorter than this and 5 words is all boilerplate: kept whole
+
+
+def _with_credit(text: str, found: list[Boilerplate]) -> list[Boilerplate]:
+    """``found`` plus a credit closing ``text`` (see ``CREDIT_PATTERN``) unless a line rule
+    took its line already."""
+    m = _CREDIT.search(text, max(0, len(text.rstrip()) - CREDIT_TAIL_CHARS))
+    if m is None or len(m.group(1).split()) > CREDIT_MAX_WORDS:
+        return found
+    start, end = m.start(1), m.start(1) + len(m.group(1).rstrip())
+    if found and found[-1].span.end > start:
+        return found
+    return [*found, Boilerplate(Span(start, end, text[start:end]), "credit", CREDIT_WHY)]
 
 
 _Line = tuple[int, str, str]  # (start of the stripped line, stripped, normalised)
@@ -462,6 +501,8 @@ def prepare(text: str, boilerplate: list[Boilerplate] | None = None) -> Prepared
         pos = b.span.end
     parts.append(text[pos:])
     body = normalize_story("\n".join(parts))
-    if len(body.split()) < 5:  # everything looked like boilerplate: keep the text whole
+    if len(body.split()) < 5 and len(body) < MIN_BODY_CHARS:
+        # everything looked like boilerplate: keep the text whole (characters count too:
+        # a CJK story is one "word" between spaces)
         return Prepared(normalize_story(text), ())
     return Prepared(body, tuple(bp))
