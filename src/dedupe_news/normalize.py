@@ -260,15 +260,22 @@ MIN_BODY_CHARS = 24  # a story shorter than this and 5 words is all boilerplate:
 
 
 def _with_credit(text: str, found: list[Boilerplate]) -> list[Boilerplate]:
-    """``found`` plus a credit closing ``text`` (see ``CREDIT_PATTERN``) unless a line rule
-    took its line already."""
+    """``found`` plus the credits closing ``text`` (see ``CREDIT_PATTERN``), one item each
+    ("【编辑：王磊】（完）" is two), unless a line rule took their line already."""
     m = _CREDIT.search(text, max(0, len(text.rstrip()) - CREDIT_TAIL_CHARS))
     if m is None or len(m.group(1).split()) > CREDIT_MAX_WORDS:
         return found
-    start, end = m.start(1), m.start(1) + len(m.group(1).rstrip())
+    start, end = m.start(1), m.end(1)
     if found and found[-1].span.end > start:
         return found
-    return [*found, Boilerplate(Span(start, end, text[start:end]), "credit", CREDIT_WHY)]
+    out = list(found)
+    for item in _CREDIT_ITEM.finditer(text, start, end):
+        a, b = item.start(), item.start() + len(item.group().rstrip())
+        out.append(Boilerplate(Span(a, b, text[a:b]), "credit", CREDIT_WHY))
+    return out
+
+
+_CREDIT_ITEM = re.compile(CREDIT_PATTERN, re.I)
 
 
 _Line = tuple[int, str, str]  # (start of the stripped line, stripped, normalised)
