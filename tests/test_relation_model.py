@@ -9,6 +9,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import SHARED, headline_cut_cases
 from dedupe_news.cluster import best_version, cluster_articles
@@ -376,3 +378,66 @@ def test_a_copy_that_adds_a_credit_loses_canonical_to_its_original(credit: str) 
     (cl,) = cluster_articles(arts).clusters
     assert cl["canonical"] == "z-original"
     assert "site furniture" in cl["members"][0]["not_canonical_because"]
+
+
+def _plain_order_faults(text: str) -> int:
+    """``order_faults`` as first written: every word read (the oracle of the fast path)."""
+    import itertools
+    import re
+
+    from dedupe_news import cluster as C
+
+    zipf = C.word_zipf()
+    words = [(m.start(), m.group()) for m in re.finditer(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", text)]
+    full: dict[str, int] = {}
+    for (start, first), (pos, last) in itertools.pairwise(words):
+        if C._titled(first) and C._titled(last) \
+                and zipf.get(first.lower(), 0.0) < C._FIRST_NOT_ZIPF \
+                and zipf.get(last.lower(), 0.0) < C._NAME_RARE_ZIPF \
+                and pos == start + len(first) + 1 and first not in C._TITLES \
+                and last not in full:
+            full[last] = pos
+    faults = 0
+    prev = ""
+    seen: set[str] = set()
+    for pos, w in words:
+        at = full.get(w)
+        if at is not None and pos < at and w not in seen and \
+                (not C._titled(prev) or prev in C._TITLES):
+            faults += 1
+            seen.add(w)
+        prev = w
+    for m in re.finditer(r"\(([A-Z]{2,8})\)", text):
+        first = re.search(rf"\b{m.group(1)}\b", text)
+        if first is not None and first.start() < m.start():
+            faults += 1
+    if re.search(r"\b(?:also|another|again)\b", text.lstrip().split("\n", 1)[0], re.I):
+        faults += 1
+    return faults
+
+
+@needs_corpus
+def test_order_faults_equal_the_plain_definition_on_the_corpus() -> None:
+    from dedupe_news.cluster import order_faults
+
+    rng = random.Random(4)
+    for r in _bbc()[:800]:
+        p = _paras(r["text"])
+        rng.shuffle(p)
+        for text in (r["text"], "\n".join(p)):
+            assert order_faults(text) == _plain_order_faults(text), text[:80]
+
+
+_ORDER_PIECES = ("Mr", "Dr", "David", "Blunkett", "Jean-Pierre", "O'Brien", "McDonald",
+                 "the", "said", "Home", "Secretary", "CBI", "(CBI)", "(Ab)", "also", "Ärger",
+                 "Émile", "Zola", "Иван", "Петров", "ёлка", "5", ".", ",", "-", "'", " ", "  ",
+                 "\n", "Again", "macDonald", "A", "É")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_ORDER_PIECES), max_size=40))
+def test_order_faults_equal_the_plain_definition_on_any_text(pieces: list[str]) -> None:
+    from dedupe_news.cluster import order_faults
+
+    for text in ("".join(pieces), " ".join(pieces)):
+        assert order_faults(text) == _plain_order_faults(text), repr(text)
