@@ -226,8 +226,10 @@ def test_containment_pass_finds_a_piece_no_band_found() -> None:
     n, p = 6, 256
     sigs = rng.integers(0, 2**32, size=(n, p), dtype=np.uint64).astype(np.uint32)
     counts = np.array([300, 40, 300, 60, 10, 300], dtype=np.int64)
-    sigs[1, :64:8] = sigs[0, :64:8]  # 8 of 64 minima shared: containment of 1 in 0 high
+    sigs[1, ::8] = sigs[0, ::8]  # 8 of the first 64 minima shared, 32 of 256: containment
+    # of 1 in 0 estimated 0.26 (from all 256: the first 64 find the pair)
     sigs[3, :2] = sigs[2, :2]  # 2 shared, but 3's estimated containment stays low
+    sigs[4, 64::4] = sigs[5, 64::4]  # shared beyond the first 64 only: never a pair
     got = containment_candidates(sigs, counts, np.array([1, 3, 4]), np.array([0, 2, 5]))
     assert got.tolist() == [[1, 0]]
 
