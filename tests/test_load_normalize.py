@@ -274,3 +274,19 @@ def test_story_text_is_not_taken_for_a_credit(text: str) -> None:
     """A credit starts after a sentence end and runs to the end of the text: a story's own
     sentence that mentions a source, or a credit that does not close the text, stays."""
     assert [b for b in find_boilerplate(text) if b.rule == "credit"] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["Source: AP", "(Reporting by Jo Li)", "Источник: ТАСС.",
+                                 "ПО МАТЕРИАЛАМ РИА", "По материалам ТАСС", "（完）",
+                                 "【编辑：王磊】",
+                                 "(المصدر: وكالة)", "The minister said so.", "。", ". ", " ", "\n",
+                                 "x" * 150, "Quelle: dpa", ":", "("]), max_size=12).map("".join))
+def test_the_credit_marks_never_hide_a_credit(text: str) -> None:
+    """The cheap look for a colon, a bracket or "материалам" before the credit pattern
+    runs skips no text the pattern would match."""
+    from dedupe_news import normalize as N
+
+    start = max(0, len(text.rstrip()) - N.CREDIT_TAIL_CHARS)
+    if N._CREDIT.search(text, start) is not None:
+        assert any(c in text[start:] for c in N._CREDIT_MARKS)

@@ -262,7 +262,11 @@ MIN_BODY_CHARS = 24  # a story shorter than this and 5 words is all boilerplate:
 def _with_credit(text: str, found: list[Boilerplate]) -> list[Boilerplate]:
     """``found`` plus the credits closing ``text`` (see ``CREDIT_PATTERN``), one item each
     ("【编辑：王磊】（完）" is two), unless a line rule took their line already."""
-    m = _CREDIT.search(text, max(0, len(text.rstrip()) - CREDIT_TAIL_CHARS))
+    start = max(0, len(text.rstrip()) - CREDIT_TAIL_CHARS)
+    tail = text[start:]
+    if not any(c in tail for c in _CREDIT_MARKS):  # most texts: a few scans, no credit
+        return found
+    m = _CREDIT.search(text, start)
     if m is None or len(m.group(1).split()) > CREDIT_MAX_WORDS:
         return found
     start, end = m.start(1), m.end(1)
@@ -276,6 +280,10 @@ def _with_credit(text: str, found: list[Boilerplate]) -> list[Boilerplate]:
 
 
 _CREDIT_ITEM = re.compile(CREDIT_PATTERN, re.I)
+# every credit holds one of these: a colon, an opening bracket or "(по) материалам"
+_CREDIT_MARKS = (":", "(", "\uff1a", "\uff08", "\u3010", "[",
+                 "\u0430\u0442\u0435\u0440\u0438\u0430\u043b\u0430\u043c",
+                 "\u0410\u0422\u0415\u0420\u0418\u0410\u041b\u0410\u041c")
 
 
 _Line = tuple[int, str, str]  # (start of the stripped line, stripped, normalised)
