@@ -42,7 +42,8 @@ class Sketcher:
                         chunk: int = 1 << 13) -> np.ndarray:
         """Signatures of documents given as one hash array: doc d = ``flat[off[d]:off[d+1]]``.
 
-        Compiled (:func:`dedupe_news.sketch_jit.minhash_flat`): ~2 us per news article.
+        Compiled (:func:`dedupe_news.sketch_jit.minhash_flat`, vectorised): ~6 us per news
+        article of 300 shingles at 256 permutations.
         ``chunk`` is accepted for compatibility and unused.
         """
         from dedupe_news.sketch_jit import minhash_flat
