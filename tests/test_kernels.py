@@ -422,6 +422,11 @@ def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned:
             for j in range(j1 + 1, j2) if not aligned[j]}
     gap_share = sum(len(long_[j]) for j in gaps) / total
     if rest_share < verify_jit.CONTAIN_REST or not rest_stems:
+        if (rest_stems and lead_share > 0.0 and rest_share - gap_share >= verify_jit.OWN_REST
+                and not same
+                and len(short_rare) >= verify_jit.CONTINUE_MIN_RARE
+                and fwd < verify_jit.CONTINUE_FWD and rev < verify_jit.CONTINUE_REV):
+            return verify_jit.CONTAINS, verify_jit.R_CONTAINS_OTHER, why, gap_share
         return 2, verify_jit.R_COPY, why, gap_share
     if lead_share >= verify_jit.LEAD_SHARE and fwd < verify_jit.LEAD_FWD:
         return verify_jit.CONTAINS, verify_jit.R_CONTAINS_LEAD, why, gap_share

@@ -31,6 +31,7 @@ CONTAIN_REST = 0.3  # the longer side's unaligned share from which it may hold n
 CONTINUE_FWD = 0.08  # rest's rare stems found in the shorter side: below = other news ...
 CONTINUE_REV = 0.10  # ... and the shorter side's rare stems found in the rest: below too ...
 CONTINUE_MIN_RARE = 8  # ... judged only when the shorter side has this many rare stems
+OWN_REST = 0.15  # a rest under CONTAIN_REST but this large (gaps aside) is still judged
 ANCHORED = 0.33  # a unit between two aligned pairs aligns from this cosine (0: off) ...
 ANCHORED_HELD = 0.5  # ... or when this share of its stems is in one long unit (see compare_units)
 LEAD_SHARE = 0.15  # an unaligned lead of this share before the aligned text: the host's own
@@ -434,6 +435,14 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     why[8] = gap_share
     why[9] = 1.0 if same_title else 0.0
     if rest_share < CONTAIN_REST or n_rest == 0:
+        # a small rest is the shorter side's copy padded (a caption, MT verbosity) - unless,
+        # gaps aside, it is OWN_REST or more, other news by the test below, and not only a
+        # tail (a lead of its own: a tail alone may be the story cut short)
+        if n_rest and lead_share > 0.0 and rest_share - gap_share >= OWN_REST \
+                and not same_title \
+                and len(short_rare) >= CONTINUE_MIN_RARE and fwd < CONTINUE_FWD \
+                and rev < CONTINUE_REV:
+            return CONTAINS, R_CONTAINS_OTHER
         return COPY, R_COPY
     if lead_share >= LEAD_SHARE and fwd < LEAD_FWD:
         return CONTAINS, R_CONTAINS_LEAD
