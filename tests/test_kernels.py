@@ -347,6 +347,19 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
                 taken.add(bj)
                 best[i], best_sim[i] = bj, bs
                 last = bj
+    # edge units: outward from the first and the last pair, in step with the long side
+    if keep:
+        for i0, step in ((keep[0], -1), (keep[-1], 1)):
+            i, j = i0, best[i0]
+            while 0 <= i + step < len(short) and 0 <= j + step < len(long_):
+                i, j = i + step, j + step
+                if i in keep or j in taken or float(sims[i, j]) < verify_jit.ANCHORED_EDGE \
+                        or numbers_clash(short[i], long_[j]):
+                    break
+                keep = sorted([*keep, i])
+                anchored.add(i)
+                taken.add(j)
+                best[i], best_sim[i] = j, float(sims[i, j])
     total = float(sum(ws))
     cov_short = 0.0
     score = 0.0

@@ -34,6 +34,7 @@ CONTINUE_MIN_RARE = 8  # ... judged only when the shorter side has this many rar
 OWN_REST = 0.15  # a rest under CONTAIN_REST but this large (gaps aside) is still judged
 ANCHORED = 0.33  # a unit between two aligned pairs aligns from this cosine (0: off) ...
 ANCHORED_HELD = 0.5  # ... or when this share of its stems is in one long unit (see compare_units)
+ANCHORED_EDGE = 0.4  # a unit before the first pair or after the last aligns from this cosine
 LEAD_SHARE = 0.15  # an unaligned lead of this share before the aligned text: the host's own
 LEAD_FWD = 0.16  # ... news, when its rare stems are this foreign to the shorter side
 # sorted uint32 hashes of the common stems: a global array is a compile-time constant to numba
@@ -280,6 +281,30 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
                     nanch += 1
     if nmoved or nanch:
         keep = np.flatnonzero(is_kept)
+    # edge units: before the first pair and after the last, a unit at ANCHORED_EDGE or more
+    # with the long unit next to its neighbour's partner (in step, one to one, numbers not
+    # differing) - a lede or a last sentence MT damaged, pinned by one side and the order
+    if ANCHORED_EDGE > 0.0 and len(keep) > 0:
+        nedge = 0
+        for side in range(2):
+            i = keep[0] if side == 0 else keep[len(keep) - 1]
+            j = best[i]
+            step = -1 if side == 0 else 1
+            while 0 <= i + step < ns and 0 <= j + step < nl:
+                i += step
+                j += step
+                if is_kept[i] or taken[j] or sims[i, j] < ANCHORED_EDGE or \
+                        _numbers_differ(sf, so[i], so[i + 1], lf, lo[j], lo[j + 1]) == 1:
+                    break
+                is_kept[i] = True
+                anchored[i] = True
+                taken[j] = True
+                best[i] = j
+                best_sim[i] = sims[i, j]
+                nedge += 1
+        if nedge:
+            nanch += nedge
+            keep = np.flatnonzero(is_kept)
     total = float(so[ns] - so[0])
     cov_short = 0.0
     score = 0.0
