@@ -371,7 +371,9 @@ def format_explanation(r: dict[str, Any]) -> str:
         "",
         f"Aligned sentences ({len(ev['pairs'])}), cosine >= {r['thresholds']['sentence']}"
         + (f"; * anchored: between two aligned pairs, cosine >= "
-           f"{r['thresholds']['anchored']} or half its stems in one sentence, same figures"
+           f"{r['thresholds']['anchored']} or half its stems in one sentence, or at an edge "
+           f"next to its neighbour's partner, cosine >= {r['thresholds']['anchored_edge']}; "
+           f"same figures"
            if any(p.get("anchored") for p in ev["pairs"]) else "") + ":",
     ]
     for p in ev["pairs"]:
