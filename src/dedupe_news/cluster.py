@@ -30,9 +30,10 @@ The pipeline (``cluster_articles``):
    edits read as "less translated" to the style traits) is canonical without damage scoring, and
    so are 3+ near-identical finalists (chosen by agreement).  Then the most agreed-with;
    agreement within ``AGREEMENT_TIE``: the fewest boilerplate lines set aside (a republication's
-   dateline and copyright, calls to action), then the most complete, then the one that opens
-   with its lede (``_lede``: headline words and recurring content first - one text in two
-   paragraph orders); then the earliest ``published``, then the id.
+   dateline and copyright, calls to action), then the most complete, then the fewest order
+   faults (:func:`order_faults`: names and acronyms used before they are introduced - one
+   text in two paragraph orders), then the one that opens with its lede (``_lede``: headline
+   words and recurring content first); then the earliest ``published``, then the id.
    Every member is then re-verified against the canonical; one that is not a copy of it
    is split off and clustered again on its own, so every member is a verified copy of its
    canonical (no chaining).  Damage scoring of the pools runs in worker processes for large
@@ -840,8 +841,8 @@ def _by_agreement(pool: list[int], agree: dict[int, float],
                   tie: dict[int, tuple[int, float]], articles: Sequence[Article],
                   lede: Callable[[int], float], faults: Callable[[int], int]) -> int:
     """The most agreed-with of ``pool``; within ``AGREEMENT_TIE`` the ``tie`` order (fewer
-    site-furniture lines, then more complete), the lede, the earliest published, the id
-    (the rule without damage)."""
+    site-furniture lines, then more complete), the order faults, the lede, the earliest
+    published, the id (the rule without damage)."""
     top = max(agree[m] for m in pool)
     return _pick(pool, lambda m: (agree[m] < top - AGREEMENT_TIE, tie[m], -agree[m]),
                  lambda m: (articles[m].published is None, articles[m].published or "",
@@ -1087,18 +1088,18 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
         if fm == fc and mc < cm[0]:
             return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}); it holds less "
                     f"of their content: {mc:.1%} against {cm[0]:.1%}")
-        lm, lc = choice.lede.get(m), choice.lede.get(c)
-        if fm == fc and mc == cm[0] and lm is not None and lc is not None and \
-                lm < lc - LEDE_MARGIN:
-            return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}) and it holds "
-                    f"as much; it opens less with its lede (headline words and recurring "
-                    f"content first: {lm:.3f} against {lc:.3f}), as a reordering does")
         om, oc = choice.faults.get(m), choice.faults.get(c)
         if fm == fc and mc == cm[0] and om is not None and oc is not None and om > oc:
             return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}) and it holds "
                     f"as much; it tells the story less in order: {om} signs of a reordering "
                     f"(a name or acronym used before it is introduced, an opening that "
                     f"refers back), against {oc}")
+        lm, lc = choice.lede.get(m), choice.lede.get(c)
+        if fm == fc and mc == cm[0] and lm is not None and lc is not None and \
+                lm < lc - LEDE_MARGIN:
+            return (f"the others agree with both alike ({ma:.3f}, {cm[1]:.3f}) and it holds "
+                    f"as much; it opens less with its lede (headline words and recurring "
+                    f"content first: {lm:.3f} against {lc:.3f}), as a reordering does")
     dm, dc = choice.damage.get(m), choice.damage.get(c)
     if dm is not None and choice.damage and \
             dm > min(choice.damage.values()) + choice.damage_band:
