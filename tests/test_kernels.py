@@ -434,19 +434,18 @@ def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned:
     gaps = {j for (i1, j1), (i2, j2) in itertools.pairwise(pairs) if i2 == i1 + 1
             for j in range(j1 + 1, j2) if not aligned[j]}
     gap_share = sum(len(long_[j]) for j in gaps) / total
+    other_news = (not same and len(short_rare) >= verify_jit.CONTINUE_MIN_RARE
+                  and fwd < verify_jit.CONTINUE_FWD and rev < verify_jit.CONTINUE_REV)
     if rest_share < verify_jit.CONTAIN_REST or not rest_stems:
         if (rest_stems and lead_share > 0.0 and rest_share - gap_share >= verify_jit.OWN_REST
-                and not same
-                and len(short_rare) >= verify_jit.CONTINUE_MIN_RARE
-                and fwd < verify_jit.CONTINUE_FWD and rev < verify_jit.CONTINUE_REV):
+                and other_news):
             return verify_jit.CONTAINS, verify_jit.R_CONTAINS_OTHER, why, gap_share
         return 2, verify_jit.R_COPY, why, gap_share
     if lead_share >= verify_jit.LEAD_SHARE and fwd < verify_jit.LEAD_FWD:
         return verify_jit.CONTAINS, verify_jit.R_CONTAINS_LEAD, why, gap_share
     if rest_share - gap_share < verify_jit.CONTAIN_REST:
         return 2, verify_jit.R_COPY_GAPS, why, gap_share
-    if (not same and len(short_rare) >= verify_jit.CONTINUE_MIN_RARE
-            and fwd < verify_jit.CONTINUE_FWD and rev < verify_jit.CONTINUE_REV):
+    if other_news:
         return verify_jit.CONTAINS, verify_jit.R_CONTAINS_OTHER, why, gap_share
     return 2, verify_jit.R_COPY_CONTINUES, why, gap_share
 

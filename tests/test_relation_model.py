@@ -396,7 +396,7 @@ def _plain_order_faults(text: str) -> int:
         if C._titled(first) and C._titled(last) \
                 and zipf.get(first.lower(), 0.0) < C._FIRST_NOT_ZIPF \
                 and zipf.get(last.lower(), 0.0) < C._NAME_RARE_ZIPF \
-                and pos == start + len(first) + 1 and first not in C._TITLES \
+                and pos == start + len(first) + 1 and first not in C.HONORIFICS \
                 and last not in full:
             full[last] = pos
     faults = 0
@@ -405,7 +405,7 @@ def _plain_order_faults(text: str) -> int:
     for pos, w in words:
         at = full.get(w)
         if at is not None and pos < at and w not in seen and \
-                (not C._titled(prev) or prev in C._TITLES):
+                (not C._titled(prev) or prev in C.HONORIFICS):
             faults += 1
             seen.add(w)
         prev = w

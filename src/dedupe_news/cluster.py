@@ -59,7 +59,7 @@ from dedupe_news.model import Article
 from dedupe_news.normalize import STEPS
 from dedupe_news.shingle import NGRAM, STEM_CHARS
 from dedupe_news.verify import MIRROR, VerifySettings
-from dedupe_news.words import word_zipf
+from dedupe_news.words import HONORIFICS, word_zipf
 
 FULL_LENGTH = 0.95
 MERGE_PROBE = 8  # merge pass: members verified before giving up on a linked cluster
@@ -604,6 +604,7 @@ def _held(groups: list[list[int]], given: list[dict[int, float] | None], feats: 
     than ``complete_share`` of it holds (verified; ``given`` where already measured)."""
     out: list[dict[int, float]] = []
     checks: list[tuple[int, int]] = []
+    waiting: list[tuple[dict[int, float], int]] = []  # (row, member) for each of checks
     for g, have in zip(groups, given, strict=True):
         row: dict[int, float] = {}
         out.append(row)
@@ -620,15 +621,11 @@ def _held(groups: list[list[int]], given: list[dict[int, float] | None], feats: 
         else:
             top = _longest(g, feats, rank)
             checks.extend((m, top) for m in short)
-            row.update({m: -1.0 for m in short})
+            waiting.extend((row, m) for m in short)
     if checks:
         cov = _verify_pairs(checks, feats, st.verify.args())[2]
-        k = 0
-        for row in out:
-            for m in row:
-                if row[m] < 0:
-                    row[m] = float(cov[k, 1])
-                    k += 1
+        for (row, m), held in zip(waiting, cov[:, 1].tolist(), strict=True):
+            row[m] = held
     return out
 
 
@@ -781,7 +778,7 @@ def order_faults(text: str) -> int:
             if _titled(m.group())]
     full: dict[str, int] = {}
     for (start, first), (pos, last) in itertools.pairwise(caps):
-        if pos == start + len(first) + 1 and first not in _TITLES and last not in full \
+        if pos == start + len(first) + 1 and first not in HONORIFICS and last not in full \
                 and zipf.get(first.lower(), 0.0) < _FIRST_NOT_ZIPF \
                 and zipf.get(last.lower(), 0.0) < _NAME_RARE_ZIPF:
             full[last] = pos
@@ -792,7 +789,7 @@ def order_faults(text: str) -> int:
         for pos, w in caps:
             at = full.get(w)
             if at is not None and pos < at and w not in seen and (
-                    not prev or prev in _TITLES
+                    not prev or prev in HONORIFICS
                     or _LETTER.search(text, prev_end, pos) is not None):
                 faults += 1
                 seen.add(w)
@@ -810,9 +807,6 @@ def order_faults(text: str) -> int:
 _REFERS_BACK = re.compile(r"\b(?:also|another|again)\b", re.I)
 
 
-_TITLES = frozenset(("Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Lord", "Lady", "Prof"))
-
-
 def _titled(w: str) -> bool:
     return w[:1].isupper() and w[1:2].islower()
 
@@ -824,8 +818,9 @@ def _pick(pool: list[int], head: Callable[[int], tuple[object, ...]],
     :func:`order_faults` (hard evidence of a reordering), then the one that opens with its
     lede (:func:`_lede`: within ``LEDE_MARGIN`` of the best it ties), then by ``tail``.
     Both are read for the tied versions only."""
-    best = min(head(m) for m in pool)
-    tied = [m for m in pool if head(m) == best]
+    heads = {m: head(m) for m in pool}
+    best = min(heads.values())
+    tied = [m for m in pool if heads[m] == best]
     if len(tied) == 1:
         return tied[0]
     least = min(faults(m) for m in tied)
@@ -908,15 +903,15 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     faults_of: dict[int, int] = {}
 
     def faults(m: int) -> int:
-        """Read only for versions tied on everything before it, the lede included."""
+        """Read only for versions tied on everything before it (before the lede)."""
         if m not in faults_of:
             faults_of[m] = order_faults(articles[m].text)
         return faults_of[m]
 
     def tiebreak(k: int) -> dict[int, tuple[int, float]]:
         """Where agreement ties: fewer site-furniture lines set aside (a republication's
-        dateline and copyright, calls to action), then the more complete (then the one
-        that opens with its lede: :func:`_pick`)."""
+        dateline and copyright, calls to action), then the more complete (then the order
+        faults and the lede: :func:`_pick`)."""
         return {m: (len(feats.boilerplate[m]), -c)
                 for m, (c, _a) in zip(pools[k], measures[mpos[k]], strict=True)}
     finals = [list(p) for p in pools]  # within the completeness band
@@ -982,7 +977,8 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         # Same content, agreement within its band: clearly more damaged versions (beyond
         # DAMAGE_BAND) drop out; then the most agreed-with - where agreement ties (within
         # AGREEMENT_TIE) fewer furniture lines, the more complete, the higher agreement;
-        # where all of these tie exactly, the lede - the earliest published, the id.
+        # where all of these tie exactly, the order faults, the lede - the earliest
+        # published, the id.
         def head(m: int, damage_of: dict[int, float] = damage_of, low: float = low,
                  agree: dict[int, float] = agree, top: float = top,
                  compl: dict[int, tuple[int, float]] = compl) -> tuple[object, ...]:
@@ -1068,8 +1064,8 @@ def explain_choice(choice: Choice, m: int, sizes: np.ndarray,
         held = choice.held.get(m)
         if is_complete(int(sizes[m]), choice.top_size, choice.complete_share, held or 0.0):
             return (f"complete ({share:.0%} of the longest version's content words), but not "
-                    f"among the {choice.pool_limit} that compete (the 2 most complete, then "
-                    f"the closest to the cluster's leader)")
+                    f"among the {choice.pool_limit} that compete (the {POOL_COMPLETE} most "
+                    f"complete, then the closest to the cluster's leader)")
         holds = "" if held is None else f", holding {held:.0%} of its content"
         return (f"shorter: {share:.0%} of the longest version's content words{holds} "
                 f"(complete versions, {choice.complete_share:.0%} as long or holding "

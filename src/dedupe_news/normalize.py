@@ -262,18 +262,16 @@ MIN_BODY_CHARS = 24  # a story shorter than this and 5 words is all boilerplate:
 def _with_credit(text: str, found: list[Boilerplate]) -> list[Boilerplate]:
     """``found`` plus the credits closing ``text`` (see ``CREDIT_PATTERN``), one item each
     ("【编辑：王磊】（完）" is two), unless a line rule took their line already."""
-    start = max(0, len(text.rstrip()) - CREDIT_TAIL_CHARS)
-    tail = text[start:]
-    if not any(c in tail for c in _CREDIT_MARKS):  # most texts: a few scans, no credit
+    tail = max(0, len(text.rstrip()) - CREDIT_TAIL_CHARS)
+    if not any(c in text[tail:] for c in _CREDIT_MARKS):  # most texts: a few scans, no credit
         return found
-    m = _CREDIT.search(text, start)
+    m = _CREDIT.search(text, tail)
     if m is None or len(m.group(1).split()) > CREDIT_MAX_WORDS:
         return found
-    start, end = m.start(1), m.end(1)
-    if found and found[-1].span.end > start:
+    if found and found[-1].span.end > m.start(1):
         return found
     out = list(found)
-    for item in _CREDIT_ITEM.finditer(text, start, end):
+    for item in _CREDIT_ITEM.finditer(text, m.start(1), m.end(1)):
         a, b = item.start(), item.start() + len(item.group().rstrip())
         out.append(Boilerplate(Span(a, b, text[a:b]), "credit", CREDIT_WHY))
     return out

@@ -459,22 +459,21 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     why[5] = len(short_rare)
     why[8] = gap_share
     why[9] = 1.0 if same_title else 0.0
+    # the rest shares almost no rare word with the shorter side, both ways: other news
+    other_news = not same_title and len(short_rare) >= CONTINUE_MIN_RARE \
+        and fwd < CONTINUE_FWD and rev < CONTINUE_REV
     if rest_share < CONTAIN_REST or n_rest == 0:
         # a small rest is the shorter side's copy padded (a caption, MT verbosity) - unless,
-        # gaps aside, it is OWN_REST or more, other news by the test below, and not only a
-        # tail (a lead of its own: a tail alone may be the story cut short)
-        if n_rest and lead_share > 0.0 and rest_share - gap_share >= OWN_REST \
-                and not same_title \
-                and len(short_rare) >= CONTINUE_MIN_RARE and fwd < CONTINUE_FWD \
-                and rev < CONTINUE_REV:
+        # gaps aside, it is OWN_REST or more, other news, and not only a tail (a lead of its
+        # own: a tail alone may be the story cut short)
+        if n_rest and lead_share > 0.0 and rest_share - gap_share >= OWN_REST and other_news:
             return CONTAINS, R_CONTAINS_OTHER
         return COPY, R_COPY
     if lead_share >= LEAD_SHARE and fwd < LEAD_FWD:
         return CONTAINS, R_CONTAINS_LEAD
     if rest_share - gap_share < CONTAIN_REST:
         return COPY, R_COPY_GAPS
-    if not same_title and len(short_rare) >= CONTINUE_MIN_RARE and fwd < CONTINUE_FWD \
-            and rev < CONTINUE_REV:
+    if other_news:
         return CONTAINS, R_CONTAINS_OTHER
     return COPY, R_COPY_CONTINUES
 

@@ -32,6 +32,9 @@ ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Prof", "Gen", "Gov", "Sen", "Rep", "L
                  "Capt", "Sgt", "St", "Jr", "Sr", "Co", "Corp", "Inc", "Ltd", "No", "Jan",
                  "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
 
+#: Titles before a surname ("Mr Blunkett"): the surname alone, not a full name.
+HONORIFICS = frozenset(("Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Lord", "Lady", "Prof"))
+
 UNKNOWN_ZIPF = 2.5
 """Zipf value for words missing from the list (it stops at Zipf 3: once per million words)."""
 

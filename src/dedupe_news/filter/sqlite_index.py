@@ -439,7 +439,7 @@ class SqliteIndex:
         if not keys:
             return
         c = self.conn
-        for b, _e in _entries(doc, np.asarray(keys, dtype=np.int64)):
+        for b, _e in _grouped(doc, np.asarray(keys, dtype=np.int64)):  # each bucket once
             row = c.execute("SELECT v FROM buckets WHERE b = ?", (b,)).fetchone()
             if row is None:
                 continue
