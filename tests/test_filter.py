@@ -387,6 +387,173 @@ def test_two_connections_alternating_equal_one(tmp_path: Path) -> None:
     assert _state(tmp_path / "two.idx") == _state(tmp_path / "one.idx")
 
 
+def _small_merges(flt: Filter, recent_max: int = 7, parts: int = 5) -> Filter:
+    """A filter whose index merges its recent canonicals every ``recent_max`` articles, a
+    merge taking ``parts`` decisions (the defaults: every 8,192, over 4,096)."""
+    from dedupe_news.filter.recent import BUCKETS
+
+    flt.index.recent_max = recent_max  # type: ignore[attr-defined]
+    flt.index.merge_step = -(-BUCKETS // parts)  # type: ignore[attr-defined]
+    return flt
+
+
+def _all_bands(idx: Path) -> set[tuple[int, str]]:
+    """(band key, article id) of every canonical: from the buckets, and from the signatures
+    of those not merged yet - what a look-up reads, by either level."""
+    from dedupe_news.filter.core import band_keys
+    from dedupe_news.filter.sqlite_index import unpack_sig_bits
+
+    con = sqlite3.connect(idx)
+    try:
+        ids = dict(con.execute("SELECT doc, id FROM docs WHERE canonical = 1"))
+        rows = con.execute("SELECT b, v FROM buckets").fetchall()
+        keys, docs_of = _decode([r[0] for r in rows], [r[1] for r in rows])
+        out = {(int(k), ids[int(d)]) for k, d in zip(keys, docs_of, strict=True)}
+        merged = con.execute("SELECT merged FROM state").fetchone()[0]
+        for doc, sig in con.execute("SELECT doc, sig FROM sigs WHERE doc > ?", (merged,)):
+            out |= {(int(k) & 0xFFFFFFFF, ids[doc]) for k in
+                    band_keys(unpack_sig_bits(sig, 256), 128, 2).tolist()}
+        return out
+    finally:
+        con.close()
+
+
+def test_merges_in_slices_decide_as_one_table(tmp_path: Path) -> None:
+    """Recent canonicals live in memory and are merged into the bucket rows a slice per
+    decision: with a merge every 7 articles (each spread over 5 decisions, so look-ups meet
+    half-merged buckets, and replaces and a removal land mid-merge) the decisions are the
+    ones of an index that never merges, every canonical's band entries are on disk or in
+    the signatures read back, none of a non-canonical is, and ``compact`` merges the rest."""
+    arts = _stream(120)
+    with Filter(str(tmp_path / "plain.idx")) as plain:
+        want = [plain.decide(a).line for a in arts[:-10]]
+        plain.index.remove([arts[3].id, arts[40].id])  # type: ignore[attr-defined]
+        want += [plain.decide(a).line for a in arts[-10:]]
+    path = tmp_path / "merging.idx"
+    with _small_merges(Filter(str(path))) as flt:
+        got = [flt.decide(a).line for a in arts[:-10]]
+        merged = flt.index._state()["merged"]  # type: ignore[attr-defined]
+        flt.index.remove([arts[3].id, arts[40].id])  # type: ignore[attr-defined]
+        got += [flt.decide(a).line for a in arts[-10:]]
+        report = flt.index.verify()  # type: ignore[attr-defined]
+        assert report["ok"], report
+        before = flt.index.stats()  # type: ignore[attr-defined]
+    assert got == want
+    actions = {x["action"] for x in map(json.loads, want)}
+    assert actions >= {"keep", "drop", "replace"}, actions
+    assert merged > 100  # merges did run
+    assert _all_bands(path) == _all_bands(tmp_path / "plain.idx")
+    assert before["unmerged_canonicals"] > 0
+    with Filter(str(path)) as flt:
+        flt.index.compact()  # type: ignore[attr-defined]
+        after = flt.index.stats()  # type: ignore[attr-defined]
+        assert flt.index.verify()["ok"]  # type: ignore[attr-defined]
+    assert after["unmerged_canonicals"] == 0
+    assert after["band_rows"] > before["band_rows"]
+    assert _all_bands(path) == _all_bands(tmp_path / "plain.idx")
+
+
+def test_two_connections_merging_alternately_equal_one(tmp_path: Path) -> None:
+    """Two indexes on one file, each merging: each reads the canonicals and the merge
+    progress the other committed (a merge begun by one is finished by the other)."""
+    arts = _stream(120)
+    with _small_merges(Filter(str(tmp_path / "one.idx")), 11, 7) as one:
+        want = [one.decide(a).line for a in arts]
+    path = str(tmp_path / "two.idx")
+    with _small_merges(Filter(path), 11, 7) as f1, _small_merges(Filter(path), 11, 7) as f2:
+        got = [(f1 if i % 3 else f2).decide(a).line for i, a in enumerate(arts)]
+    assert got == want
+    assert _state(tmp_path / "two.idx") == _state(tmp_path / "one.idx")
+
+
+def test_removed_numbers_are_never_given_again(tmp_path: Path) -> None:
+    """Another process that has read a canonical's signature must find the next article
+    given after that canonical's removal: the number is not reused."""
+    arts = _stream(0)
+    path = str(tmp_path / "x.idx")
+    with Filter(path) as f1, Filter(path) as f2:
+        f1.decide(arts[0])
+        first = f2.decide(arts[1])  # f2 has now read arts[0]'s signature
+        f1.index.remove([arts[1].id])  # type: ignore[attr-defined]
+        again = f1.decide(Article("again", arts[1].text))  # the newest number, not reused
+        assert again.action == first.action == "keep"
+        d = f2.decide(Article("copy", arts[1].text))
+        assert (d.action, d.duplicate_of) == ("drop", "again"), d.line
+
+
+def test_a_schema_3_index_is_upgraded(tmp_path: Path) -> None:
+    """A version-3 index (every canonical in its buckets, no state row) is upgraded in
+    place when opened for writing, and decides against what it held."""
+    arts = _stream(20)
+    path = tmp_path / "old.idx"
+    with Filter(str(path)) as flt:
+        for a in arts[:-5]:
+            flt.decide(a)
+        flt.index.merge_all()  # type: ignore[attr-defined]
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE state")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with Filter(str(tmp_path / "new.idx")) as ref:
+        want = [ref.decide(a).line for a in arts]
+    with Filter(str(path)) as flt:
+        assert flt.index.meta["schema_version"] == "4"  # type: ignore[attr-defined]
+        got = [flt.decide(a).line for a in arts]
+        assert flt.index.verify()["ok"]  # type: ignore[attr-defined]
+    assert got[-5:] == want[-5:]
+    assert all(json.loads(x).get("id") for x in got[:-5])  # replays of the old decisions
+
+
+_MERGING_FILTER = """
+import sys
+from dedupe_news.filter import Filter
+from dedupe_news.filter.recent import BUCKETS
+from dedupe_news.filter.reader import Line, iter_lines
+flt = Filter(sys.argv[1])
+flt.index.recent_max, flt.index.merge_step = 9, -(-BUCKETS // 4)
+lines = [x for x in iter_lines([sys.argv[2]], 10**7) if isinstance(x, Line)]
+for i in range(0, len(lines), 5):
+    for d in flt.decide_items([(x.item, x.where, x.lineno) for x in lines[i:i + 5]]):
+        sys.stdout.write(d.line + "\\n")
+        sys.stdout.flush()
+flt.close()
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_mid_merge_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
+    """kill -9 at any moment of a run that merges every 9 articles (a merge over 4
+    decisions, batches of 5): the resumed run's output and index equal an uninterrupted
+    run's."""
+    data = tmp_path / "in.jsonl"
+    data.write_bytes(jsonl(_stream(160)))
+    script = tmp_path / "merging_filter.py"
+    script.write_text(_MERGING_FILTER)
+    run = [sys.executable, str(script)]
+    ref = subprocess.run([*run, str(tmp_path / "ref.idx"), str(data)], capture_output=True,
+                         check=True)
+    idx = tmp_path / "crash.idx"
+    rng = random.Random(21)
+    kills = 0
+    for _ in range(12):
+        p = subprocess.Popen([*run, str(idx), str(data)], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 3.0))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        got = p.communicate()[0].split(b"\n")
+        assert b"\n".join(got[:-1]) == b"\n".join(ref.stdout.split(b"\n")[: len(got) - 1])
+    assert kills >= 4
+    final = subprocess.run([*run, str(idx), str(data)], capture_output=True, check=True)
+    assert final.stdout == ref.stdout
+    assert _state(idx) == _state(tmp_path / "ref.idx")
+    con = sqlite3.connect(idx)
+    assert con.execute("SELECT merged FROM state").fetchone()[0] > 100
+    con.close()
+
+
 @pytest.mark.slow
 def test_kill_9_loop_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
     data = tmp_path / "in.jsonl"

@@ -1,7 +1,9 @@
 """The embedded index: one SQLite file (WAL), one ``BEGIN IMMEDIATE`` transaction a decision.
 
-Tables (schema version 3; an index of an older version is refused: version 2 stored no
-titles, and its verdicts would lack the title evidence ``cluster`` reads):
+Tables (schema version 4; a version-3 index is upgraded in place when opened for writing -
+its buckets hold every canonical, so ``merged`` starts at its last article; an older one is
+refused: version 2 stored no titles, and its verdicts would lack the title evidence
+``cluster`` reads):
 
 * ``meta`` - the schema version and the fingerprint parameters (:meth:`FilterSettings.params`)
   the index was made with; an index made with others is refused (:class:`IndexMismatch`).
@@ -19,8 +21,14 @@ titles, and its verdicts would lack the title evidence ``cluster`` reads):
   6-byte entries (article << 14 | the key's low 14 bits).  One B-tree row per band key and
   article cost 13 bytes; a bucket amortises the row over its entries (~7 bytes an entry at
   100k articles).  A look-up reads the buckets of the article's keys and keeps the entries
-  whose full key matches; a new canonical appends to its buckets (an upsert), a replaced
-  or removed one is cut out of them.
+  whose full key matches.  The buckets hold the canonicals up to ``state.merged``; the
+  later ones are read from ``sigs`` into memory and merged into the buckets in bucket order,
+  a slice per decision (:mod:`dedupe_news.filter.recent`), so a keep rewrites no bucket
+  row of its own.  A replaced or removed canonical is cut out of its buckets.
+* ``state`` - one row: ``merged`` and the merge under way (``merge_to``, ``cursor``),
+  ``gen`` (counts replaced and removed canonicals: a merge in progress drops them) and
+  ``last_doc`` (the highest article number ever given: numbers are never reused, so a
+  process that read the signatures up to a number has seen every canonical before it).
 
 Writers serialise on ``BEGIN IMMEDIATE`` (look-up, verification and insert in one
 transaction: two processes cannot both keep one story); readers see WAL snapshots; a busy
@@ -45,7 +53,6 @@ from numba import njit
 
 from dedupe_news import __version__
 from dedupe_news.filter.core import (
-    SCHEMA_VERSION,
     FilterIndexError,
     FilterSettings,
     IndexBusy,
@@ -59,6 +66,16 @@ from dedupe_news.filter.core import (
     pack_units,
     unpack_title,
     unpack_units,
+)
+from dedupe_news.filter.recent import (
+    _LOW,
+    BUCKET_SHIFT,
+    BUCKETS,
+    ENTRY,
+    MERGE_STEP,
+    RECENT_MAX,
+    RecentBands,
+    merge_entries,
 )
 from dedupe_news.sketch import SCHEME
 from dedupe_news.verify_jit import TITLE_K
@@ -83,10 +100,12 @@ CREATE TABLE IF NOT EXISTS sigs(doc INTEGER PRIMARY KEY, sig BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS units(doc INTEGER PRIMARY KEY, units BLOB NOT NULL, title BLOB);
 CREATE TABLE IF NOT EXISTS texts(doc INTEGER PRIMARY KEY, text BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS buckets(b INTEGER PRIMARY KEY, v BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS state(id INTEGER PRIMARY KEY CHECK (id = 0),
+    merged INTEGER NOT NULL, merge_to INTEGER NOT NULL, cursor INTEGER NOT NULL,
+    gen INTEGER NOT NULL, last_doc INTEGER NOT NULL);
 """
-BUCKET_SHIFT = 14  # band key (32 bits) -> bucket: its top 18 bits; entries keep the low 14
-ENTRY = 6  # bytes an entry: doc << 14 | low 14 bits of the key, little-endian (docs < 2**34)
-_LOW = (1 << BUCKET_SHIFT) - 1
+SCHEMA_VERSION = 4  # 4: recent canonicals merged into the buckets in slices (3: at once)
+_STATE = ("merged", "merge_to", "cursor", "gen", "last_doc")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CAND_COLS = "d.doc, d.id, d.cluster, d.crank, s.sig, d.nshingles, d.size, d.published"
 
@@ -287,6 +306,11 @@ class SqliteIndex:
         self._adopt = adopt  # maintenance: take the index's own parameters
         self.params = self.settings.params()
         self._readonly = readonly
+        # a merge starts RECENT_MAX articles after the last one merged (by article number:
+        # the same points in every run over the same input) and moves MERGE_STEP buckets a
+        # decision (tests make both small)
+        self.recent_max, self.merge_step = RECENT_MAX, MERGE_STEP
+        self._forget()
         if os.path.isdir(path):
             raise FilterIndexError(f"{path}: is a directory; give the index file's path")
         exists = os.path.exists(path) and os.path.getsize(path) > 0
@@ -344,18 +368,55 @@ class SqliteIndex:
                             ("num_perm", str(self.settings.cluster.lsh.num_perm)),
                             ("seed", str(self.settings.cluster.lsh.seed))]
                     self.conn.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", rows)
+                    self.conn.execute("INSERT OR IGNORE INTO state VALUES (0, 0, 0, 0, 0, 0)")
                     self.conn.execute("COMMIT")
                 except BaseException:
                     with contextlib.suppress(sqlite3.Error):
                         self.conn.execute("ROLLBACK")
                     raise
         self.meta = self._meta()
+        if self.meta.get("schema_version") == "3" and not self._readonly:
+            self._upgrade()
+            self.meta = self._meta()
         if self._adopt:
             self.settings = settings_from_meta(self.meta)
             self.params = json.loads(self.meta.get("params", "{}"))
             if self.meta.get("schema_version") == str(SCHEMA_VERSION):
                 return
         self._check(self.meta)
+
+    def _upgrade(self) -> None:
+        """Schema 3 -> 4: the buckets of a version-3 index hold every canonical, so the
+        state row starts with all of them merged."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'"
+                                 ).fetchone()[0] == "3":
+                for stmt in _SCHEMA.split(";"):
+                    if "state(" in stmt:
+                        self.conn.execute(stmt)
+                last = int(self.conn.execute("SELECT COALESCE(MAX(doc), 0) FROM docs"
+                                             ).fetchone()[0])
+                self.conn.execute("INSERT OR REPLACE INTO state VALUES (0, ?, ?, 0, 0, ?)",
+                                  (last, last, last))
+                self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                                  (str(SCHEMA_VERSION),))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise
+
+    def _state(self) -> dict[str, int]:
+        """The state row (an index opened read-only at version 3: everything merged)."""
+        try:
+            row = self.conn.execute(f"SELECT {', '.join(_STATE)} FROM state").fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        if row is None:
+            big = 1 << 62
+            return {"merged": big, "merge_to": big, "cursor": 0, "gen": 0, "last_doc": 0}
+        return dict(zip(_STATE, (int(x) for x in row), strict=True))
 
     def _meta(self) -> dict[str, str]:
         try:
@@ -413,17 +474,114 @@ class SqliteIndex:
         except sqlite3.Error as exc:
             raise _clean(exc, self.path) from None
         try:
+            self._sync()
             yield _Txn(self)
+            self._save_state()
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
+            self._forget()
             raise
         try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
+            self._forget()
             raise _clean(exc, self.path) from None
+
+    # --- the recent canonicals (memory) and their merge into the buckets ---------------
+
+    def _forget(self) -> None:
+        """Drop what this process holds of the index's state (after a rollback: the next
+        transaction reads it again)."""
+        self._recent = RecentBands(self.settings.cluster.lsh.bands)
+        self._loaded = -1  # the highest doc whose signature is held (-1: none read yet)
+        self._st: dict[str, int] = {}
+        self._st_read: dict[str, int] = {}
+        self._plan_: tuple[int, int, int, np.ndarray, np.ndarray] | None = None
+
+    def _sync(self) -> None:
+        """At a transaction's start: the state row, and the signatures of the canonicals
+        written since this process last looked (by anyone) into :class:`RecentBands`."""
+        st = self._state()
+        merged = st["merged"]
+        if self._loaded < 0 or merged < self._st_read.get("merged", 0):
+            self._recent = RecentBands(self.settings.cluster.lsh.bands)
+            self._loaded = merged
+        elif merged != self._st_read.get("merged"):
+            self._recent.drop_through(merged)
+            self._loaded = max(self._loaded, merged)
+        self._st, self._st_read = dict(st), st
+        rows = self.conn.execute("SELECT doc, sig FROM sigs WHERE doc > ? ORDER BY doc",
+                                 (self._loaded,)).fetchall()
+        if rows:
+            lsh = self.settings.cluster.lsh
+            try:
+                sigs = unpack_sigs([r[1] for r in rows], lsh.num_perm)
+            except (ValueError, IndexError, TypeError) as exc:
+                raise FilterIndexError(f"{self.path}: an unreadable signature ({exc}); run "
+                                       "dedupe-news index verify") from None
+            keys = np.stack([band_keys(sg, lsh.bands, lsh.rows) for sg in sigs])
+            docs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            self._recent.add(docs, keys)
+            self._loaded = int(docs[-1])
+
+    def _hold(self, doc: int, keys: np.ndarray) -> None:
+        """A canonical written in this transaction: held in memory at once (a later decision
+        of the same batch must find it)."""
+        self._recent.add(np.array([doc], dtype=np.int64), np.asarray(keys)[None, :])
+        self._loaded = doc
+
+    def _save_state(self) -> None:
+        if self._st and self._st != self._st_read:
+            self.conn.execute(f"UPDATE state SET {', '.join(k + ' = ?' for k in _STATE)} "
+                              "WHERE id = 0", [self._st[k] for k in _STATE])
+            self._st_read = dict(self._st)
+
+    def _merge_step(self, buckets: int) -> None:
+        """Merge the next ``buckets`` buckets' share of the recent canonicals (start a merge
+        when ``RECENT_MAX`` of them are held; finish it at the last bucket)."""
+        st = self._st
+        if st["merge_to"] <= st["merged"]:
+            if st["last_doc"] - st["merged"] < self.recent_max:
+                return
+            st["merge_to"], st["cursor"] = st["last_doc"], 0
+        lo, to = st["merged"], st["merge_to"]
+        plan = self._plan_
+        if plan is None or plan[:3] != (lo, to, st["gen"]):
+            docs, rows = self._recent.held(lo, to)
+            alive = np.fromiter((r[0] for r in self.conn.execute(
+                "SELECT doc FROM sigs WHERE doc > ? AND doc <= ?", (lo, to))), dtype=np.int64)
+            keep = np.isin(docs, alive)
+            b, raw = merge_entries(docs[keep], rows[keep])
+            plan = self._plan_ = (lo, to, st["gen"], b, raw)
+        b, raw = plan[3], plan[4]
+        start = st["cursor"]
+        stop = min(BUCKETS, start + buckets)
+        i, j = np.searchsorted(b, start), np.searchsorted(b, stop)
+        if j > i:
+            part = b[i:j]
+            cut = np.flatnonzero(np.diff(part)) + 1
+            bounds = [0, *cut.tolist(), len(part)]
+            blob = raw[i * ENTRY : j * ENTRY].tobytes()
+            rows_ = [(int(part[bounds[t]]), blob[bounds[t] * ENTRY : bounds[t + 1] * ENTRY])
+                     for t in range(len(bounds) - 1)]
+            self.conn.executemany("INSERT INTO buckets(b, v) VALUES (?, ?) ON CONFLICT(b) DO "
+                                  "UPDATE SET v = CAST(v || excluded.v AS BLOB)", rows_)
+        st["cursor"] = stop
+        if stop >= BUCKETS:
+            st["merged"], st["cursor"] = to, 0
+            self._recent.drop_through(to)
+            self._plan_ = None
+
+    def merge_all(self) -> None:
+        """Merge every held canonical into the buckets now (``index compact``)."""
+        with self.begin():
+            while self._st["last_doc"] > self._st["merged"]:  # one under way, then the rest
+                if self._st["merge_to"] <= self._st["merged"]:
+                    self._st["merge_to"], self._st["cursor"] = self._st["last_doc"], 0
+                self._merge_step(BUCKETS)
 
     # --- maintenance --------------------------------------------------------------------
 
@@ -454,6 +612,10 @@ class SqliteIndex:
                 c.execute("DELETE FROM buckets WHERE b = ?", (b,))
 
     def _delete_docs(self, rows: Sequence[tuple[int, int, bytes | None]]) -> None:
+        if rows:  # numbers are never given again; a merge under way drops these
+            last = self.conn.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]
+            self._st["last_doc"] = max(self._st["last_doc"], int(last))
+            self._st["gen"] += 1
         for doc, canonical, sig in rows:
             if canonical:
                 self._unband(doc, sig)
@@ -493,7 +655,9 @@ class SqliteIndex:
                 return removed
 
     def compact(self) -> None:
-        """Checkpoint the WAL into the file and VACUUM it (space of removed rows returned)."""
+        """Merge the recent canonicals into the buckets, checkpoint the WAL into the file
+        and VACUUM it (space of removed rows returned)."""
+        self.merge_all()
         try:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.conn.execute("VACUUM")
@@ -508,11 +672,15 @@ class SqliteIndex:
         canon = c.execute("SELECT COUNT(*) FROM docs WHERE canonical = 1").fetchone()[0]
         band_rows = c.execute("SELECT COALESCE(SUM(length(v)), 0) FROM buckets"
                               ).fetchone()[0] // ENTRY
+        st = self._state()
+        unmerged = c.execute("SELECT COUNT(*) FROM sigs WHERE doc > ?",
+                             (st["merged"],)).fetchone()[0]
         files = {p: os.path.getsize(p) for p in (self.path, self.path + "-wal")
                  if os.path.exists(p)}
         size = sum(files.values())
         return {"index": self.path, "kind": "sqlite", "articles": docs,
                 "canonicals": canon, "actions": actions, "band_rows": band_rows,
+                "unmerged_canonicals": unmerged,
                 "bytes": size, "bytes_per_article": round(size / docs, 1) if docs else None,
                 "schema_version": self.meta.get("schema_version"),
                 "created": self.meta.get("created"), "created_by": self.meta.get("created_by"),
@@ -562,7 +730,8 @@ class SqliteIndex:
         bare = c.execute("SELECT COUNT(*) FROM docs d WHERE d.canonical = 1 AND (NOT EXISTS "
                          "(SELECT 1 FROM sigs s WHERE s.doc = d.doc) OR NOT EXISTS (SELECT 1 "
                          "FROM units u WHERE u.doc = d.doc))").fetchone()[0]
-        bare += len(canon - banded)
+        merged = self._state()["merged"]  # later canonicals are read from their signatures
+        bare += sum(1 for d in canon - banded if d <= merged)
         if bare:
             problems.append(f"{bare} canonicals without their signature, units or bands")
         bad_titles = c.execute(f"SELECT COUNT(*) FROM units WHERE title IS NOT NULL AND "
@@ -594,9 +763,6 @@ class _Txn:
         self.ix = index
         self.c = index.conn
         self._last: int | None = None  # the highest doc number (read at the first write)
-        # the bucket rows the last look-up read, for the band keys it was given: a keep
-        # that follows appends to exactly these (nothing is written in between)
-        self._seen: tuple[bytes, dict[int, bytes]] | None = None
 
     def replay(self, article_id: str) -> str | None:
         row = self.c.execute("SELECT line FROM docs WHERE id = ?",
@@ -609,17 +775,18 @@ class _Txn:
         bs = np.unique(k >> BUCKET_SHIFT).tolist()
         rows = self.c.execute(f"SELECT b, v FROM buckets WHERE b IN ({','.join('?' * len(bs))})",
                               bs).fetchall()
-        self._seen = (keys.tobytes(), dict(rows))
-        if not rows:
-            return []
-        blobs = [r[1] for r in rows]
-        counts = np.fromiter((len(v) for v in blobs), dtype=np.int64, count=len(blobs))
-        if (counts % ENTRY).any():
-            raise FilterIndexError(f"{self.ix.path}: a bucket's length is not a whole number "
-                                   "of entries; run dedupe-news index verify")
-        found = _match(np.frombuffer(b"".join(blobs), dtype=np.uint8),
-                       np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-                       counts // ENTRY, k).tolist()
+        recent = self.ix._recent.find(k)
+        if rows:
+            blobs = [r[1] for r in rows]
+            counts = np.fromiter((len(v) for v in blobs), dtype=np.int64, count=len(blobs))
+            if (counts % ENTRY).any():
+                raise FilterIndexError(f"{self.ix.path}: a bucket's length is not a whole "
+                                       "number of entries; run dedupe-news index verify")
+            base = _match(np.frombuffer(b"".join(blobs), dtype=np.uint8),
+                          np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                          counts // ENTRY, k)
+            recent = np.union1d(base, recent) if len(recent) else base
+        found = recent.tolist()
         if not found:
             return []
         rows = self.c.execute(
@@ -659,11 +826,12 @@ class _Txn:
         a = p.article
         canonical = plan.canonical
         c = self.c
-        seen, self._seen = self._seen, None
+        st = self.ix._st
         if self._last is None:
-            self._last = int(c.execute("SELECT COALESCE(MAX(doc), 0) FROM docs"
-                                       ).fetchone()[0])
-        doc = self._last + 1  # the number SQLite would give the row (the largest + 1)
+            self._last = max(st["last_doc"], int(c.execute(
+                "SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]))
+        doc = self._last + 1  # numbers only grow (never one of a removed article)
+        st["last_doc"] = doc
         c.execute(
             "INSERT INTO docs(doc, id, cluster, crank, canonical, action, published, ingested, "
             "size, nshingles, line) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -674,7 +842,7 @@ class _Txn:
         if plan.replaces is not None:
             old = plan.replaces
             self.ix._unband(old.doc, pack_sig_bits(old.sig))
-            seen = None  # buckets changed since the look-up
+            st["gen"] += 1
             c.execute("UPDATE docs SET canonical = 0 WHERE doc = ?", (old.doc,))
             for table in ("sigs", "units", "texts"):
                 c.execute(f"DELETE FROM {table} WHERE doc = ?", (old.doc,))
@@ -685,15 +853,6 @@ class _Txn:
             if self.ix.settings.store_text:
                 c.execute("INSERT INTO texts(doc, text) VALUES (?, ?)",
                           (doc, zlib.compress(a.text.encode("utf-8", "surrogatepass"), 6)))
-            rows = _grouped(doc, p.keys)
-            if seen is not None and seen[0] == np.asarray(p.keys, dtype=np.int64).tobytes():
-                # the look-up read these buckets: rewrite the ones there, add the others
-                have = seen[1]
-                c.executemany("UPDATE buckets SET v = ? WHERE b = ?",
-                              [(have[b] + e, b) for b, e in rows if b in have])
-                c.executemany("INSERT INTO buckets(b, v) VALUES (?, ?)",
-                              [(b, e) for b, e in rows if b not in have])
-            else:
-                c.executemany("INSERT INTO buckets(b, v) VALUES (?, ?) ON CONFLICT(b) DO "
-                              "UPDATE SET v = CAST(v || excluded.v AS BLOB)", rows)
+            self.ix._hold(doc, p.keys)
+        self.ix._merge_step(self.ix.merge_step)
         return True
