@@ -47,6 +47,12 @@ def test_seeds_in_order_and_replayed(tmp_path: Path) -> None:
     assert rows[4]["action"] in ("drop", "replace")
     assert rows[4]["duplicate_of"] == "002" and rows[4]["relation"] == "copy"
     assert rows[4]["cluster"] == "002"
+    # a copy's line carries its damage score, also when completeness alone decides: the
+    # pair's version_scores (the score the canonical rule reads)
+    from dedupe_news.damage import version_scores
+
+    texts = {a.id: a.text for a in seed_articles()}
+    assert rows[4]["damage_score"] == round(version_scores([texts["002"], texts["004"]])[1], 4)
     for r in rows:
         assert list(r) == ["id", "action", "reason", "duplicate_of", "cluster", "relation",
                            "similarity", "damage_score", "flags", "links"]
@@ -406,9 +412,12 @@ def _all_bands(idx: Path) -> set[tuple[int, str]]:
     con = sqlite3.connect(idx)
     try:
         ids = dict(con.execute("SELECT doc, id FROM docs WHERE canonical = 1"))
+        dead = {r[0] for r in con.execute("SELECT doc FROM dead")}
         rows = con.execute("SELECT b, v FROM buckets").fetchall()
         keys, docs_of = _decode([r[0] for r in rows], [r[1] for r in rows])
-        out = {(int(k), ids[int(d)]) for k, d in zip(keys, docs_of, strict=True)}
+        assert set(docs_of.tolist()) <= set(ids) | dead  # others' entries only while dead
+        out = {(int(k), ids[int(d)]) for k, d in zip(keys, docs_of, strict=True)
+               if int(d) in ids}
         merged = con.execute("SELECT merged FROM state").fetchone()[0]
         for doc, sig in con.execute("SELECT doc, sig FROM sigs WHERE doc > ?", (merged,)):
             out |= {(int(k) & 0xFFFFFFFF, ids[doc]) for k in
@@ -448,8 +457,17 @@ def test_merges_in_slices_decide_as_one_table(tmp_path: Path) -> None:
         flt.index.compact()  # type: ignore[attr-defined]
         after = flt.index.stats()  # type: ignore[attr-defined]
         assert flt.index.verify()["ok"]  # type: ignore[attr-defined]
-    assert after["unmerged_canonicals"] == 0
+    assert after["unmerged_canonicals"] == 0 and after["dead_pending"] == 0
+    replaced = sum(json.loads(x)["action"] == "replace" for x in got)
+    # replaced and removed canonicals: the last ones wait for a merge to drop their
+    # entries, the earlier ones' were dropped
+    assert 0 < before["dead_pending"] < replaced
     assert after["band_rows"] > before["band_rows"]
+    con = sqlite3.connect(path)
+    rows = con.execute("SELECT b, v FROM buckets").fetchall()
+    canon = {r[0] for r in con.execute("SELECT doc FROM docs WHERE canonical = 1")}
+    con.close()
+    assert set(_decode([r[0] for r in rows], [r[1] for r in rows])[1].tolist()) <= canon
     assert _all_bands(path) == _all_bands(tmp_path / "plain.idx")
 
 
@@ -492,6 +510,7 @@ def test_a_schema_3_index_is_upgraded(tmp_path: Path) -> None:
         flt.index.merge_all()  # type: ignore[attr-defined]
     con = sqlite3.connect(path)
     con.execute("DROP TABLE state")
+    con.execute("DROP TABLE dead")
     con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.commit()
     con.close()

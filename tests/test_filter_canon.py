@@ -12,12 +12,11 @@ from dedupe_news.cluster import ClusterSettings, best_version
 from dedupe_news.damage import version_scores
 from dedupe_news.features import featurize
 from dedupe_news.filter.canon import PairDamage, choose, mirrors_version_scores, pair_features
+from dedupe_news.filter.recent import merge_entries
 from dedupe_news.filter.sqlite_index import (
     BUCKET_SHIFT,
     ENTRY,
     _decode,
-    _entries,
-    _grouped,
     _match,
     pack_sig_bits,
     unpack_sig_bits,
@@ -74,6 +73,15 @@ def test_choose_equals_best_version() -> None:
             assert got == best_version(versions, st, damage=version_scores)
 
 
+def _entries(doc: int, keys: np.ndarray) -> list[tuple[int, bytes]]:
+    """The definition: (bucket, entry) of each of a canonical's distinct band keys, in key
+    order (entry: doc << 14 | the key's low 14 bits, 6 bytes little-endian)."""
+    k = np.unique(np.asarray(keys, dtype=np.int64) & 0xFFFFFFFF)
+    e = (np.int64(doc) << BUCKET_SHIFT) | (k & ((1 << BUCKET_SHIFT) - 1))
+    raw = e.astype("<u8").view(np.uint8).reshape(-1, 8)[:, :ENTRY]
+    return [(int(b), raw[i].tobytes()) for i, b in enumerate((k >> BUCKET_SHIFT).tolist())]
+
+
 def test_packed_signature_and_buckets_round_trip() -> None:
     rng = np.random.default_rng(3)
     for w in (1, 20, 27, 31, 32):
@@ -101,18 +109,23 @@ def test_compiled_packing_matches_its_definition() -> None:
         assert pack_sig_bits(sig) == want
         other = pack_sig_bits(sig // 3)
         assert (unpack_sigs([want, other], 256) == np.stack([sig, sig // 3])).all()
-    store: dict[int, bytes] = {}
+    one_by_one: dict[int, bytes] = {}
     seen: list[np.ndarray] = []
     for doc in range(1, 400):
         keys = rng.integers(0, 2**22 if doc % 2 else 2**32, 128, dtype=np.int64)
-        one_by_one: dict[int, bytes] = {}
         for b, e in _entries(doc, keys):
             one_by_one[b] = one_by_one.get(b, b"") + e
         seen.append(keys)
-        rows = _grouped(doc, keys)
-        assert dict(rows) == one_by_one and len(rows) == len(one_by_one)
-        for b, e in rows:
-            store[b] = store.get(b, b"") + e
+    # the merge's entries (sorted by bucket, then article) are the same rows
+    bk, raw, owner = merge_entries(np.arange(1, 400, dtype=np.int64),
+                                   (np.stack(seen) & 0xFFFFFFFF).astype(np.uint32))
+    assert (np.diff(bk) >= 0).all()
+    store: dict[int, bytes] = {}
+    for i, b in enumerate(bk.tolist()):
+        store[b] = store.get(b, b"") + raw[i * ENTRY : (i + 1) * ENTRY].tobytes()
+    assert store == one_by_one
+    assert sorted(owner.tolist()) == sorted(d for d in range(1, 400)
+                                            for _ in set((seen[d - 1] & 0xFFFFFFFF).tolist()))
     for _ in range(50):
         q = rng.integers(0, 2**22, 128, dtype=np.int64)
         q[:30] = seen[int(rng.integers(len(seen)))][:30]  # some keys indexed

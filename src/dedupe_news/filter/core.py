@@ -551,8 +551,10 @@ class Filter:
         p_ok = is_complete(prep.size, top, share, held if prep.size < c.size else 0.0)
         if not (c_ok and p_ok):
             # only one of the two is complete: best_version's pool holds it alone (the same
-            # rule, without scoring what cannot change the outcome)
+            # rule; the pair's damage scores are read only for the decision line)
             winner, why = (0 if c_ok else 1), ONLY_COMPLETE
+            if c.full_text() is not None:
+                scores[1] = self._damage.scores([c.text, art.text], fresh=art.text)[1]
         elif c.full_text() is None:  # an index without texts: the indexed version stays
             winner, why = 0, "the index keeps no texts to compare (indexed version stays)"
         elif c.text == art.text:

@@ -98,9 +98,9 @@ def _find_pos(skey, shead, enext, bands: int, query: np.ndarray
 
 @njit(cache=True, nogil=True)
 def merge_entries(docs: np.ndarray, rows: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
     """The bucket entries of these canonicals (``rows``: their 32-bit band keys, each row's
-    distinct keys once) sorted by bucket, then doc: (buckets, 6-byte entries)."""
+    distinct keys once) sorted by bucket, then doc: (buckets, 6-byte entries, docs)."""
     n = len(docs) * rows.shape[1]
     bucket = np.empty(n, dtype=np.int64)
     entry = np.empty(n, dtype=np.int64)
@@ -119,7 +119,7 @@ def merge_entries(docs: np.ndarray, rows: np.ndarray
     for i in range(m):
         for t in range(ENTRY):
             raw[i * ENTRY + t] = (e[i] >> (8 * t)) & 0xFF
-    return b, raw
+    return b, raw, e >> BUCKET_SHIFT
 
 
 class RecentBands:

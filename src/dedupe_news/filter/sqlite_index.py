@@ -24,9 +24,13 @@ refused: version 2 stored no titles, and its verdicts would lack the title evide
   whose full key matches.  The buckets hold the canonicals up to ``state.merged``; the
   later ones are read from ``sigs`` into memory and merged into the buckets in bucket order,
   a slice per decision (:mod:`dedupe_news.filter.recent`), so a keep rewrites no bucket
-  row of its own.  A replaced or removed canonical is cut out of its buckets.
+  row of its own.
+* ``dead`` - canonicals replaced or removed, with the merge cycle they died in: their
+  entries stay in the buckets (a look-up reads only canonicals) until a merge that began
+  after their death has rewritten every bucket holding them, dropping them; then the row
+  goes.  A replace or a removal so writes one row instead of ~128 scattered bucket rows.
 * ``state`` - one row: ``merged`` and the merge under way (``merge_to``, ``cursor``),
-  ``gen`` (counts replaced and removed canonicals: a merge in progress drops them) and
+  ``gen`` (moves whenever ``dead`` changes), ``cycle`` (merges begun) and
   ``last_doc`` (the highest article number ever given: numbers are never reused, so a
   process that read the signatures up to a number has seen every canonical before it).
 
@@ -102,10 +106,11 @@ CREATE TABLE IF NOT EXISTS texts(doc INTEGER PRIMARY KEY, text BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS buckets(b INTEGER PRIMARY KEY, v BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS state(id INTEGER PRIMARY KEY CHECK (id = 0),
     merged INTEGER NOT NULL, merge_to INTEGER NOT NULL, cursor INTEGER NOT NULL,
-    gen INTEGER NOT NULL, last_doc INTEGER NOT NULL);
+    gen INTEGER NOT NULL, last_doc INTEGER NOT NULL, cycle INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dead(doc INTEGER PRIMARY KEY, cycle INTEGER NOT NULL);
 """
 SCHEMA_VERSION = 4  # 4: recent canonicals merged into the buckets in slices (3: at once)
-_STATE = ("merged", "merge_to", "cursor", "gen", "last_doc")
+_STATE = ("merged", "merge_to", "cursor", "gen", "last_doc", "cycle")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CAND_COLS = "d.doc, d.id, d.cluster, d.crank, s.sig, d.nshingles, d.size, d.published"
 
@@ -187,14 +192,6 @@ def unpack_sigs(blobs: Sequence[bytes], num_perm: int) -> np.ndarray:
     return out
 
 
-def _entries(doc: int, keys: np.ndarray) -> list[tuple[int, bytes]]:
-    """(bucket, entry) rows of a canonical's band keys (each distinct key once)."""
-    k = np.unique(np.asarray(keys, dtype=np.int64) & 0xFFFFFFFF)
-    e = (np.int64(doc) << BUCKET_SHIFT) | (k & _LOW)
-    raw = e.astype("<u8").view(np.uint8).reshape(-1, 8)[:, :ENTRY]
-    return [(int(b), raw[i].tobytes()) for i, b in enumerate((k >> BUCKET_SHIFT).tolist())]
-
-
 def _decode(buckets: Sequence[int], blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """(band keys, docs) of the entries of these bucket rows."""
     counts = [len(v) // ENTRY for v in blobs]
@@ -206,37 +203,6 @@ def _decode(buckets: Sequence[int], blobs: Sequence[bytes]) -> tuple[np.ndarray,
     e = wide.view("<u8").ravel().astype(np.int64)
     b = np.repeat(np.asarray(buckets, dtype=np.int64), counts)
     return (b << BUCKET_SHIFT) | (e & _LOW), e >> BUCKET_SHIFT
-
-
-def _grouped(doc: int, keys: np.ndarray) -> list[tuple[int, bytes]]:
-    """:func:`_entries` by bucket: (bucket, its entries in key order, concatenated) - what
-    appending the entries one by one leaves in each bucket."""
-    k = np.unique(np.asarray(keys, dtype=np.int64) & 0xFFFFFFFF)
-    raw, buckets, ends = _bucket_entries(np.int64(doc), k)
-    blob = raw.tobytes()
-    starts = [0, *ends.tolist()]
-    return [(b, blob[starts[i] : starts[i + 1]]) for i, b in enumerate(buckets.tolist())]
-
-
-@njit(cache=True, nogil=True)
-def _bucket_entries(doc: np.int64, k: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
-    """The entries of sorted distinct keys ``k`` (bytes), their buckets (each once, in
-    order) and where each bucket's entries end."""
-    raw = np.empty(len(k) * ENTRY, dtype=np.uint8)
-    buckets = np.empty(len(k), dtype=np.int64)
-    ends = np.empty(len(k), dtype=np.int64)
-    n = 0
-    for i in range(len(k)):
-        e = (doc << BUCKET_SHIFT) | (k[i] & _LOW)
-        for t in range(ENTRY):
-            raw[i * ENTRY + t] = (e >> (8 * t)) & 0xFF
-        b = k[i] >> BUCKET_SHIFT
-        if n == 0 or buckets[n - 1] != b:
-            buckets[n] = b
-            n += 1
-        ends[n - 1] = (i + 1) * ENTRY
-    return raw, buckets[:n], ends[:n]
 
 
 @njit(cache=True, nogil=True)
@@ -368,7 +334,7 @@ class SqliteIndex:
                             ("num_perm", str(self.settings.cluster.lsh.num_perm)),
                             ("seed", str(self.settings.cluster.lsh.seed))]
                     self.conn.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", rows)
-                    self.conn.execute("INSERT OR IGNORE INTO state VALUES (0, 0, 0, 0, 0, 0)")
+                    self.conn.execute("INSERT OR IGNORE INTO state VALUES (0, 0, 0, 0, 0, 0, 0)")
                     self.conn.execute("COMMIT")
                 except BaseException:
                     with contextlib.suppress(sqlite3.Error):
@@ -393,11 +359,11 @@ class SqliteIndex:
             if self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'"
                                  ).fetchone()[0] == "3":
                 for stmt in _SCHEMA.split(";"):
-                    if "state(" in stmt:
+                    if "state(" in stmt or "dead(" in stmt:
                         self.conn.execute(stmt)
                 last = int(self.conn.execute("SELECT COALESCE(MAX(doc), 0) FROM docs"
                                              ).fetchone()[0])
-                self.conn.execute("INSERT OR REPLACE INTO state VALUES (0, ?, ?, 0, 0, ?)",
+                self.conn.execute("INSERT OR REPLACE INTO state VALUES (0, ?, ?, 0, 0, ?, 0)",
                                   (last, last, last))
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                                   (str(SCHEMA_VERSION),))
@@ -415,7 +381,8 @@ class SqliteIndex:
             row = None
         if row is None:
             big = 1 << 62
-            return {"merged": big, "merge_to": big, "cursor": 0, "gen": 0, "last_doc": 0}
+            return {"merged": big, "merge_to": big, "cursor": 0, "gen": 0, "last_doc": 0,
+                    "cycle": 0}
         return dict(zip(_STATE, (int(x) for x in row), strict=True))
 
     def _meta(self) -> dict[str, str]:
@@ -499,7 +466,9 @@ class SqliteIndex:
         self._loaded = -1  # the highest doc whose signature is held (-1: none read yet)
         self._st: dict[str, int] = {}
         self._st_read: dict[str, int] = {}
-        self._plan_: tuple[int, int, int, np.ndarray, np.ndarray] | None = None
+        self._plan_: tuple[int, int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._dead_gen = -1
+        self._dead_docs = np.empty(0, dtype=np.int64)
 
     def _sync(self) -> None:
         """At a transaction's start: the state row, and the signatures of the canonicals
@@ -539,86 +508,120 @@ class SqliteIndex:
                               "WHERE id = 0", [self._st[k] for k in _STATE])
             self._st_read = dict(self._st)
 
+    def _dead(self) -> np.ndarray:
+        """Former canonicals whose bucket entries may remain (sorted; read again whenever
+        ``gen`` moved)."""
+        if self._dead_gen != self._st["gen"]:
+            self._dead_docs = np.array(sorted(r[0] for r in self.conn.execute(
+                "SELECT doc FROM dead")), dtype=np.int64)
+            self._dead_gen = self._st["gen"]
+        return self._dead_docs
+
+    def _bury(self, docs: Sequence[int]) -> None:
+        """Canonicals replaced or removed: their bucket entries are left to the merge, which
+        drops them as it rewrites each bucket (look-ups read only canonicals meanwhile)."""
+        if docs:
+            self.conn.executemany("INSERT OR IGNORE INTO dead(doc, cycle) VALUES (?, ?)",
+                                  [(int(d), self._st["cycle"]) for d in docs])
+            self._st["gen"] += 1
+
     def _merge_step(self, buckets: int) -> None:
         """Merge the next ``buckets`` buckets' share of the recent canonicals (start a merge
-        when ``RECENT_MAX`` of them are held; finish it at the last bucket)."""
+        ``recent_max`` articles after the last one; finish it at the last bucket)."""
         st = self._st
         if st["merge_to"] <= st["merged"]:
             if st["last_doc"] - st["merged"] < self.recent_max:
                 return
             st["merge_to"], st["cursor"] = st["last_doc"], 0
+            st["cycle"] += 1
         lo, to = st["merged"], st["merge_to"]
         plan = self._plan_
-        if plan is None or plan[:3] != (lo, to, st["gen"]):
-            docs, rows = self._recent.held(lo, to)
-            alive = np.fromiter((r[0] for r in self.conn.execute(
-                "SELECT doc FROM sigs WHERE doc > ? AND doc <= ?", (lo, to))), dtype=np.int64)
-            keep = np.isin(docs, alive)
-            b, raw = merge_entries(docs[keep], rows[keep])
-            plan = self._plan_ = (lo, to, st["gen"], b, raw)
-        b, raw = plan[3], plan[4]
+        if plan is None or plan[:2] != (lo, to):
+            plan = self._plan_ = (lo, to, *merge_entries(*self._recent.held(lo, to)))
+        b, raw, owner = plan[2], plan[3], plan[4]
         start = st["cursor"]
         stop = min(BUCKETS, start + buckets)
         i, j = np.searchsorted(b, start), np.searchsorted(b, stop)
-        if j > i:
-            part = b[i:j]
-            cut = np.flatnonzero(np.diff(part)) + 1
-            bounds = [0, *cut.tolist(), len(part)]
-            blob = raw[i * ENTRY : j * ENTRY].tobytes()
-            rows_ = [(int(part[bounds[t]]), blob[bounds[t] * ENTRY : bounds[t + 1] * ENTRY])
-                     for t in range(len(bounds) - 1)]
-            self.conn.executemany("INSERT INTO buckets(b, v) VALUES (?, ?) ON CONFLICT(b) DO "
-                                  "UPDATE SET v = CAST(v || excluded.v AS BLOB)", rows_)
+        self._rewrite(start, stop, b[i:j], raw[i * ENTRY : j * ENTRY], owner[i:j])
         st["cursor"] = stop
         if stop >= BUCKETS:
             st["merged"], st["cursor"] = to, 0
             self._recent.drop_through(to)
             self._plan_ = None
+            # every bucket has been read since the deaths before this merge began
+            self.conn.execute("DELETE FROM dead WHERE cycle < ?", (st["cycle"],))
+            st["gen"] += 1
+
+    def _rewrite(self, start: int, stop: int, part: np.ndarray, blob: np.ndarray,
+                 owner: np.ndarray) -> None:
+        """Append entries (``part``: their buckets, ascending; ``blob``: 6 bytes each;
+        ``owner``: their articles) to the buckets in ``[start, stop)``, leaving out those of
+        dead articles - in the rows there too, when there are any."""
+        dead = self._dead()
+        if len(dead) and len(part):
+            ok = ~np.isin(owner, dead)
+            part, blob = part[ok], blob.reshape(-1, ENTRY)[ok].ravel()
+        new: dict[int, bytes] = {}
+        if len(part):
+            cut = np.flatnonzero(np.diff(part)) + 1
+            bounds = [0, *cut.tolist(), len(part)]
+            data = blob.tobytes()
+            new = {int(part[bounds[t]]): data[bounds[t] * ENTRY : bounds[t + 1] * ENTRY]
+                   for t in range(len(bounds) - 1)}
+        purged: dict[int, bytes] = {}
+        if len(dead):
+            rows = self.conn.execute("SELECT b, v FROM buckets WHERE b >= ? AND b < ?",
+                                     (start, stop)).fetchall()
+            if rows:
+                try:
+                    _k, docs = _decode([r[0] for r in rows], [r[1] for r in rows])
+                except ValueError:
+                    raise FilterIndexError(f"{self.path}: a bucket's length is not a whole "
+                                           "number of entries; run dedupe-news index "
+                                           "verify") from None
+                bad = np.isin(docs, dead)
+                if bad.any():
+                    counts = [len(r[1]) // ENTRY for r in rows]
+                    which = np.repeat(np.arange(len(rows)), counts)
+                    for r in np.unique(which[bad]).tolist():
+                        v = np.frombuffer(rows[r][1], dtype=np.uint8).reshape(-1, ENTRY)
+                        purged[int(rows[r][0])] = v[~bad[which == r]].tobytes()
+        c = self.conn
+        if purged:
+            gone = [(bk,) for bk, v in purged.items() if not v and bk not in new]
+            c.executemany("UPDATE buckets SET v = ? WHERE b = ?",
+                          [(v + new.pop(bk, b""), bk) for bk, v in purged.items()
+                           if v or bk in new])
+            c.executemany("DELETE FROM buckets WHERE b = ?", gone)
+        if new:
+            c.executemany("INSERT INTO buckets(b, v) VALUES (?, ?) ON CONFLICT(b) DO UPDATE "
+                          "SET v = CAST(v || excluded.v AS BLOB)", list(new.items()))
 
     def merge_all(self) -> None:
-        """Merge every held canonical into the buckets now (``index compact``)."""
+        """Merge every held canonical into the buckets and drop every dead article's entries
+        (``index compact``)."""
         with self.begin():
             while self._st["last_doc"] > self._st["merged"]:  # one under way, then the rest
                 if self._st["merge_to"] <= self._st["merged"]:
                     self._st["merge_to"], self._st["cursor"] = self._st["last_doc"], 0
-                self._merge_step(BUCKETS)
+                    self._st["cycle"] += 1
+                self._merge_step(4096)
+            if len(self._dead()):
+                empty = np.empty(0, dtype=np.int64)
+                for start in range(0, BUCKETS, 4096):
+                    self._rewrite(start, start + 4096, empty, np.empty(0, np.uint8), empty)
+                self.conn.execute("DELETE FROM dead")
+                self._st["gen"] += 1
 
     # --- maintenance --------------------------------------------------------------------
-
-    def _keys_of(self, sig_blob: bytes | None) -> list[int]:
-        if sig_blob is None:
-            return []
-        lsh = self.settings.cluster.lsh
-        return band_keys(unpack_sig_bits(sig_blob, lsh.num_perm), lsh.bands, lsh.rows).tolist()
-
-    def _unband(self, doc: int, sig_blob: bytes | None) -> None:
-        """Take a canonical's entries out of its buckets (an emptied bucket is deleted)."""
-        keys = self._keys_of(sig_blob)
-        if not keys:
-            return
-        c = self.conn
-        for b, _e in _grouped(doc, np.asarray(keys, dtype=np.int64)):  # each bucket once
-            row = c.execute("SELECT v FROM buckets WHERE b = ?", (b,)).fetchone()
-            if row is None:
-                continue
-            v = np.frombuffer(row[0], dtype=np.uint8).reshape(-1, ENTRY)
-            _k, docs = _decode([b], [row[0]])
-            rest = v[docs != doc]
-            if len(rest) == len(v):
-                continue
-            if len(rest):
-                c.execute("UPDATE buckets SET v = ? WHERE b = ?", (rest.tobytes(), b))
-            else:
-                c.execute("DELETE FROM buckets WHERE b = ?", (b,))
 
     def _delete_docs(self, rows: Sequence[tuple[int, int, bytes | None]]) -> None:
         if rows:  # numbers are never given again; a merge under way drops these
             last = self.conn.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]
             self._st["last_doc"] = max(self._st["last_doc"], int(last))
             self._st["gen"] += 1
-        for doc, canonical, sig in rows:
-            if canonical:
-                self._unband(doc, sig)
+        self._bury([doc for doc, canonical, _sig in rows if canonical])
+        for doc, _canonical, _sig in rows:
             for table in ("sigs", "units", "texts", "docs"):
                 self.conn.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))
 
@@ -675,12 +678,16 @@ class SqliteIndex:
         st = self._state()
         unmerged = c.execute("SELECT COUNT(*) FROM sigs WHERE doc > ?",
                              (st["merged"],)).fetchone()[0]
+        try:
+            dead = c.execute("SELECT COUNT(*) FROM dead").fetchone()[0]
+        except sqlite3.OperationalError:
+            dead = 0
         files = {p: os.path.getsize(p) for p in (self.path, self.path + "-wal")
                  if os.path.exists(p)}
         size = sum(files.values())
         return {"index": self.path, "kind": "sqlite", "articles": docs,
                 "canonicals": canon, "actions": actions, "band_rows": band_rows,
-                "unmerged_canonicals": unmerged,
+                "unmerged_canonicals": unmerged, "dead_pending": dead,
                 "bytes": size, "bytes_per_article": round(size / docs, 1) if docs else None,
                 "schema_version": self.meta.get("schema_version"),
                 "created": self.meta.get("created"), "created_by": self.meta.get("created_by"),
@@ -711,6 +718,10 @@ class SqliteIndex:
         if integrity != ["ok"]:
             problems += [f"integrity_check: {x}" for x in integrity[:20]]
         canon = {r[0] for r in c.execute("SELECT doc FROM docs WHERE canonical = 1")}
+        try:  # former canonicals whose entries the merge has not dropped yet
+            dead = {r[0] for r in c.execute("SELECT doc FROM dead")}
+        except sqlite3.OperationalError:
+            dead = set()
         banded: set[int] = set()
         orphans = broken = 0
         cur = c.execute("SELECT b, v FROM buckets")
@@ -721,7 +732,7 @@ class SqliteIndex:
                 broken += 1
                 continue
             seen = set(np.unique(docs).tolist())
-            orphans += len(seen - canon)
+            orphans += len(seen - canon - dead)
             banded |= seen & canon
         if broken:
             problems.append(f"{broken} band buckets of a length that is not whole entries")
@@ -841,8 +852,7 @@ class _Txn:
         self._last = doc
         if plan.replaces is not None:
             old = plan.replaces
-            self.ix._unband(old.doc, pack_sig_bits(old.sig))
-            st["gen"] += 1
+            self.ix._bury([old.doc])
             c.execute("UPDATE docs SET canonical = 0 WHERE doc = ?", (old.doc,))
             for table in ("sigs", "units", "texts"):
                 c.execute(f"DELETE FROM {table} WHERE doc = ?", (old.doc,))
