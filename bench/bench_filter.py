@@ -25,7 +25,13 @@ of them near-duplicates) this script
 
 ``--corpus stream`` runs the same on ``bench/data/stream_<N>.jsonl`` instead: 80% new stories
 (sentences drawn from different BBC articles) and 20% copies of recent ones, so the index
-grows with the stream (the light corpus has ~2,200 stories whatever N).
+grows with the stream (the light corpus has ~2,200 stories whatever N).  Its new stories
+reuse a finite pool of ~45k BBC sentences, so the stories one shares a sentence with grow
+with N (~250 uses a sentence at 1M: ~1,000 band-sharing canonicals a look-up).
+``--corpus stream-fresh`` (``bench/data/stream_fresh_<N>.jsonl``) is the same stream with
+every sentence of a new story rewritten (a third of its words replaced by words drawn from
+the corpus's own word frequencies), so that overlap between different stories stays rare
+at any N, as in a real feed; its copies are made as the stream's.
 
     .venv/bin/python bench/bench_filter.py --sizes 30000,100000 --redis-sizes 100000
     .venv/bin/python bench/bench_filter.py --corpus stream --sizes 100000 --redis-sizes '' \
@@ -60,21 +66,33 @@ ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "dedupe_news"]
 
 
-def stream_file(n: int, seed: int = 13) -> Path:
+def stream_file(n: int, seed: int = 13, fresh: bool = False) -> Path:
     """``stream_<n>.jsonl``: a news stream with a large index - 80% new stories (8-14
     sentences drawn from different BBC articles, so every story is distinct and some share a
     sentence or two: partial links), 20% copies of an earlier story (a word or two changed,
     sometimes the last paragraph dropped, ids ``<orig>~c<k>``).  Built once, cached."""
     from _common import CORPUS
 
-    path = DATA_DIR / f"stream_{n}.jsonl"
-    meta = DATA_DIR / f"stream_{n}.meta.json"
+    name = f"stream_fresh_{n}" if fresh else f"stream_{n}"
+    path = DATA_DIR / f"{name}.jsonl"
+    meta = DATA_DIR / f"{name}.meta.json"
     want = {"n": n, "seed": seed, "version": 1, "corpus_size": CORPUS.stat().st_size}
+    if fresh:
+        want["fresh"] = 1
     if path.exists() and meta.exists() and json.loads(meta.read_text()) == want:
         return path
     rng = random.Random(seed)
     sents = [s.strip() + "." for row in read_jsonl(CORPUS)
              for s in row["text"].replace("\n", " ").split(". ") if len(s.split()) >= 6]
+    # replacement words, at the corpus's frequencies (none that would end a sentence)
+    vocab = [w for s in sents for w in s.split() if w[-1] not in ".!?"]
+
+    def rewrite(sentence: str) -> str:
+        words = sentence.split()
+        for k in rng.sample(range(len(words) - 1), len(words) // 3):  # the last ends it
+            words[k] = rng.choice(vocab)
+        return " ".join(words)
+
     made: list[tuple[str, str]] = []
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
@@ -91,7 +109,8 @@ def stream_file(n: int, seed: int = 13) -> Path:
                 row = {"id": f"{orig}~c{i}", "text": text}
             else:
                 k = rng.randint(8, 14)
-                paras = [" ".join(rng.sample(sents, 2)) for _ in range(k // 2)]
+                paras = [" ".join(map(rewrite, rng.sample(sents, 2)) if fresh else
+                                  rng.sample(sents, 2)) for _ in range(k // 2)]
                 text = "\n\n".join(paras)
                 row = {"id": f"s{i:07d}", "text": text}
                 made.append((row["id"], text))
@@ -278,11 +297,17 @@ def datasketch_redis(data: Path, n: int, port: int) -> dict[str, Any]:
             "p99_ms": round(float(np.percentile(ms, 99)), 2)}
 
 
+def _data(corpus: str, n: int) -> Path:
+    if corpus.startswith("stream"):
+        return stream_file(n, fresh=corpus == "stream-fresh")
+    return scale_file(n)
+
+
 def run(sizes: list[int], redis_sizes: list[int], n_probe: int, n_ds: int,
         workdir: Path, corpus: str = "light", tag: str = "") -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     for n in sizes:
-        data = stream_file(n) if corpus == "stream" else scale_file(n)
+        data = _data(corpus, n)
         res: dict[str, Any] = {"articles": n, "corpus": corpus}
         idx = workdir / f"filter_{n}.idx"
         for p in workdir.glob(idx.name + "*"):
@@ -295,7 +320,7 @@ def run(sizes: list[int], redis_sizes: list[int], n_probe: int, n_ds: int,
         log(f"  {res['sqlite_ingest']['decisions_per_s']} decisions/s; latency probe ...")
         res["sqlite_latency"] = latency(str(idx), probes(data, n_probe))
         res["agreement_with_cluster"] = agreement(out, cluster_output(data))
-        mark = "~c" if corpus == "stream" else "~r"
+        mark = "~c" if corpus.startswith("stream") else "~r"
         res["quality_filter"] = quality(out, mark)
         res["quality_cluster"] = quality(cluster_output(data), mark)
         results.append(res)
@@ -308,7 +333,7 @@ def run(sizes: list[int], redis_sizes: list[int], n_probe: int, n_ds: int,
         for n in redis_sizes:
             assert server is not None
             server.flush()
-            data = stream_file(n) if corpus == "stream" else scale_file(n)
+            data = _data(corpus, n)
             out = workdir / f"redis_{n}.out.jsonl"
             log(f"ingest {n:,} into Redis ...")
             r: dict[str, Any] = {"articles": n}
@@ -357,7 +382,7 @@ def print_table(rep: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="30000")
-    ap.add_argument("--corpus", choices=("light", "stream"), default="light",
+    ap.add_argument("--corpus", choices=("light", "stream", "stream-fresh"), default="light",
                     help="light: bench_cluster's replicas (few stories, most articles "
                          "copies); stream: 80%% new stories, 20%% copies (a large index)")
     ap.add_argument("--out", default="bench_filter.json", help="report name in bench/out")

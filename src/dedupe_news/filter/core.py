@@ -238,10 +238,11 @@ def error(article_id: str | None, code: str, message: str) -> Decision:
 
 
 @njit(cache=True, nogil=True)
-def _band_keys64(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    out = np.empty(bands, dtype=np.uint64)
-    for b in range(bands):
-        out[b] = kernels.band_key(sig, b, rows)
+def _band_keys64(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    out = np.empty((sigs.shape[0], bands), dtype=np.uint64)
+    for i in range(sigs.shape[0]):
+        for b in range(bands):
+            out[i, b] = kernels.band_key(sigs[i], b, rows)
     return out
 
 
@@ -249,9 +250,11 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """The index's band keys: the low 32 bits of :func:`dedupe_news.kernels.band_key` (the
     in-memory table's key), signed, so SQLite stores each in 4 bytes.  A collision of
     truncated keys only costs a look at a signature: candidates are confirmed by comparing
-    the signatures' bands themselves."""
-    k = _band_keys64(np.ascontiguousarray(sig, dtype=np.uint32), bands, rows)
-    return (k & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32).astype(np.int64)
+    the signatures' bands themselves.  ``sig``: one signature, or one a row (keys a row)."""
+    s = np.ascontiguousarray(sig, dtype=np.uint32)
+    k = _band_keys64(s.reshape(-1, s.shape[-1]), bands, rows)
+    k = (k & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32).astype(np.int64)
+    return k[0] if s.ndim == 1 else k
 
 
 def pack_units(flat: np.ndarray, off: np.ndarray) -> bytes:

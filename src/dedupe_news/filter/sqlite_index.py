@@ -491,7 +491,7 @@ class SqliteIndex:
             except (ValueError, IndexError, TypeError) as exc:
                 raise FilterIndexError(f"{self.path}: an unreadable signature ({exc}); run "
                                        "dedupe-news index verify") from None
-            keys = np.stack([band_keys(sg, lsh.bands, lsh.rows) for sg in sigs])
+            keys = band_keys(sigs, lsh.bands, lsh.rows)
             docs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             self._recent.add(docs, keys)
             self._loaded = int(docs[-1])
