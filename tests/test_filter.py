@@ -48,11 +48,15 @@ def test_seeds_in_order_and_replayed(tmp_path: Path) -> None:
     assert rows[4]["duplicate_of"] == "002" and rows[4]["relation"] == "copy"
     assert rows[4]["cluster"] == "002"
     # a copy's line carries its damage score, also when completeness alone decides: the
-    # pair's version_scores (the score the canonical rule reads)
-    from dedupe_news.damage import version_scores
+    # number `check` gives the article (one answer in every command)
+    from dedupe_news.damage import check_text
 
     texts = {a.id: a.text for a in seed_articles()}
-    assert rows[4]["damage_score"] == round(version_scores([texts["002"], texts["004"]])[1], 4)
+    assert rows[4]["damage_score"] == round(check_text(texts["004"]).score, 4)
+    checked = cli("check", "--format", "jsonl", str(data))
+    by_id = {r["id"]: r for r in lines(checked.stdout)}
+    assert by_id["004"]["damage_score"] == rows[4]["damage_score"]
+    assert rows[4]["flags"] == sorted({f["rule"] for f in by_id["004"]["flags"]})
     for r in rows:
         assert list(r) == ["id", "action", "reason", "duplicate_of", "cluster", "relation",
                            "similarity", "damage_score", "flags", "links"]

@@ -525,17 +525,22 @@ class Filter:
             self._furniture.popitem(last=False)
         return bp
 
-    def _damage_review(self, d: Decision, text: str, score: float | None = None
-                       ) -> Decision | None:
+    @staticmethod
+    def _own_damage(text: str) -> tuple[float, list[Any]]:
+        """The article's MT damage score and flags, as ``dedupe-news check`` reports them."""
+        from dedupe_news.damage.engine import score_and_flags
+
+        return score_and_flags(text)
+
+    def _damage_review(self, d: Decision, text: str,
+                       scored: tuple[float, list[Any]] | None = None) -> Decision | None:
         """With ``review_damage``: the damage score (and flags) go on the decision, and a
         score at or over the threshold turns it into ``review``."""
         limit = self.settings.review_damage
         if limit is None:
             return None
-        from dedupe_news.damage.engine import score_and_flags
-
-        own, flags = score_and_flags(text)
-        d.damage_score = round(score if score is not None else own, 4)
+        own, flags = scored if scored is not None else self._own_damage(text)
+        d.damage_score = round(own, 4)
         d.flags = sorted({f.rule for f in flags})
         if d.damage_score < limit:
             return None
@@ -547,17 +552,14 @@ class Filter:
                    links: list[dict[str, Any]]) -> Plan:
         c, score, rule, held = best
         art = prep.article
-        scores: dict[int, float] = {}
         top = max(c.size, prep.size)
         share = self.settings.cluster.complete_share
         c_ok = is_complete(c.size, top, share, held if c.size < prep.size else 0.0)
         p_ok = is_complete(prep.size, top, share, held if prep.size < c.size else 0.0)
         if not (c_ok and p_ok):
             # only one of the two is complete: best_version's pool holds it alone (the same
-            # rule; the pair's damage scores are read only for the decision line)
+            # rule, without scoring what cannot change the outcome)
             winner, why = (0 if c_ok else 1), ONLY_COMPLETE
-            if c.full_text() is not None:
-                scores[1] = self._damage.scores([c.text, art.text], fresh=art.text)[1]
         elif c.full_text() is None:  # an index without texts: the indexed version stays
             winner, why = 0, "the index keeps no texts to compare (indexed version stays)"
         elif c.text == art.text:
@@ -594,24 +596,25 @@ class Filter:
                     fresh.extend(p for t, p in zip(texts, pair, strict=True)
                                  if t is art.text)
                     out = PairDamage.combine(pair[0], pair[1])
-                for t, s in zip(texts, out, strict=True):
-                    if t is art.text:
-                        scores[1] = s
                 return out
 
             winner, why = choose(versions, feats, self.settings.cluster, damage)
             if winner == 1 and fresh:  # the newcomer becomes the canonical: keep its parts
                 self._damage.remember(art.text, fresh[0])
-        dmg = round(scores[1], 4) if 1 in scores else None
+        # the line's damage score is the newcomer's own, as `check` gives it (the pair's
+        # version scores above are the canonical rule's, read only to choose)
+        own, flags = self._own_damage(art.text)
+        dmg, rules = round(own, 4), sorted({f.rule for f in flags})
         if winner == 1:
             d = Decision(art.id, "replace", f"copy of {c.id} ({rule}), better: {why}",
-                         c.id, c.cluster, "copy", round(score, 4), dmg, links=links)
-            damaged = self._damage_review(d, art.text, scores.get(1))
+                         c.id, c.cluster, "copy", round(score, 4), dmg, rules, links=links)
+            damaged = self._damage_review(d, art.text, (own, flags))
             if damaged is not None:
                 return Plan(prep, damaged, False, c.cluster, c.crank)
             return Plan(prep, d, True, c.cluster, c.crank, replaces=c)
         d = Decision(art.id, "drop", f"copy of {c.id} ({rule}); the indexed version stays: "
-                     f"{why}", c.id, c.cluster, "copy", round(score, 4), dmg, links=links)
+                     f"{why}", c.id, c.cluster, "copy", round(score, 4), dmg, rules,
+                     links=links)
         return Plan(prep, d, False, c.cluster, c.crank)
 
 
