@@ -128,8 +128,11 @@ class RecentBands:
 
     def __init__(self, bands: int) -> None:
         self.bands = bands
+        self._clear()
+
+    def _clear(self) -> None:
         self.docs = np.empty(0, dtype=np.int64)
-        self.rows = np.empty((0, bands), dtype=np.uint32)
+        self.rows = np.empty((0, self.bands), dtype=np.uint32)
         self._n = 0
         self._t = (np.zeros(1 << 10, np.uint32), np.full(1 << 10, -1, np.int32), 0,
                    np.empty(0, np.int32), 0)
@@ -175,7 +178,7 @@ class RecentBands:
         """Forget the canonicals up to ``doc`` (merged into the buckets)."""
         d, r = self.held(doc, np.iinfo(np.int64).max)
         d, r = d.copy(), r.copy()
-        self.__init__(self.bands)  # type: ignore[misc]
+        self._clear()
         self.add(d, r)
 
     def last(self) -> int:

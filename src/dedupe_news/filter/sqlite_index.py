@@ -245,6 +245,11 @@ def settings_from_meta(meta: dict[str, str]) -> FilterSettings:
     return FilterSettings(cluster=ClusterSettings(lsh=lsh))
 
 
+def _bad_bucket(path: str) -> FilterIndexError:
+    return FilterIndexError(f"{path}: a bucket's length is not a whole number of entries; "
+                            "run dedupe-news index verify")
+
+
 def _clean(exc: sqlite3.Error, path: str) -> FilterIndexError:
     msg = str(exc)
     if "locked" in msg or "busy" in msg:
@@ -466,7 +471,7 @@ class SqliteIndex:
         self._loaded = -1  # the highest doc whose signature is held (-1: none read yet)
         self._st: dict[str, int] = {}
         self._st_read: dict[str, int] = {}
-        self._plan_: tuple[int, int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._merge_plan: tuple[int, int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._dead_gen = -1
         self._dead_docs = np.empty(0, dtype=np.int64)
 
@@ -525,6 +530,12 @@ class SqliteIndex:
                                   [(int(d), self._st["cycle"]) for d in docs])
             self._st["gen"] += 1
 
+    def _start_merge(self) -> None:
+        """A merge of every canonical up to the last article given, from the first bucket."""
+        st = self._st
+        st["merge_to"], st["cursor"] = st["last_doc"], 0
+        st["cycle"] += 1
+
     def _merge_step(self, buckets: int) -> None:
         """Merge the next ``buckets`` buckets' share of the recent canonicals (start a merge
         ``recent_max`` articles after the last one; finish it at the last bucket)."""
@@ -532,12 +543,11 @@ class SqliteIndex:
         if st["merge_to"] <= st["merged"]:
             if st["last_doc"] - st["merged"] < self.recent_max:
                 return
-            st["merge_to"], st["cursor"] = st["last_doc"], 0
-            st["cycle"] += 1
+            self._start_merge()
         lo, to = st["merged"], st["merge_to"]
-        plan = self._plan_
+        plan = self._merge_plan
         if plan is None or plan[:2] != (lo, to):
-            plan = self._plan_ = (lo, to, *merge_entries(*self._recent.held(lo, to)))
+            plan = self._merge_plan = (lo, to, *merge_entries(*self._recent.held(lo, to)))
         b, raw, owner = plan[2], plan[3], plan[4]
         start = st["cursor"]
         stop = min(BUCKETS, start + buckets)
@@ -547,7 +557,7 @@ class SqliteIndex:
         if stop >= BUCKETS:
             st["merged"], st["cursor"] = to, 0
             self._recent.drop_through(to)
-            self._plan_ = None
+            self._merge_plan = None
             # every bucket has been read since the deaths before this merge began
             self.conn.execute("DELETE FROM dead WHERE cycle < ?", (st["cycle"],))
             st["gen"] += 1
@@ -576,9 +586,7 @@ class SqliteIndex:
                 try:
                     _k, docs = _decode([r[0] for r in rows], [r[1] for r in rows])
                 except ValueError:
-                    raise FilterIndexError(f"{self.path}: a bucket's length is not a whole "
-                                           "number of entries; run dedupe-news index "
-                                           "verify") from None
+                    raise _bad_bucket(self.path) from None
                 bad = np.isin(docs, dead)
                 if bad.any():
                     counts = [len(r[1]) // ENTRY for r in rows]
@@ -603,8 +611,7 @@ class SqliteIndex:
         with self.begin():
             while self._st["last_doc"] > self._st["merged"]:  # one under way, then the rest
                 if self._st["merge_to"] <= self._st["merged"]:
-                    self._st["merge_to"], self._st["cursor"] = self._st["last_doc"], 0
-                    self._st["cycle"] += 1
+                    self._start_merge()
                 self._merge_step(4096)
             if len(self._dead()):
                 empty = np.empty(0, dtype=np.int64)
@@ -616,10 +623,7 @@ class SqliteIndex:
     # --- maintenance --------------------------------------------------------------------
 
     def _delete_docs(self, rows: Sequence[tuple[int, int, bytes | None]]) -> None:
-        if rows:  # numbers are never given again; a merge under way drops these
-            last = self.conn.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]
-            self._st["last_doc"] = max(self._st["last_doc"], int(last))
-            self._st["gen"] += 1
+        # numbers are never given again (state.last_doc stays); a merge drops their entries
         self._bury([doc for doc, canonical, _sig in rows if canonical])
         for doc, _canonical, _sig in rows:
             for table in ("sigs", "units", "texts", "docs"):
@@ -773,7 +777,6 @@ class _Txn:
     def __init__(self, index: SqliteIndex) -> None:
         self.ix = index
         self.c = index.conn
-        self._last: int | None = None  # the highest doc number (read at the first write)
 
     def replay(self, article_id: str) -> str | None:
         row = self.c.execute("SELECT line FROM docs WHERE id = ?",
@@ -791,8 +794,7 @@ class _Txn:
             blobs = [r[1] for r in rows]
             counts = np.fromiter((len(v) for v in blobs), dtype=np.int64, count=len(blobs))
             if (counts % ENTRY).any():
-                raise FilterIndexError(f"{self.ix.path}: a bucket's length is not a whole "
-                                       "number of entries; run dedupe-news index verify")
+                raise _bad_bucket(self.ix.path)
             base = _match(np.frombuffer(b"".join(blobs), dtype=np.uint8),
                           np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
                           counts // ENTRY, k)
@@ -838,10 +840,7 @@ class _Txn:
         canonical = plan.canonical
         c = self.c
         st = self.ix._st
-        if self._last is None:
-            self._last = max(st["last_doc"], int(c.execute(
-                "SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]))
-        doc = self._last + 1  # numbers only grow (never one of a removed article)
+        doc = st["last_doc"] + 1  # numbers only grow (never one of a removed article)
         st["last_doc"] = doc
         c.execute(
             "INSERT INTO docs(doc, id, cluster, crank, canonical, action, published, ingested, "
@@ -849,7 +848,6 @@ class _Txn:
             (doc, _b(a.id), _b(plan.cluster), doc if plan.crank is None else plan.crank,
              int(canonical), plan.decision.action, _b(a.published), now_iso(), p.size,
              p.nshingles, plan.decision.line))
-        self._last = doc
         if plan.replaces is not None:
             old = plan.replaces
             self.ix._bury([old.doc])
