@@ -145,7 +145,8 @@ def test_spacing_is_clean_definition(s: str) -> None:
 # lowercase changes length or depends on what follows, quotes mapped in place, "all rights
 # reserved" in odd cases and spacing.
 _QUICK_PIECES = (*_PIECES, "\u0130stanbul", "\u03a3\u039f\u03a3 ", "\u03c3", "\u201cquote\u201d",
-                 "\u2014", "All  Rights   Reserved", "ALL RIGHTſ RESERVED", "rights reserved",
+                 "\u2014", "All  Rights   Reserved", "ALL RIGHTſ RESERVED",
+                 "all r\u0131ghts reserved", "ALL R\u0130GHTS  RESERVED", "rights reserved",
                  "A man walks past the damaged building", "a man walks past the damaged building",
                  "   ", " " * 5, "x" * 45, "\u4e2d\u6587" * 12, "\u00e9" * 41, "\r", "\u2028",
                  "\u00a0", "ﬁ")
@@ -185,11 +186,12 @@ def test_whole_text_path_equals_the_reference(text: str) -> None:
     assert found == _ref_find_boilerplate(text)
     assert chars == N._chars_in_place(text)
     assert special == (None if chars is None or text.isascii() else _nonascii(chars))
-    if chars is not None and not re.search(r"[^\S \n]", text) \
-            and not N._ALL_R.search(text.encode("utf-8", "surrogatepass").lower()):
-        quick = N._scan_quick(text, chars, text.encode().lower() if text.isascii() else None)
-        if quick is not None:  # None: the caller takes the line-by-line path
-            assert quick == N._scan(text, chars)[0]
+    if chars is not None and not re.search(r"[^\S \n]", text):
+        low = text.encode("utf-8", "surrogatepass").lower()
+        for quick in (N._scan_quick(text, chars, low if text.isascii() else None),
+                      N._scan_quick(text, chars, low if text.isascii() else None, low)):
+            if quick is not None:  # None: the caller takes the line-by-line path
+                assert quick == N._scan(text, chars)[0]
 
 
 @HYP
@@ -202,13 +204,13 @@ def test_whole_text_path_on_spaces_and_breaks(text: str) -> None:
 
 
 def test_what_the_whole_text_path_assumes() -> None:
-    """re.I pairs "a", "l", "r" and the space with ASCII only (_ALL_R searches lowercased
-    bytes); U+0130 is the only character whose lowercase is longer, and the capital sigma the
-    only one lowercased by context (head lowercase cut to MIN_REPEAT_CHARS); the _HEADS
-    words are lowercase (searched as such in lowercased ASCII)."""
-    for ch in "alr ":
-        assert all(c.isascii() for c in map(chr, range(0x110000))
-                   if re.fullmatch(re.escape(ch), c, re.I))
+    """U+0130 is the only character whose lowercase is longer, and the capital sigma the only
+    one lowercased by context (head lowercase cut to MIN_REPEAT_CHARS); the _HEADS words and
+    "all rights reserved" are lowercase (searched as such in lowercased ASCII)."""
+    assert N._RIGHTS.pattern == N._RIGHTS.pattern.lower()
+    odd = {chr(c) for c in range(0x80, 0x110000)
+           if any(re.fullmatch(re.escape(ch), chr(c), re.I) for ch in set("alrightsev d"))}
+    assert odd == {"\u0130", "\u0131", "\u017f"} and all(N._RIGHTS_ODD.match(c) for c in odd)
     assert [c for c in map(chr, range(0x110000)) if len(c.lower()) != 1] == ["\u0130"]
     assert "\u03a3\u03a3".lower() == "\u03c3\u03c2" and "\u03a3a".lower() == "\u03c3a"
     assert N._HEADS.pattern == N._HEADS.pattern.lower()

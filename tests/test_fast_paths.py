@@ -58,7 +58,22 @@ def _ref_find_boilerplate(text: str) -> list[N.Boilerplate]:
                     sp, "repeated_caption",
                     "a line printed twice (a photo caption and its repeat) is page layout"))
     # the credit closing a text is not a line rule (test_load_normalize checks it by example)
-    return N._with_credit(text, [found[k] for k in sorted(found)])
+    return _ref_with_credit(text, [found[k] for k in sorted(found)])
+
+
+def _ref_with_credit(text: str, found: list[N.Boilerplate]) -> list[N.Boilerplate]:
+    """normalize._with_credit without its shortcuts: the credit search at the text's end,
+    unless a line rule took the credit's line."""
+    m = N._CREDIT.search(text, max(0, len(text.rstrip()) - N.CREDIT_TAIL_CHARS))
+    if m is None or len(m.group(1).split()) > N.CREDIT_MAX_WORDS:
+        return found
+    if found and found[-1].span.end > m.start(1):
+        return found
+    out = list(found)
+    for item in N._CREDIT_ITEM.finditer(text, m.start(1), m.end(1)):
+        a, b = item.start(), item.start() + len(item.group().rstrip())
+        out.append(N.Boilerplate(Span(a, b, text[a:b]), "credit", N.CREDIT_WHY))
+    return out
 
 
 def _ref_story_bytes(story: str) -> S.StoryBytes:
@@ -86,7 +101,11 @@ _WORDS = ("Subscribe to our newsletter", "Follow us on Twitter and Facebook", "M
           "\u201cWe are ready,\u201d she said \u2014 and left.", "Caf\u00e9 cafe\u0301 \ufb01le",
           "\u0130stanbul \u1e9e stra\u00dfe \u212a", "\u4e2d\u6587\u65b0\u95fb\u62a5\u9053"
           "\u4eca\u5929", "sign\u00a0up now", "x\u0308 \u00a8 \u2474 \u3000 \u2028end",
-          "Copyright \u00a9 2023", "\ud800 lone", "\u0301starts with a mark", "\u1100\u1161\u11a8")
+          "Copyright \u00a9 2023", "(Reporting by Jane Doe; Editing by Tom Hay)",
+          "Source: Reuters.", "Read more: (Reporting by A. Writer)", "\u0418\u0441\u0442\u043e"
+          "\u0447\u043d\u0438\u043a: \u0422\u0410\u0421\u0421", "\u3010\u7f16\u8f91\uff1a"
+          "\u738b\u78ca\u3011\uff08\u5b8c\uff09", "\ud800 lone", "\u0301starts with a mark",
+          "\u1100\u1161\u11a8")
 _SPACES = (" ", " ", " ", "  ", "\t", "\u00a0", "\u3000", "\r", "\x0b", "\u2003", "\x1c")
 
 

@@ -23,6 +23,7 @@ from dedupe_news.features import featurize_chunk
 from dedupe_news.normalize import prepare
 from dedupe_news.shingle import ABBREV_HASHES, STOP_HASHES, story_bytes
 from dedupe_news.sketch import Sketcher
+from dedupe_news.verify_jit import TITLE_K
 from test_boilerplate_fast import quick_texts
 from test_fast_paths import _text
 
@@ -85,6 +86,45 @@ def test_bbc_corpus_sample() -> None:
     with CORPUS.open(encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for k, line in enumerate(f) if k % 7 == 0]
     _assert_same(texts)
+
+
+_WIRE_LINES = ("Follow Global News Service on Twitter for breaking news.",
+               "(c) 2005 Metro Wire. All rights reserved. This material may not be published.",
+               "Copyright 2005 Metro Wire.  All  Rights Reserved. Distributed by Metro Wire.",
+               "Read more: UK troops on Ivory Coast standby", "Sign up", "Tags: a, b",
+               "all rights reserved", "\u00a9 Agence \u2014 tous droits", "Share this", "x y")
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="BBC corpus not available")
+def test_republications_with_boilerplate_and_titles() -> None:
+    """Wire republications (a dateline, boilerplate lines cut out of the story's characters,
+    texts left with little but boilerplate): the features and the title rows of the plain
+    path (``prepare`` -> ``story_bytes``)."""
+    rng = random.Random(5)
+    with CORPUS.open(encoding="utf-8") as f:
+        rows = [json.loads(line) for k, line in enumerate(f) if k % 41 == 0]
+    texts, titles = [], []
+    for row in rows:
+        paras = row["text"].split("\n")
+        for _ in range(3):
+            extra = [rng.choice(_WIRE_LINES) for _ in range(rng.randint(0, 4))]
+            body = paras[: rng.randint(0, len(paras))]
+            lead = rng.choice(["", "PARIS (Metro Wire) \u2014 ", "LONDON, Jan 3 (AP) - "])
+            lines = [lead + body[0], *body[1:]] if body else []
+            cut = rng.randint(0, len(lines))
+            texts.append("\n".join(lines[:cut] + extra + lines[cut:]))
+            titles.append(rng.choice([row.get("title") or "", "Sign up", "Tags: x", None]))
+    _assert_same(texts)
+    got = featurize_chunk(texts, SK, titles=titles).titles
+    bodies = [story_bytes(prepare(t).body if t else "") for t in titles]
+    offsets = np.zeros(len(bodies) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b.orig) for b in bodies])
+    _s, _f, _o, u_flat, u_off, doc_units = shingle_jit.tokenize_chunk(
+        np.frombuffer(b"".join(b.orig for b in bodies), dtype=np.uint8),
+        np.frombuffer(b"".join(b.low for b in bodies), dtype=np.uint8),
+        offsets, np.asarray([b.cjk for b in bodies], dtype=np.bool_), STOP_HASHES,
+        ABBREV_HASHES)
+    assert np.array_equal(got, shingle_jit.title_rows(u_flat, u_off, doc_units, TITLE_K))
 
 
 def _numpy_signatures(sk: Sketcher, flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -53,6 +53,7 @@ from functools import cached_property
 import numpy as np
 
 from dedupe_news import __version__, candidates_jit, verify_jit
+from dedupe_news._gc import paused_gc
 from dedupe_news.candidates import LshSettings, containment_candidates
 from dedupe_news.features import Features, featurize, start_pool, workers_for
 from dedupe_news.model import Article
@@ -189,7 +190,8 @@ def cluster_articles(articles: Sequence[Article], settings: ClusterSettings | No
     if own:
         pool = start_pool(workers_for(n, st.workers), st.lsh.num_perm, st.lsh.seed)
     try:
-        return _cluster(articles, st, progress, damage, pool)
+        with paused_gc():
+            return _cluster(articles, st, progress, damage, pool)
     finally:
         if own and pool is not None:
             pool.shutdown()
@@ -208,7 +210,8 @@ def cluster_features(articles: Sequence[Article], feats: Features,
     that compete to be canonical.
     """
     st = settings or ClusterSettings()
-    return _cluster(articles, st, progress, damage, pool, feats, features_seconds)
+    with paused_gc():
+        return _cluster(articles, st, progress, damage, pool, feats, features_seconds)
 
 
 def _cluster(articles: Sequence[Article], st: ClusterSettings,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedupe_news import shingle_jit
+from dedupe_news._gc import paused_gc
 from dedupe_news.load import (
     DEFAULT_MAX_BYTES,
     RawBlock,
@@ -32,8 +33,19 @@ from dedupe_news.load import (
     parse_jsonl_line,
 )
 from dedupe_news.model import Article, Reject
-from dedupe_news.normalize import Boilerplate, boilerplate_chars_special, prepare
-from dedupe_news.shingle import _NOSPACE_SCRIPT, ABBREV_HASHES, STOP_HASHES, story_bytes
+from dedupe_news.normalize import (
+    MIN_BODY_CHARS,
+    Boilerplate,
+    boilerplate_chars_special,
+    prepare,
+)
+from dedupe_news.shingle import (
+    _NOSPACE_SCRIPT,
+    ABBREV_HASHES,
+    STOP_HASHES,
+    StoryBytes,
+    story_bytes,
+)
 from dedupe_news.sketch import Sketcher
 from dedupe_news.verify_jit import TITLE_K
 
@@ -95,7 +107,7 @@ def title_stems(titles: Sequence[str | None]) -> np.ndarray:
     tokenised as story text is, so an MT'd headline keeps the stems it shares."""
     if not titles:
         return np.zeros((0, TITLE_K), dtype=np.uint32)
-    bodies = [story_bytes(prepare(t).body) if t else story_bytes("") for t in titles]
+    bodies = [_story(t)[1] if t else story_bytes("") for t in titles]
     offsets = np.zeros(len(bodies) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(b.orig) for b in bodies])
     _s, _f, _o, u_flat, u_off, doc_units = shingle_jit.tokenize_chunk(
@@ -120,15 +132,8 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None,
     bps: list[tuple[Boilerplate, ...]] = []
     origs, lows, cjk = [], [], []
     for text in texts:
-        bp, chars, special = boilerplate_chars_special(text)
-        story = None if bp else _as_is(text, chars, special)
-        if story is not None:
-            bps.append(())
-            sb = story_bytes(story, special)
-        else:
-            prep = prepare(text, bp)
-            bps.append(prep.boilerplate)
-            sb = story_bytes(prep.body)
+        bp, sb = _story(text)
+        bps.append(bp)
         origs.append(sb.orig)
         lows.append(sb.low)
         cjk.append(sb.cjk)
@@ -142,6 +147,34 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None,
     trows = title_stems(titles) if titles is not None and any(titles) else \
         np.zeros((len(texts), TITLE_K), dtype=np.uint32)
     return Features(sigs, sizes, np.diff(sh_off), bps, u_flat, u_off, doc_units, trows)
+
+
+def _story(text: str) -> tuple[tuple[Boilerplate, ...], StoryBytes]:
+    """``prepare(text)``'s boilerplate and ``story_bytes`` of its body, as the tokeniser reads
+    them: without the per-line normalising where :func:`_as_is` allows (tests hold the two
+    equal)."""
+    bp, chars, special = boilerplate_chars_special(text)
+    story = _as_is(text, chars, special)
+    if story is None:
+        prep = prepare(text, bp)
+        return prep.boilerplate, story_bytes(prep.body)
+    if not bp:
+        return (), story_bytes(story, special)
+    # the story's characters with the boilerplate lines cut out (prepare joins the pieces
+    # with line breaks and normalises their whitespace, which the tokeniser ignores)
+    parts, pos = [], 0
+    for b in bp:
+        parts.append(story[pos : b.span.start])
+        pos = b.span.end
+    parts.append(story[pos:])
+    body = "\n".join(parts)
+    words = body.split(None, 5)
+    if len(words) < 5 and sum(map(len, words)) + len(words) - 1 < MIN_BODY_CHARS:
+        # prepare's "everything looked like boilerplate" (its body: these words, one
+        # separator between each two): the text kept whole
+        prep = prepare(text, bp)
+        return prep.boilerplate, story_bytes(prep.body)
+    return tuple(bp), story_bytes(body)
 
 
 def _as_is(text: str, chars: str | None, special: set[str] | None) -> str | None:
@@ -212,7 +245,12 @@ def _ready(_: int) -> int:
 
 
 def start_pool(workers: int, num_perm: int = 128, seed: int = 1) -> ProcessPoolExecutor:
-    """Start ``workers`` worker processes now (forked while this process is still small)."""
+    """Start ``workers`` worker processes now (forked while this process is still small).
+
+    This process loads the workers' kernels first, so each worker inherits them instead of
+    loading numba and them again (~0.7 s of CPU a worker); none of them runs threads."""
+    _init(num_perm, seed)
+    featurize_chunk(["A short text. It has two sentences."], titles=["A title"])
     ctx = multiprocessing.get_context("fork")
     ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
                              initargs=(num_perm, seed))
@@ -464,6 +502,15 @@ def featurize_jsonl(paths: Sequence[str], pool: Executor, num_perm: int = 128,
     this process only splits lines and sends them on, so reading overlaps fingerprinting,
     and it keeps ids, dates and file offsets instead of a million texts.
     """
+    with paused_gc():  # (every chunk unpickles ~10k boilerplate objects kept to the end)
+        return _featurize_jsonl(paths, pool, num_perm, max_bytes, on_reject, on_chunk,
+                                size_hint)
+
+
+def _featurize_jsonl(paths: Sequence[str], pool: Executor, num_perm: int,
+                     max_bytes: int, on_reject: Callable[[Reject], None] | None,
+                     on_chunk: Callable[[int], None] | None,
+                     size_hint: int) -> tuple[JsonlArticles, Features, list[Reject]]:
     if size_hint <= 0:  # the files' sizes, as the CLI gives (else the table grows by copies)
         size_hint = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
     table = _Table(max(16, size_hint // 1000), num_perm, size_hint // 4)

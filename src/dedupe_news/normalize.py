@@ -218,8 +218,8 @@ def boilerplate_chars_special(text: str
     plain = chars is not None and (not rest or _OTHER_SPACE.search(rest) is None)
     if plain:
         low = enc.lower()
-        quick = None if _ALL_R.search(low) else \
-            _scan_quick(text, chars, low if special is None else None)  # type: ignore[arg-type]
+        quick = _scan_quick(text, chars, low if special is None else None,  # type: ignore[arg-type]
+                            low)
         if quick is not None:
             return _with_credit(text, [quick[k] for k in sorted(quick)]), chars, special
     if plain and "  " not in text:  # (= _spacing_is_clean(chars))
@@ -262,7 +262,10 @@ MIN_BODY_CHARS = 24  # a story shorter than this and 5 words is all boilerplate:
 def _with_credit(text: str, found: list[Boilerplate]) -> list[Boilerplate]:
     """``found`` plus the credits closing ``text`` (see ``CREDIT_PATTERN``), one item each
     ("【编辑：王磊】（完）" is two), unless a line rule took their line already."""
-    tail = max(0, len(text.rstrip()) - CREDIT_TAIL_CHARS)
+    end = len(text.rstrip())
+    if found and found[-1].span.end >= end:
+        return found  # the last line is boilerplate already (the credit would be inside it)
+    tail = max(0, end - CREDIT_TAIL_CHARS)
     if not any(c in text[tail:] for c in _CREDIT_MARKS):  # most texts: a few scans, no credit
         return found
     m = _CREDIT.search(text, tail)
@@ -423,29 +426,37 @@ _LONG_HEAD = f" *+([^\\n]{{{MIN_REPEAT_CHARS - 1}}}(?:[^ \\n]| (?= *[^ \\n])))"
 assert _HEADS.pattern == _HEADS.pattern.lower()
 
 
+# "all rights reserved" anywhere in a line (copyright's second form; _RIGHTS on the normal
+# form, whose single spaces are runs here)
+_RIGHTS_AT = _RIGHTS.pattern.replace(" ", " +")
+
+
 def _searches(compile: Callable[[str], re.Pattern]) -> tuple[re.Pattern, ...]:
     return (compile("\n" + _LONG_HEAD), compile(_LONG_HEAD), compile("\n" + _HEADS_AT),
-            compile(_HEADS_AT), compile(_PAREN_END))
+            compile(_HEADS_AT), compile(_PAREN_END), compile(_RIGHTS_AT))
 
 
 _STR_SEARCHES = _searches(lambda rx: re.compile(rx, re.I))
+_RIGHTS_UTF8 = re.compile(_RIGHTS_AT.encode("ascii"))
+# the letters outside ASCII that re.I pairs with one of "all rights reserved" (tests hold it)
+_RIGHTS_ODD = re.compile("[\u0130\u0131\u017f]")
 _ASCII_SEARCHES = _searches(lambda rx: re.compile(rx.encode("utf-8")))
-# "all rights reserved" (re.I) in a normalised line needs this in the lowercased UTF-8 of
-# the text: only "aA", "lL" and "rR" match those letters under re.I (tests hold it)
-_ALL_R = re.compile(b"all +r")
 
 
-def _scan_quick(text: str, chars: str, low: bytes | None) -> dict[int, Boilerplate] | None:
+def _scan_quick(text: str, chars: str, low: bytes | None, utf8_low: bytes | None = None
+                ) -> dict[int, Boilerplate] | None:
     """``_scan(text, chars)[0]`` when no two long lines share their head (else None), for a
-    text whose whitespace is spaces and line breaks only and without "all rights reserved"
-    (``_ALL_R``).  A few C-level searches over the whole text instead of a loop over its
-    lines: the heads of the long lines (no two alike: no line repeats another; None when one
-    holds a run of spaces), and the lines that may pass _may_be_boilerplate - a _HEADS word
-    starts the normal form or ")" ends it.  Only these lines go through _scan's per-line code
+    text whose whitespace is spaces and line breaks only.  A few C-level searches over the
+    whole text instead of a loop over its lines: the heads of the long lines (no two alike:
+    no line repeats another; None when one holds a run of spaces), and the lines that may
+    pass _may_be_boilerplate - a _HEADS word starts the normal form, ")" ends it or it holds
+    "all rights reserved".  Only these lines go through _scan's per-line code
     (:func:`_line`, :func:`_test_line`).  ``low``: ``text.encode().lower()`` when ``text`` is
-    ASCII (then searched instead)."""
+    ASCII (then searched instead); ``utf8_low``: the same for any text (its ASCII letters
+    lowercased), where "all rights reserved" is searched when no letter outside ASCII can
+    match one of its letters under re.I (``_RIGHTS_ODD``)."""
     subject: str | bytes = chars if low is None else low
-    long_heads, first_long, line_heads, first_heads, paren_end = \
+    long_heads, first_long, line_heads, first_heads, paren_end, rights = \
         _STR_SEARCHES if low is None else _ASCII_SEARCHES
     heads = long_heads.findall(subject)
     first = first_long.match(subject)
@@ -467,6 +478,13 @@ def _scan_quick(text: str, chars: str, low: bytes | None) -> dict[int, Boilerpla
         starts.add(0)
     if paren_end.search(subject) is not None:
         for m in paren_end.finditer(subject):
+            starts.add(chars.rfind("\n", 0, m.start()) + 1)
+    if low is None and utf8_low is not None and _RIGHTS_ODD.search(chars) is None:
+        for m in _RIGHTS_UTF8.finditer(utf8_low):  # (the str search with re.I is ~8x slower)
+            at = utf8_low.rfind(b"\n", 0, m.start()) + 1
+            starts.add(len(utf8_low[:at].decode("utf-8", "surrogatepass")))
+    else:
+        for m in rights.finditer(subject):
             starts.add(chars.rfind("\n", 0, m.start()) + 1)
     found: dict[int, Boilerplate] = {}
     for at in starts:
