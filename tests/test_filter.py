@@ -4,6 +4,7 @@ safety, concurrency, parameter refusal, maintenance (RELIABILITY.md 1-8, 18-26, 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -12,14 +13,15 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from dedupe_news.cluster import cluster_articles
-from dedupe_news.filter import Filter, FilterSettings, IndexMismatch, open_index
-from dedupe_news.filter.sqlite_index import BUCKET_SHIFT, ENTRY, _decode
+from dedupe_news.filter import Filter, FilterSettings, IndexMismatch, codec, open_index
+from dedupe_news.filter.sqlite_index import BUCKET_SHIFT, ENTRY, SqliteIndex, _decode
 from dedupe_news.model import Article
 from test_filter_support import (
     agreement_corpus,
@@ -503,6 +505,52 @@ def test_removed_numbers_are_never_given_again(tmp_path: Path) -> None:
         assert (d.action, d.duplicate_of) == ("drop", "again"), d.line
 
 
+def _old_rows(path: Path, version: str) -> None:
+    """Rewrite an index's rows as schema 3 and 4 stored them: lines as text, texts as plain
+    zlib."""
+    con = sqlite3.connect(path)
+    for doc, line in con.execute("SELECT doc, line FROM docs").fetchall():
+        con.execute("UPDATE docs SET line = ? WHERE doc = ?", (codec.unpack_line(line), doc))
+    for doc, text in con.execute("SELECT doc, text FROM texts").fetchall():
+        raw = codec.unpack_text(text).encode("utf-8", "surrogatepass")
+        con.execute("UPDATE texts SET text = ? WHERE doc = ?", (zlib.compress(raw, 6), doc))
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+    con.commit()
+    con.close()
+
+
+def test_a_schema_4_index_is_read_and_upgraded(tmp_path: Path) -> None:
+    """A version-4 index (plain lines, zlib texts) is read as it is when opened read-only,
+    and upgraded in place (no row rewritten) when opened for writing: its decisions replay
+    byte for byte, and copies of its canonicals are judged against their stored texts as
+    in an index made now."""
+    arts = _stream(30)
+    copies = [Article(f"late{k}", a.text + "\n\nShare this article") for k, a in
+              enumerate(arts[:25])]
+    path = tmp_path / "old.idx"
+    with Filter(str(path)) as flt:
+        first = [flt.decide(a).line for a in arts]
+    _old_rows(path, "4")
+    assert sqlite3.connect(path).execute("SELECT typeof(line) FROM docs").fetchone() == \
+        ("text",)
+    ro = SqliteIndex(str(path), create=False, readonly=True)
+    try:
+        assert ro.meta["schema_version"] == "4"
+        assert [r["decision"]["id"] for r in ro.export()] == [a.id for a in arts]
+        assert ro.verify()["ok"]
+    finally:
+        ro.close()
+    with Filter(str(tmp_path / "new.idx")) as ref:
+        want = [ref.decide(a).line for a in arts + copies]
+    with Filter(str(path)) as flt:
+        assert flt.index.meta["schema_version"] == "5"  # type: ignore[attr-defined]
+        got = [flt.decide(a).line for a in arts + copies]
+        assert flt.index.verify()["ok"]  # type: ignore[attr-defined]
+    assert got[: len(arts)] == first  # replays
+    assert got == want
+    assert any(json.loads(x)["action"] in ("drop", "replace") for x in got[len(arts):])
+
+
 def test_a_schema_3_index_is_upgraded(tmp_path: Path) -> None:
     """A version-3 index (every canonical in its buckets, no state row) is upgraded in
     place when opened for writing, and decides against what it held."""
@@ -512,16 +560,16 @@ def test_a_schema_3_index_is_upgraded(tmp_path: Path) -> None:
         for a in arts[:-5]:
             flt.decide(a)
         flt.index.merge_all()  # type: ignore[attr-defined]
+    _old_rows(path, "3")
     con = sqlite3.connect(path)
     con.execute("DROP TABLE state")
     con.execute("DROP TABLE dead")
-    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.commit()
     con.close()
     with Filter(str(tmp_path / "new.idx")) as ref:
         want = [ref.decide(a).line for a in arts]
     with Filter(str(path)) as flt:
-        assert flt.index.meta["schema_version"] == "4"  # type: ignore[attr-defined]
+        assert flt.index.meta["schema_version"] == "5"  # type: ignore[attr-defined]
         got = [flt.decide(a).line for a in arts]
         assert flt.index.verify()["ok"]  # type: ignore[attr-defined]
     assert got[-5:] == want[-5:]
@@ -725,3 +773,31 @@ def test_no_pickle_in_the_filter() -> None:
 def test_variants_helper_makes_copies() -> None:
     arts = variants(seed_articles()[0], random.Random(1))
     assert {a.id.split("-")[1] for a in arts} >= {"same", "bp", "edit", "half"}
+
+
+@pytest.mark.parametrize("value", ["", "plain ASCII news.", "caf\u00e9 \u4e2d\u6587 \ud800 lone",
+                                   '{"id": "x", "action": "keep"}', "word " * 50_000])
+def test_stored_values_round_trip(value: str) -> None:
+    """Lines and texts as the index stores them (preset-dictionary deflate) come back as
+    they went in; a schema-4 text (plain zlib) and line (str) are read too; a damaged value
+    is an error, not a wrong text."""
+    packed = codec.pack(value)
+    assert packed[:1] == codec.CODEC_V1
+    assert codec.unpack_text(packed) == codec.unpack_line(packed) == value
+    raw = value.encode("utf-8", "surrogatepass")
+    assert codec.unpack_text(zlib.compress(raw)) == value
+    assert codec.unpack_line(value) == value
+    with pytest.raises((zlib.error, ValueError)):
+        codec.unpack_text(packed[: max(1, len(packed) // 2)] if len(packed) > 2 else b"\x01\xff")
+
+
+def test_the_stored_dictionary_never_changes() -> None:
+    """Indexes hold rows deflated with this dictionary: changing it would make them
+    unreadable (a new one needs a new codec byte)."""
+    assert hashlib.sha256(codec.zdict_v1()).hexdigest() == codec.ZDICT_V1_SHA256
+    assert len(codec.zdict_v1()) <= 32 * 1024  # deflate's window: all of it is usable
+    line = ('{"id": "s1~c9", "action": "drop", "reason": "copy of s1 (covered); the indexed '
+            'version stays: most complete", "duplicate_of": "s1", "cluster": "s1", '
+            '"relation": "copy", "similarity": 1.0, "damage_score": 0.0021, "flags": [], '
+            '"links": []}')
+    assert len(codec.pack(line)) < len(zlib.compress(line.encode())) * 0.7

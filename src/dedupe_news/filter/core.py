@@ -44,6 +44,7 @@ from numba import njit
 
 from dedupe_news import kernels
 from dedupe_news.cluster import ClusterSettings, is_complete
+from dedupe_news.filter import codec
 from dedupe_news.filter.canon import (
     CACHE_TEXTS,
     PairDamage,
@@ -97,7 +98,7 @@ class FilterSettings:
     drop_contained: bool = False  # an article held in an indexed one is dropped, not kept
     review_damage: float | None = None  # MT damage score from which keep/replace -> review
     review_margin: float = 0.0  # partial within this of copy coverage -> review
-    store_text: bool = True  # keep canonicals' texts (zlib) for the canonical rule
+    store_text: bool = True  # keep canonicals' texts (deflated) for the canonical rule
     max_bytes: int = DEFAULT_MAX_BYTES
 
     def params(self) -> dict[str, str]:
@@ -143,7 +144,7 @@ class Indexed:
     off: np.ndarray | None = None
     text: str | None = None
     title: np.ndarray | None = None  # (TITLE_K,) title stems, loaded with the units
-    ztext: bytes | None = field(default=None, repr=False)  # the text as stored (zlib), if
+    ztext: bytes | None = field(default=None, repr=False)  # the text as stored (codec.pack), if
     where: str = field(default="", repr=False)  # loaded but not yet read: see full_text
 
     def full_text(self) -> str | None:
@@ -151,7 +152,7 @@ class Indexed:
         it); ``None`` for an index that keeps no texts."""
         if self.text is None and self.ztext is not None:
             try:
-                self.text = zlib.decompress(self.ztext).decode("utf-8", "surrogatepass")
+                self.text = codec.unpack_text(self.ztext)
             except (zlib.error, ValueError) as exc:
                 raise corrupt(self.where, self, exc) from None
             self.ztext = None

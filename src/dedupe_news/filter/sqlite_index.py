@@ -1,9 +1,10 @@
 """The embedded index: one SQLite file (WAL), one ``BEGIN IMMEDIATE`` transaction a decision.
 
-Tables (schema version 4; a version-3 index is upgraded in place when opened for writing -
-its buckets hold every canonical, so ``merged`` starts at its last article; an older one is
-refused: version 2 stored no titles, and its verdicts would lack the title evidence
-``cluster`` reads):
+Tables (schema version 5; a version-3 or 4 index is upgraded in place when opened for
+writing - a version-3 index's buckets hold every canonical, so ``merged`` starts at its last
+article; version 4's rows are read as they are (:mod:`~dedupe_news.filter.codec`), and a
+version-4 index opened read-only is read without upgrading; an older one is refused: version
+2 stored no titles, and its verdicts would lack the title evidence ``cluster`` reads):
 
 * ``meta`` - the schema version and the fingerprint parameters (:meth:`FilterSettings.params`)
   the index was made with; an index made with others is refused (:class:`IndexMismatch`).
@@ -16,7 +17,8 @@ refused: version 2 stored no titles, and its verdicts would lack the title evide
   the sentence units (stem hashes) beside the title's stems (``units.title``: its non-zero
   title-stem hashes as uint32, :func:`~dedupe_news.filter.core.pack_title`, at most
   ``TITLE_K``; NULL for an article without title), and unless ``store_text`` is off the text
-  (zlib) for the canonical rule.
+  for the canonical rule.  Decision lines and texts are deflated with a preset dictionary
+  of common English words and decision-line furniture (:mod:`dedupe_news.filter.codec`).
 * ``buckets`` - the LSH table: a band key's top 18 bits name a bucket, whose blob lists
   6-byte entries (article << 14 | the key's low 14 bits).  One B-tree row per band key and
   article cost 13 bytes; a bucket amortises the row over its entries (~7 bytes an entry at
@@ -56,6 +58,7 @@ import numpy as np
 from numba import njit
 
 from dedupe_news import __version__
+from dedupe_news.filter import codec
 from dedupe_news.filter.core import (
     FilterIndexError,
     FilterSettings,
@@ -97,7 +100,7 @@ CREATE TABLE IF NOT EXISTS docs(
     ingested TEXT NOT NULL,
     size INTEGER NOT NULL DEFAULT 0,
     nshingles INTEGER NOT NULL DEFAULT 0,
-    line TEXT NOT NULL
+    line NOT NULL  -- codec.pack (schema 5), text in rows schema 4 wrote
 );
 CREATE INDEX IF NOT EXISTS docs_ingested ON docs(ingested);
 CREATE TABLE IF NOT EXISTS sigs(doc INTEGER PRIMARY KEY, sig BLOB NOT NULL);
@@ -109,7 +112,10 @@ CREATE TABLE IF NOT EXISTS state(id INTEGER PRIMARY KEY CHECK (id = 0),
     gen INTEGER NOT NULL, last_doc INTEGER NOT NULL, cycle INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS dead(doc INTEGER PRIMARY KEY, cycle INTEGER NOT NULL);
 """
-SCHEMA_VERSION = 4  # 4: recent canonicals merged into the buckets in slices (3: at once)
+SCHEMA_VERSION = 5  # 5: lines and texts deflated with a preset dictionary (filter/codec.py)
+# 4: recent canonicals merged into the buckets in slices (3: at once)
+_UPGRADABLE = ("3", "4")  # upgraded in place when opened for writing
+_READABLE = ("4", str(SCHEMA_VERSION))  # read as they are when opened read-only
 _STATE = ("merged", "merge_to", "cursor", "gen", "last_doc", "cycle")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CAND_COLS = "d.doc, d.id, d.cluster, d.crank, s.sig, d.nshingles, d.size, d.published"
@@ -346,7 +352,7 @@ class SqliteIndex:
                         self.conn.execute("ROLLBACK")
                     raise
         self.meta = self._meta()
-        if self.meta.get("schema_version") == "3" and not self._readonly:
+        if self.meta.get("schema_version") in _UPGRADABLE and not self._readonly:
             self._upgrade()
             self.meta = self._meta()
         if self._adopt:
@@ -357,12 +363,14 @@ class SqliteIndex:
         self._check(self.meta)
 
     def _upgrade(self) -> None:
-        """Schema 3 -> 4: the buckets of a version-3 index hold every canonical, so the
-        state row starts with all of them merged."""
+        """Schema 3 -> 5: the buckets of a version-3 index hold every canonical, so the
+        state row starts with all of them merged.  4 -> 5: nothing to rewrite (the rows of
+        schema 4 say how they were written: :mod:`dedupe_news.filter.codec`)."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            if self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'"
-                                 ).fetchone()[0] == "3":
+            version = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'"
+                                        ).fetchone()[0]
+            if version == "3":
                 for stmt in _SCHEMA.split(";"):
                     if "state(" in stmt or "dead(" in stmt:
                         self.conn.execute(stmt)
@@ -370,6 +378,7 @@ class SqliteIndex:
                                              ).fetchone()[0])
                 self.conn.execute("INSERT OR REPLACE INTO state VALUES (0, ?, ?, 0, 0, ?, 0)",
                                   (last, last, last))
+            if version in _UPGRADABLE:
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                                   (str(SCHEMA_VERSION),))
             self.conn.execute("COMMIT")
@@ -399,7 +408,7 @@ class SqliteIndex:
 
     def _check(self, meta: dict[str, str]) -> None:
         version = meta.get("schema_version")
-        if version != str(SCHEMA_VERSION):
+        if version != str(SCHEMA_VERSION) and not (self._readonly and version in _READABLE):
             raise IndexMismatch(
                 f"{self.path}: index schema version {version}, this dedupe-news writes "
                 f"{SCHEMA_VERSION}; refused (never mixed): start a new index, or use the "
@@ -708,7 +717,8 @@ class SqliteIndex:
             row: dict[str, Any] = {"id": _s(aid), "cluster": _s(cluster),
                                    "canonical": bool(canonical),
                                    "action": action, "published": _s(published),
-                                   "ingested": ingested, "decision": json.loads(line)}
+                                   "ingested": ingested,
+                                   "decision": json.loads(codec.unpack_line(line))}
             if signatures and sig is not None:
                 row["minhash"] = {"seed": seed, "scheme": SCHEME, "num_perm": num_perm,
                                   "hashvalues": unpack_sig_bits(sig, num_perm).tolist()}
@@ -761,9 +771,9 @@ class SqliteIndex:
         bad_lines = 0
         for (aid, line) in c.execute("SELECT id, line FROM docs"):
             try:
-                if json.loads(line).get("id") != _s(aid):
+                if json.loads(codec.unpack_line(line)).get("id") != _s(aid):
                     bad_lines += 1
-            except ValueError:
+            except (ValueError, zlib.error):
                 bad_lines += 1
         if bad_lines:
             problems.append(f"{bad_lines} stored decision lines unreadable or of another id")
@@ -781,7 +791,7 @@ class _Txn:
     def replay(self, article_id: str) -> str | None:
         row = self.c.execute("SELECT line FROM docs WHERE id = ?",
                              (_b(article_id),)).fetchone()
-        return None if row is None else str(row[0])
+        return None if row is None else codec.unpack_line(row[0])
 
     def candidates(self, keys: np.ndarray) -> list[Indexed]:
         keys = np.asarray(keys, dtype=np.int64)
@@ -847,7 +857,7 @@ class _Txn:
             "size, nshingles, line) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (doc, _b(a.id), _b(plan.cluster), doc if plan.crank is None else plan.crank,
              int(canonical), plan.decision.action, _b(a.published), now_iso(), p.size,
-             p.nshingles, plan.decision.line))
+             p.nshingles, codec.pack(plan.decision.line)))
         if plan.replaces is not None:
             old = plan.replaces
             self.ix._bury([old.doc])
@@ -860,7 +870,7 @@ class _Txn:
                       (doc, pack_units(p.flat, p.off), pack_title(p.title) or None))
             if self.ix.settings.store_text:
                 c.execute("INSERT INTO texts(doc, text) VALUES (?, ?)",
-                          (doc, zlib.compress(a.text.encode("utf-8", "surrogatepass"), 6)))
+                          (doc, codec.pack(a.text)))
             self.ix._hold(doc, p.keys)
         self.ix._merge_step(self.ix.merge_step)
         return True
