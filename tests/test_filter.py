@@ -714,6 +714,11 @@ def test_index_commands(tmp_path: Path) -> None:
     stats = json.loads(cli("index", "stats", "--index", idx).stdout)
     assert stats["articles"] == 5 and stats["canonicals"] == 4
     assert stats["actions"] == {"keep": 4, "drop": 1}
+    assert "tables" not in stats
+    tables = json.loads(cli("index", "stats", "--index", idx, "--tables").stdout)["tables"]
+    assert {"docs", "sigs", "units", "texts", "buckets"} <= set(tables)
+    assert sum(t["bytes"] for t in tables.values()) <= Path(idx).stat().st_size
+    assert tables["docs"]["per_article"] == round(tables["docs"]["bytes"] / 5, 1)
     exp = cli("index", "export", "--index", idx)
     rows = lines(exp.stdout)
     assert [r["id"] for r in rows] == ["000", "001", "002", "003", "004"]

@@ -250,9 +250,12 @@ def _run(location: str, fn: Callable[[Any], Any]) -> Any:
 
 @index_group.command("stats")
 @_INDEX_OPT
-def index_stats(location: str) -> None:
+@click.option("--tables", is_flag=True,
+              help="Also the bytes each table and index takes (SQLite: reads every page).")
+def index_stats(location: str, tables: bool) -> None:
     """Articles, canonicals, decisions per action, size on disk per article, parameters."""
-    click.echo(json.dumps(_run(location, lambda ix: ix.stats()), indent=2, sort_keys=True))
+    click.echo(json.dumps(_run(location, lambda ix: ix.stats(tables=tables)), indent=2,
+                          sort_keys=True))
 
 
 @index_group.command("export")

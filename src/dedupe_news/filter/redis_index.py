@@ -264,7 +264,8 @@ class RedisIndex:
     def compact(self) -> None:
         """Nothing to do: Redis frees a removed article's memory at once."""
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, tables: bool = False) -> dict[str, Any]:
+        """Counts, Redis memory and parameters (``tables``: SQLite only, ignored here)."""
         actions = {k.decode(): int(v) for k, v in
                    self.r.hgetall(self.prefix + "actions").items() if int(v)}
         n = int(self.r.hlen(self.prefix + "line"))

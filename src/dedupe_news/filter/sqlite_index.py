@@ -681,7 +681,10 @@ class SqliteIndex:
         except sqlite3.Error as exc:
             raise _clean(exc, self.path) from None
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, tables: bool = False) -> dict[str, Any]:
+        """Counts, size and parameters; ``tables``: also each table's and index's pages in
+        bytes, in all and per article, and the share of them left unused (SQLite's
+        ``dbstat``, which reads every page: seconds for a GB)."""
         c = self.conn
         actions = dict(c.execute("SELECT action, COUNT(*) FROM docs GROUP BY action"))
         docs = sum(actions.values())
@@ -704,7 +707,19 @@ class SqliteIndex:
                 "bytes": size, "bytes_per_article": round(size / docs, 1) if docs else None,
                 "schema_version": self.meta.get("schema_version"),
                 "created": self.meta.get("created"), "created_by": self.meta.get("created_by"),
-                "params": json.loads(self.meta.get("params", "{}"))}
+                "params": json.loads(self.meta.get("params", "{}")),
+                **({"tables": self._table_bytes(docs)} if tables else {})}
+
+    def _table_bytes(self, docs: int) -> dict[str, dict[str, float]] | str:
+        try:
+            rows = self.conn.execute("SELECT name, SUM(pgsize), SUM(unused) FROM dbstat "
+                                     "GROUP BY name ORDER BY 2 DESC").fetchall()
+        except sqlite3.OperationalError:
+            return "not available (this SQLite has no dbstat table)"
+        return {str(name): {"bytes": int(size),
+                            "per_article": round(size / docs, 1) if docs else 0.0,
+                            "unused_share": round(unused / size, 3) if size else 0.0}
+                for name, size, unused in rows}
 
     def export(self, signatures: bool = True) -> Iterator[dict[str, Any]]:
         """Every article, in decision order: id, cluster, canonical, decision, and (for
