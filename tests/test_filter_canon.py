@@ -190,3 +190,26 @@ def test_filter_keeps_the_original_shorter_than_its_verbose_mt_version(tmp_path)
         want, _why = best_version(versions, st, damage=version_scores)
         assert versions[want].id == "bbc-sport-207"
         assert d.action == ("replace" if want == 1 else "drop"), (d.reason, want)
+
+
+def test_a_batch_is_fingerprinted_as_its_articles_one_by_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``Filter.prepare_many`` (one ``featurize_chunk`` call a batch) gives each article the
+    fingerprint ``prepare`` gives it alone: signature, band keys, units, title row, sizes,
+    boilerplate - whatever its neighbours (empty, untitled, furniture, another script)."""
+    from dedupe_news.filter import Filter
+
+    arts = agreement_corpus(5)[:12]
+    arts += [Article("empty", ""), Article("t", arts[0].text, title="A headline here"),
+             Article("bp", arts[1].text + "\nAll rights reserved. Follow us on Twitter"),
+             Article("zh", "北京市今天发布新规定。市民对此表示欢迎！专家认为效果明显？")]
+    with Filter(str(tmp_path / "p.idx")) as f:
+        many = f.prepare_many(arts)
+        assert len(many) == len(arts)
+        for got, art in zip(many, arts, strict=True):
+            one = f.prepare(art)
+            assert got.article is art
+            for name in ("sig", "flat", "off", "keys", "title"):
+                assert np.array_equal(getattr(got, name), getattr(one, name)), (art.id, name)
+            assert (got.size, got.nshingles, got.boilerplate) == \
+                (one.size, one.nshingles, one.boilerplate), art.id
+        assert f.prepare_many([]) == []

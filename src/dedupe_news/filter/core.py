@@ -343,18 +343,30 @@ class Filter:
     # --- fingerprints --------------------------------------------------------------------
 
     def prepare(self, article: Article) -> Prepared:
+        return self.prepare_many([article])[0]
+
+    def prepare_many(self, articles: Sequence[Article]) -> list[Prepared]:
+        """Fingerprints of several articles from one ``featurize_chunk`` call (each row is
+        the article's own: a chunk's rows do not depend on one another)."""
         from dedupe_news.features import featurize_chunk
 
+        if not articles:
+            return []
         lsh = self.settings.cluster.lsh
-        f = featurize_chunk([article.text], self._sketcher, [article.title])
-        a, b = int(f.doc_units[0]), int(f.doc_units[1])
-        lo, hi = int(f.u_off[a]), int(f.u_off[b])
-        sig = np.ascontiguousarray(f.signatures[0], dtype=np.uint32)
-        return Prepared(article, sig, int(f.sizes[0]), int(f.shingle_counts[0]),
-                        np.ascontiguousarray(f.u_flat[lo:hi]), f.u_off[a : b + 1] - lo,
-                        band_keys(sig, lsh.bands, lsh.rows),
-                        np.ascontiguousarray(f.title_rows()[0], dtype=np.uint32),
-                        tuple(f.boilerplate[0]))
+        f = featurize_chunk([a.text for a in articles], self._sketcher,
+                            [a.title for a in articles])
+        sigs = np.ascontiguousarray(f.signatures, dtype=np.uint32)
+        keys = band_keys(sigs, lsh.bands, lsh.rows)
+        titles = np.ascontiguousarray(f.title_rows(), dtype=np.uint32)
+        out = []
+        for i, article in enumerate(articles):
+            a, b = int(f.doc_units[i]), int(f.doc_units[i + 1])
+            lo, hi = int(f.u_off[a]), int(f.u_off[b])
+            out.append(Prepared(article, sigs[i].copy(), int(f.sizes[i]),
+                                int(f.shingle_counts[i]),
+                                np.ascontiguousarray(f.u_flat[lo:hi]), f.u_off[a : b + 1] - lo,
+                                keys[i].copy(), titles[i].copy(), tuple(f.boilerplate[i])))
+        return out
 
     # --- decisions -----------------------------------------------------------------------
 
@@ -382,7 +394,7 @@ class Filter:
     def _decide_items(self, items: Sequence[tuple[Article | Reject | None, str, int | None]]
                       ) -> list[Decision]:
         out: list[Decision | None] = [None] * len(items)
-        todo: list[tuple[int, Prepared]] = []
+        fresh: list[tuple[int, Article]] = []
         for k, (item, where, lineno) in enumerate(items):
             if isinstance(item, Article):
                 nbytes = len(item.text.encode("utf-8", "surrogatepass"))
@@ -390,11 +402,13 @@ class Filter:
                     out[k] = error(item.id, "too_large", f"text of {nbytes:,} bytes is over "
                                    f"the {self.settings.max_bytes:,}-byte limit")
                 else:
-                    todo.append((k, self.prepare(item)))
+                    fresh.append((k, item))
             elif item is None:
                 out[k] = error(None, "blank", f"{where}:{lineno}: blank line, no record")
             else:
                 out[k] = error(None, item.reason, item.message)
+        todo = list(zip([k for k, _a in fresh],
+                        self.prepare_many([a for _k, a in fresh]), strict=True))
         if len(todo) > 1 and getattr(self.index, "batches", False):
             with self.index.begin() as tx:
                 for k, prep in todo:
