@@ -21,7 +21,7 @@ import pytest
 
 from dedupe_news.cluster import cluster_articles
 from dedupe_news.filter import Filter, FilterSettings, IndexMismatch, codec, open_index
-from dedupe_news.filter.sqlite_index import BUCKET_SHIFT, ENTRY, SqliteIndex, _decode
+from dedupe_news.filter.sqlite_index import BUCKET_SHIFT, ENTRY, PAGE_SIZE, SqliteIndex, _decode
 from dedupe_news.model import Article
 from test_filter_support import (
     agreement_corpus,
@@ -516,6 +516,12 @@ def _old_rows(path: Path, version: str) -> None:
         con.execute("UPDATE texts SET text = ? WHERE doc = ?", (zlib.compress(raw, 6), doc))
     con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
     con.commit()
+    # and their pages: SQLite's default 4 KB (a WAL file's page size changes only outside WAL)
+    con.execute("PRAGMA journal_mode = DELETE")
+    con.execute("PRAGMA page_size = 4096")
+    con.execute("VACUUM")
+    con.execute("PRAGMA journal_mode = WAL")
+    assert con.execute("PRAGMA page_size").fetchone()[0] == 4096
     con.close()
 
 
@@ -548,6 +554,9 @@ def test_a_schema_4_index_is_read_and_upgraded(tmp_path: Path) -> None:
         assert flt.index.verify()["ok"]  # type: ignore[attr-defined]
     assert got[: len(arts)] == first  # replays
     assert got == want
+    assert sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0] == 4096  # kept
+    assert sqlite3.connect(tmp_path / "new.idx").execute("PRAGMA page_size").fetchone()[0] \
+        == PAGE_SIZE
     assert any(json.loads(x)["action"] in ("drop", "replace") for x in got[len(arts):])
 
 
@@ -741,6 +750,7 @@ def test_index_commands(tmp_path: Path) -> None:
     future = cli("index", "prune", "--index", idx, "--before", "2999-01-01")
     assert future.returncode == 0 and b"pruned 5" in future.stderr
     assert cli("index", "compact", "--index", idx).returncode == 0
+    assert sqlite3.connect(idx).execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
     assert json.loads(cli("index", "stats", "--index", idx).stdout)["articles"] == 0
     bad = cli("index", "prune", "--index", idx, "--before", "yesterday")
     assert bad.returncode == 2
