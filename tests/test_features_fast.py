@@ -31,15 +31,27 @@ SK = Sketcher(128, 1)
 CORPUS = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
 
 
-def _plain(text: str) -> tuple:
-    prep = prepare(text)
-    sb = story_bytes(prep.body)
-    sizes, sh_flat, sh_off, u_flat, u_off, _doc_units = shingle_jit.tokenize_chunk(
+def _tokens(body: str) -> tuple[np.ndarray, ...]:
+    """``tokenize_chunk`` of one normalised body alone: (sizes, shingles, shingle offsets,
+    unit stems, unit offsets, doc units)."""
+    sb = story_bytes(body)
+    return shingle_jit.tokenize_chunk(
         np.frombuffer(sb.orig, dtype=np.uint8), np.frombuffer(sb.low, dtype=np.uint8),
         np.array([0, len(sb.orig)], dtype=np.int64), np.array([sb.cjk]), STOP_HASHES,
         ABBREV_HASHES)
+
+
+def _plain(text: str) -> tuple:
+    prep = prepare(text)
+    sizes, sh_flat, sh_off, u_flat, u_off, _doc_units = _tokens(prep.body)
     return (prep.boilerplate, int(sizes[0]), sorted(sh_flat.tolist()), u_flat.tolist(),
             (u_off - u_off[0]).tolist(), SK.signatures_flat(sh_flat, sh_off)[0].tolist())
+
+
+def _plain_title_row(title: str | None) -> np.ndarray:
+    """A title's stem row by the plain path, one title at a time."""
+    _s, _f, _o, u_flat, u_off, doc_units = _tokens(prepare(title).body if title else "")
+    return shingle_jit.title_rows(u_flat, u_off, doc_units, TITLE_K)[0]
 
 
 def _assert_same(texts: list[str]) -> None:
@@ -116,15 +128,7 @@ def test_republications_with_boilerplate_and_titles() -> None:
             titles.append(rng.choice([row.get("title") or "", "Sign up", "Tags: x", None]))
     _assert_same(texts)
     got = featurize_chunk(texts, SK, titles=titles).titles
-    bodies = [story_bytes(prepare(t).body if t else "") for t in titles]
-    offsets = np.zeros(len(bodies) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(b.orig) for b in bodies])
-    _s, _f, _o, u_flat, u_off, doc_units = shingle_jit.tokenize_chunk(
-        np.frombuffer(b"".join(b.orig for b in bodies), dtype=np.uint8),
-        np.frombuffer(b"".join(b.low for b in bodies), dtype=np.uint8),
-        offsets, np.asarray([b.cjk for b in bodies], dtype=np.bool_), STOP_HASHES,
-        ABBREV_HASHES)
-    assert np.array_equal(got, shingle_jit.title_rows(u_flat, u_off, doc_units, TITLE_K))
+    assert np.array_equal(got, np.stack([_plain_title_row(t) for t in titles]))
 
 
 def _numpy_signatures(sk: Sketcher, flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from conftest import SHARED, headline_cut_cases
 from dedupe_news.cluster import cluster_articles
 from dedupe_news.features import title_stems
 from dedupe_news.filter import Filter, IndexMismatch, open_index
-from dedupe_news.filter.core import SCHEMA_VERSION, pack_title, unpack_title
+from dedupe_news.filter.core import RECORD_VERSION, pack_title, unpack_title
 from dedupe_news.model import Article
 from dedupe_news.verify_jit import TITLE_K
 from test_filter_support import NO_REDIS, REDIS_SERVER, redis_py_missing, start_redis
@@ -130,7 +130,7 @@ def test_title_rows_round_trip() -> None:
 
 
 def test_an_index_without_titles_is_refused(tmp_path: Path) -> None:
-    assert SCHEMA_VERSION >= 3
+    assert RECORD_VERSION >= 3
     idx = str(tmp_path / "old.idx")
     with Filter(idx) as f:
         f.decide(Article("a", "Some story text that is long enough to index. " * 5))

@@ -34,9 +34,10 @@ from dedupe_news.load import (
 )
 from dedupe_news.model import Article, Reject
 from dedupe_news.normalize import (
-    MIN_BODY_CHARS,
     Boilerplate,
+    all_boilerplate,
     boilerplate_chars_special,
+    cut_boilerplate,
     prepare,
 )
 from dedupe_news.shingle import (
@@ -160,18 +161,12 @@ def _story(text: str) -> tuple[tuple[Boilerplate, ...], StoryBytes]:
         return prep.boilerplate, story_bytes(prep.body)
     if not bp:
         return (), story_bytes(story, special)
-    # the story's characters with the boilerplate lines cut out (prepare joins the pieces
-    # with line breaks and normalises their whitespace, which the tokeniser ignores)
-    parts, pos = [], 0
-    for b in bp:
-        parts.append(story[pos : b.span.start])
-        pos = b.span.end
-    parts.append(story[pos:])
-    body = "\n".join(parts)
+    # the story's characters with the boilerplate lines cut out (prepare then normalises
+    # their whitespace, which the tokeniser ignores)
+    body = cut_boilerplate(story, bp)
     words = body.split(None, 5)
-    if len(words) < 5 and sum(map(len, words)) + len(words) - 1 < MIN_BODY_CHARS:
-        # prepare's "everything looked like boilerplate" (its body: these words, one
-        # separator between each two): the text kept whole
+    if all_boilerplate(len(words), sum(map(len, words)) + len(words) - 1):
+        # (prepare's body: these words, one separator between each two) the text kept whole
         prep = prepare(text, bp)
         return prep.boilerplate, story_bytes(prep.body)
     return tuple(bp), story_bytes(body)
@@ -248,12 +243,11 @@ def start_pool(workers: int, num_perm: int = 128, seed: int = 1) -> ProcessPoolE
     """Start ``workers`` worker processes now (forked while this process is still small).
 
     This process loads the workers' kernels first, so each worker inherits them instead of
-    loading numba and them again (~0.7 s of CPU a worker); none of them runs threads."""
+    loading numba and them again (~0.7 s of CPU a worker), and its sketcher (forked: no
+    initializer runs again); none of them runs threads."""
     _init(num_perm, seed)
     featurize_chunk(["A short text. It has two sentences."], titles=["A title"])
-    ctx = multiprocessing.get_context("fork")
-    ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
-                             initargs=(num_perm, seed))
+    ex = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     list(ex.map(_ready, range(workers)))
     return ex
 

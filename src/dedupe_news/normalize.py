@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dedupe_news.model import Span
@@ -521,19 +521,31 @@ class Prepared:
     boilerplate: tuple[Boilerplate, ...]
 
 
-def prepare(text: str, boilerplate: list[Boilerplate] | None = None) -> Prepared:
-    """Normalise ``text`` and set its boilerplate lines aside (``boilerplate``: already found)."""
-    bp = find_boilerplate(text) if boilerplate is None else boilerplate
-    if not bp:
-        return Prepared(normalize_story(text), ())
+def cut_boilerplate(text: str, bp: Sequence[Boilerplate]) -> str:
+    """``text`` without its boilerplate lines (``bp``: in text order), the pieces joined by
+    line breaks."""
     parts, pos = [], 0
     for b in bp:
         parts.append(text[pos : b.span.start])
         pos = b.span.end
     parts.append(text[pos:])
-    body = normalize_story("\n".join(parts))
-    if len(body.split()) < 5 and len(body) < MIN_BODY_CHARS:
-        # everything looked like boilerplate: keep the text whole (characters count too:
-        # a CJK story is one "word" between spaces)
+    return "\n".join(parts)
+
+
+def all_boilerplate(words: int, chars: int) -> bool:
+    """Whether what is left once the boilerplate lines are cut (``words`` between spaces;
+    ``chars`` with whitespace collapsed) is too little to be the story: then everything
+    looked like boilerplate and the text is kept whole (characters count too: a CJK story
+    is one "word" between spaces)."""
+    return words < 5 and chars < MIN_BODY_CHARS
+
+
+def prepare(text: str, boilerplate: list[Boilerplate] | None = None) -> Prepared:
+    """Normalise ``text`` and set its boilerplate lines aside (``boilerplate``: already found)."""
+    bp = find_boilerplate(text) if boilerplate is None else boilerplate
+    if not bp:
+        return Prepared(normalize_story(text), ())
+    body = normalize_story(cut_boilerplate(text, bp))
+    if all_boilerplate(len(body.split()), len(body)):
         return Prepared(normalize_story(text), ())
     return Prepared(body, tuple(bp))

@@ -58,7 +58,11 @@ from dedupe_news.sketch import SCHEME, Sketcher
 from dedupe_news.verify import RULES
 from dedupe_news.verify_jit import TITLE_K, TITLE_MIN, TITLE_SHARE, titles_match
 
-SCHEMA_VERSION = 3  # 3: canonicals' title-stem rows stored (2: none; refused, never mixed)
+# What a canonical's record holds, in every index: recorded in the parameters (``schema``)
+# and as the Redis index's schema version.  3: canonicals' title-stem rows stored (2: none;
+# refused, never mixed).  The SQLite index's table layout has a version of its own
+# (``sqlite_index.SCHEMA_VERSION``).
+RECORD_VERSION = 3
 ACTIONS = ("keep", "drop", "replace", "review", "error")
 FIELDS = ("id", "action", "reason", "duplicate_of", "cluster", "relation", "similarity",
           "damage_score", "flags", "links")
@@ -106,7 +110,7 @@ class FilterSettings:
         or verdicts.  The package version is recorded apart and not compared."""
         sig = self.cluster.signature()
         sig = sig.split("|", 1)[1] if sig.startswith("dn:") else sig
-        return {"schema": str(SCHEMA_VERSION),
+        return {"schema": str(RECORD_VERSION),
                 "fingerprint": f"{sig}|minhash:{SCHEME}|cand{self.cluster.max_candidates}",
                 "titles": f"stems{TITLE_K}|min{TITLE_MIN}|share{TITLE_SHARE:g}",
                 "band_keys": "kernels.band_key low 32 bits, signed"}

@@ -38,7 +38,7 @@ import numpy as np
 
 from dedupe_news import __version__
 from dedupe_news.filter.core import (
-    SCHEMA_VERSION,
+    RECORD_VERSION,
     FilterIndexError,
     FilterSettings,
     IndexBusy,
@@ -180,7 +180,7 @@ class RedisIndex:
         meta_key = self.prefix + "meta"
         lsh = self.settings.cluster.lsh
         if create:
-            fields = {"schema_version": str(SCHEMA_VERSION),
+            fields = {"schema_version": str(RECORD_VERSION),
                       "params": json.dumps(self.params, sort_keys=True),
                       "created": now_iso(), "created_by": f"dedupe-news {__version__}",
                       "bands": str(lsh.bands), "rows": str(lsh.rows),
@@ -200,12 +200,12 @@ class RedisIndex:
 
             self.settings = settings_from_meta(meta)
             self.params = json.loads(meta.get("params", "{}"))
-            if meta.get("schema_version") == str(SCHEMA_VERSION):
+            if meta.get("schema_version") == str(RECORD_VERSION):
                 return
-        if meta.get("schema_version") != str(SCHEMA_VERSION):
+        if meta.get("schema_version") != str(RECORD_VERSION):
             raise IndexMismatch(f"{self.url}: index schema version "
                                 f"{meta.get('schema_version')}, this dedupe-news writes "
-                                f"{SCHEMA_VERSION}; refused (never mixed)")
+                                f"{RECORD_VERSION}; refused (never mixed)")
         stored = json.loads(meta.get("params", "{}"))
         if stored != self.params:
             diff = [f"{k}: index {stored.get(k)!r}, now {self.params.get(k)!r}"
