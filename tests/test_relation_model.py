@@ -353,7 +353,17 @@ def test_order_faults_count_names_and_acronyms_used_before_they_are_introduced()
     moved = [_ORDERED[2], _ORDERED[0], _ORDERED[1], _ORDERED[3]]  # Mr Blunkett first
     assert order_faults("\n".join(moved)) == 1
     # "The Sage, Gateshead" is no full name: a comma between the words
-    assert order_faults("It is in Gateshead.\nThe concert is at The Sage, Gateshead.") == 0
+    assert order_faults("The show is in Gateshead.\nThe concert is at The Sage, Gateshead.") \
+        == 0
+    # an opening that starts with a pronoun or a connective refers back to something before it
+    story = ["Fire crews were called to a warehouse in Leeds on Monday.",
+             "It took four hours to bring the blaze under control.",
+             "But nobody was hurt, police said."]
+    assert order_faults("\n".join(story)) == 0
+    assert order_faults("\n".join([story[1], story[0], story[2]])) == 1
+    assert order_faults("\n".join([story[2], story[0], story[1]])) == 1
+    assert order_faults('"It was terrifying," a neighbour said.\nCrews came.') == 0  # quoted
+    assert order_faults("Italy won.\nThey scored twice.") == 0  # a word, not a prefix
 
 
 def test_a_reordering_that_names_a_person_before_introducing_them_loses_canonical() -> None:
@@ -413,7 +423,14 @@ def _plain_order_faults(text: str) -> int:
         first = re.search(rf"\b{m.group(1)}\b", text)
         if first is not None and first.start() < m.start():
             faults += 1
-    if re.search(r"\b(?:also|another|again)\b", text.lstrip().split("\n", 1)[0], re.I):
+    opening = text.lstrip().split("\n", 1)[0]
+    lead = re.match(r"\W*", opening).group()  # type: ignore[union-attr]
+    first = re.match(r"\w+", opening[len(lead):])
+    back = first is not None and not any(q in lead for q in "\"'\u2018\u201c") and \
+        first.group() in {"He", "She", "They", "It", "Its", "His", "Her", "Their", "This",
+                          "These", "Those", "Such", "But", "However", "And", "Meanwhile",
+                          "Still", "Yet", "Instead"}
+    if re.search(r"\b(?:also|another|again)\b", opening, re.I) or back:
         faults += 1
     return faults
 
@@ -433,7 +450,8 @@ def test_order_faults_equal_the_plain_definition_on_the_corpus() -> None:
 _ORDER_PIECES = ("Mr", "Dr", "David", "Blunkett", "Jean-Pierre", "O'Brien", "McDonald",
                  "the", "said", "Home", "Secretary", "CBI", "(CBI)", "(Ab)", "also", "Ärger",
                  "Émile", "Zola", "Иван", "Петров", "ёлка", "5", ".", ",", "-", "'", " ", "  ",
-                 "\n", "Again", "macDonald", "A", "É")
+                 "\n", "Again", "macDonald", "A", "É", "He", "But", "It", "Its", "\"",
+                 "\u201c", "Hebrew", "_")
 
 
 @settings(max_examples=400, deadline=None)
