@@ -98,7 +98,8 @@ BOILERPLATE_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("copyright", r"(©|\(c\) ?\d{4}|copyright\b).{0,120}|.{0,120}\ball rights reserved\b.{0,40}",
      "copyright lines differ between outlets carrying the same story"),
     ("distribution", r"(distributed by|syndicated by|this (article|story) (was|first) "
-     r"(originally )?(published|appeared)).{0,120}",
+     r"(originally )?(published|appeared)|this (article|story|report) (was|has been) "
+     r"(automatically )?(generated|produced|created|written) (by|using|with)).{0,120}",
      "distribution and syndication credits name the carrier, not the content"),
     ("visit_site", r"(visit|go to) \S+\.(com|org|net|co\.uk|in)\b.{0,40}",
      "links to an outlet's home page"),
@@ -148,7 +149,7 @@ _HEADS = re.compile(
     r"back to top|top stories|trending|log out|close|most |loading|"  # navigation
     r"find|"  # social_handles (follow, join, like, share above)
     r"©|\(c\)|copyright|"  # copyright, first form
-    r"distributed by|syndicated by|this article |this story |"  # distribution
+    r"distributed by|syndicated by|this article |this story |this report |"  # distribution
     r"visit |go to |"  # visit_site
     r"date|published|updated|posted|last modified|by|author|tag|filed under",  # metadata
     re.I)
