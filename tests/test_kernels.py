@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import json
 import math
@@ -60,6 +61,11 @@ HYP = settings(max_examples=200, deadline=None,
 
 
 @cache
+
+@functools.lru_cache(maxsize=1)
+def _common_stems() -> frozenset[int]:
+    return frozenset(verify_jit._COMMON.tolist())
+
 def bbc_texts() -> tuple[str, ...]:
     with CORPUS.open(encoding="utf-8") as f:
         return tuple(json.loads(line)["text"] for line in f if line.strip())
@@ -394,6 +400,11 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
         why[7] = float(sum(1 for a, b in both if a & b))
     if cov_short >= cc and not (len(keep) >= 2 or (keep and best_sim[keep[0]] >= mt)):
         rule = verify_jit.R_ONE_UNIT
+    elif cov_short >= cc and len(short) <= verify_jit.BRIEF_UNITS and cov_long >= cc and any(
+            set(short[i]) - set(long_[best[i]]) and set(long_[best[i]]) - set(short[i])
+            and any(x & 1 or x not in _common_stems()
+                    for x in set(short[i]) ^ set(long_[best[i]])) for i in keep):
+        rule = verify_jit.R_OTHER_ITEM
     elif cov_short >= cc and why[6] >= verify_jit.FACTS_MIN and why[6] > why[7]:
         rule = verify_jit.R_OTHER_FACTS
     elif cov_short >= cc:

@@ -508,3 +508,33 @@ def test_template_earnings_stories_and_an_automated_credit() -> None:
     (cl,) = [c for c in res.clusters if len(c["members"])]
     assert cl["canonical"] == "b" and [m["id"] for m in cl["members"]] == ["b-wire"]
     assert all(c["canonical"] != "a" or not c["members"] for c in res.clusters)
+
+
+def test_briefs_on_one_template_are_not_copies() -> None:
+    """One- to three-sentence briefs on a template (a market move, a result, a forecast):
+    items that swap a name or a figure are other items (rule ``other-item``), whatever their
+    cosine; a brief republished as is, with a dateline, furniture or a credit is a copy, and
+    so is one whose words MT swapped but whose names and figures it kept."""
+    apple = ("Shares of Apple rose 3% in early trading on Monday after the company "
+             "reported record quarterly revenue.")
+    others = [apple.replace("Apple", "Microsoft").replace("3%", "7%"),
+              apple.replace("Apple", "Microsoft"),  # a name swapped, the figure kept
+              apple.replace("3%", "5%")]  # a figure swapped
+    for other in others:
+        ev = relate_texts(apple, other)
+        assert ev.relation != "copy" and ev.rule == "other-item", (other, ev.rule)
+    result = ("Arsenal beat Chelsea 2-1 at home on Saturday to move up to fourth in the "
+              "league table. The winning goal came in the second half.")
+    ev = relate_texts(result, result.replace("Arsenal beat Chelsea 2-1",
+                                             "Leeds beat Fulham 3-1"))
+    assert ev.relation != "copy" and ev.rule == "other-item"
+    for copy in (apple, "NEW YORK (Metro Wire) - " + apple,
+                 apple + "\nFollow us on Twitter for the latest news.",
+                 apple + " (Reporting by Jane Doe; Editing by John Smith)",
+                 apple.replace("in early trading", "in initial trading")):  # common words
+        assert relate_texts(apple, copy).relation == "copy", copy
+    # a short piece of a long story is judged as before (the longer side is not covered)
+    long_story = "\n".join([result] + [f"Paragraph {w} of the match report tells more about "
+                                       f"the {w} half and the manager's view of it." for w in
+                                       ("first", "second", "third", "fourth", "fifth")])
+    assert relate_texts(result.replace("Saturday", "Sunday"), long_story).rule != "other-item"

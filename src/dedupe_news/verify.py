@@ -146,6 +146,9 @@ RULES = {
                          "identical: one cosine is no evidence of the same text"),
     verify_jit.R_OTHER_FACTS: ("other-facts", "the sentences align but give other numbers: "
                             "another story on the same template, not one source text"),
+    verify_jit.R_OTHER_ITEM: ("other-item", "a brief whose aligned sentences swap words "
+                           "(names, figures): another item on the same template, not one "
+                           "source text"),
     verify_jit.R_COPY_GAPS: ("gaps", "the shorter article aligns in order; the longer one's rest "
                           "lies in gaps the shorter one skips (passages cut out of one text)"),
 }
@@ -164,7 +167,7 @@ class VerifySettings:
                 f"+part{self.partial_sentence_threshold:g}x{self.partial_min_sentences}"
                 f"+moved{self.moved_threshold:g}+blocks+twosided{verify_jit.CONTAIN_REST:g}/{verify_jit.OWN_REST:g}"
                 f"+gaps+titles+anchored{verify_jit.ANCHORED:g}/{verify_jit.ANCHORED_HELD:g}"
-                f"/edge{verify_jit.ANCHORED_EDGE:g}")
+                f"/edge{verify_jit.ANCHORED_EDGE:g}+brief{verify_jit.BRIEF_UNITS}")
 
     def args(self) -> tuple[float, float, float, int, int, float]:
         """The kernel's positional thresholds."""

@@ -19,13 +19,20 @@ COPY, PARTIAL, NONE = 2, 1, 0
 CONTAINS, CONTAINED_IN = 3, 4  # A holds B plus news of its own / A is held in B
 # Why a verdict was reached (``why[0]`` of :func:`compare_units`); named in :mod:`verify`.
 R_NONE, R_PARTIAL, R_COPY, R_COPY_CONTINUES, R_CONTAINS_LEAD, R_CONTAINS_OTHER, R_ONE_UNIT, \
-    R_OTHER_FACTS, R_COPY_GAPS = 0, 1, 2, 3, 4, 5, 6, 7, 8
+    R_OTHER_FACTS, R_COPY_GAPS, R_OTHER_ITEM = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
 WHY = 12  # length of ``why`` (see :func:`compare_units`)
 TITLE_K = 16  # title stems kept per article (sorted, 0-padded): :func:`titles_match`
 TITLE_MIN = 2  # titles match when they share this many stems ...
 TITLE_SHARE = 0.5  # ... and this share of the shorter title's stems
 FACTS_MIN = 2  # aligned sentence pairs whose numbers all differ, from which (and when they
 # outnumber the pairs that share a number) the texts report other facts: not one source
+BRIEF_UNITS = 3  # two briefs (the shorter side this many sentence units at most, each side
+# covered as a copy needs): a copy of a brief must not substitute words - when an aligned
+# sentence pair holds a stem only on each side, one of them a figure or a rare word ("Shares
+# of Apple rose 3% ..." / "Shares of Microsoft rose 7% ..."), it is another item on the same
+# template (a market move, a result, a forecast), not one source text.  (A short piece of a
+# long article - a 35% cut, MT'd - is judged by the two-sided rule: the longer side is not
+# covered.)
 # The two-sided rule's thresholds (documented and tuned in :mod:`dedupe_news.verify`).
 CONTAIN_REST = 0.3  # the longer side's unaligned share from which it may hold news of its own
 CONTINUE_FWD = 0.08  # rest's rare stems found in the shorter side: below = other news ...
@@ -353,6 +360,9 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     if cov_short >= copy_coverage and len(keep) < 2 and (
             len(keep) == 0 or best_sim[keep[0]] < moved_threshold):
         rule = R_ONE_UNIT  # one unit aligned: one cosine is no evidence of the same text
+    elif cov_short >= copy_coverage and ns <= BRIEF_UNITS and cov_long >= copy_coverage \
+            and _brief_substituted(sf, so, lf, lo, keep, best):
+        rule = R_OTHER_ITEM  # a brief with words swapped: another item on one template
     elif cov_short >= copy_coverage and why[6] >= FACTS_MIN and why[6] > why[7]:
         rule = R_OTHER_FACTS  # same wording, other numbers: a template, not one source
     elif cov_short >= copy_coverage:
@@ -502,6 +512,47 @@ def _numbers_differ(sf: np.ndarray, a: int, ae: int, lf: np.ndarray, b: int, be:
         else:
             b += 1
     return 1
+
+
+@njit(cache=True, nogil=True)
+def _substituted(sf: np.ndarray, a: int, ae: int, lf: np.ndarray, b: int, be: int) -> bool:
+    """Whether each of two units (stems ``sf[a:ae]``, ``lf[b:be]``, sorted) holds a stem the
+    other lacks (as sets: a word swapped for another, not only added or dropped), and one of
+    those stems is a figure or a rare word (a name): machine translation swaps common words
+    and keeps names and figures; another item on the template swaps those."""
+    only_a = False
+    only_b = False
+    telling = False
+    while a < ae or b < be:
+        if a < ae and b < be and sf[a] == lf[b]:
+            x = sf[a]
+            while a < ae and sf[a] == x:
+                a += 1
+            while b < be and lf[b] == x:
+                b += 1
+            continue
+        if b >= be or (a < ae and sf[a] < lf[b]):
+            x = sf[a]
+            only_a = True
+            a += 1
+        else:
+            x = lf[b]
+            only_b = True
+            b += 1
+        if (x & 1) or not _in_sorted32(_COMMON, x):
+            telling = True
+    return only_a and only_b and telling
+
+
+@njit(cache=True, nogil=True)
+def _brief_substituted(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
+                       keep: np.ndarray, best: np.ndarray) -> bool:
+    """Whether an aligned pair of units swaps words (see ``BRIEF_UNITS``)."""
+    for i in keep:
+        j = best[i]
+        if _substituted(sf, so[i], so[i + 1], lf, lo[j], lo[j + 1]):
+            return True
+    return False
 
 
 @njit(cache=True, nogil=True)
