@@ -142,3 +142,18 @@ def test_subprocess_smoke_stdout_is_data_only() -> None:
     assert proc.returncode == 0
     assert all(json.loads(line) for line in proc.stdout.splitlines())
     assert "articles" in proc.stderr
+
+
+def test_explain_every_rule_that_reads_figures(tmp_path: Path) -> None:
+    """``explain`` prints the figures' evidence for a verdict without the two-sided rest
+    (``other-item``, ``other-facts``): one exit-0 page, in text and JSON."""
+    apple = "Shares of Apple rose 3% in early trading on Monday after the company reported " \
+            "record quarterly revenue."
+    a, b = tmp_path / "apple.txt", tmp_path / "msft.txt"
+    a.write_text(apple)
+    b.write_text(apple.replace("Apple", "Microsoft").replace("3%", "7%"))
+    res = run("explain", str(a), str(b))
+    assert res.exit_code == 0, res.output
+    assert "rule other-item" in res.stdout and "1 give other figures" in res.stdout
+    doc = json.loads(run("explain", str(a), str(b), "--format", "json").stdout)
+    assert doc["verdict"] == "none" and doc["rule"] == "other-item"

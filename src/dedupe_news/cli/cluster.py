@@ -387,7 +387,10 @@ def format_explanation(r: dict[str, Any]) -> str:
         f"Verdict: {r['verdict']}  (rule {r['rule']}, score {ev['score']:.3f}) - {r['why']}",
     ]
     rest = ev.get("longer_side_rest") or {}
-    if rest:
+    if "number_conflicts" in rest:
+        lines.append(f"Aligned pairs with figures: {rest['number_conflicts']:.0f} give other "
+                     f"figures, {rest['number_agreements']:.0f} share one")
+    if "share" in rest:
         th = r["thresholds"]
         lines.append(
             f"Longer side's unaligned rest: {rest['share']:.2f} of it (news of its own from "
