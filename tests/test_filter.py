@@ -816,3 +816,19 @@ def test_the_stored_dictionary_never_changes() -> None:
             '"relation": "copy", "similarity": 1.0, "damage_score": 0.0021, "flags": [], '
             '"links": []}')
     assert len(codec.pack(line)) < len(zlib.compress(line.encode())) * 0.7
+
+
+def test_briefs_on_one_template_are_kept(tmp_path: Path) -> None:
+    """Market briefs that differ in a company and a figure are each kept (the relation
+    model's ``other-item`` rule: a filter must not drop news on a template's wording); the
+    same brief republished with a dateline is dropped."""
+    brief = ("Shares of Apple rose 3% in early trading on Monday after the company reported "
+             "record quarterly revenue.")
+    items = [Article(f"b{k}", brief.replace("Apple", name).replace("3%", pct))
+             for k, (name, pct) in enumerate([("Apple", "3%"), ("Microsoft", "7%"),
+                                              ("Tesla", "2%"), ("Nvidia", "5%")])]
+    items.append(Article("b0-wire", "NEW YORK (Metro Wire) - " + brief))
+    with Filter(str(tmp_path / "b.idx")) as flt:
+        got = [flt.decide(a) for a in items]
+    assert [d.action for d in got] == ["keep"] * 4 + ["drop"]
+    assert got[-1].duplicate_of == "b0"
