@@ -119,16 +119,18 @@ def score(cluster_of: dict[str, str], base: list[dict[str, Any]],
     by_t: dict[str, list[str]] = defaultdict(list)
     for b in base:
         by_t[b["template"]].append(b["id"])
-    false = {t: sum(cluster_of[a] == cluster_of[b] for a, b in itertools.combinations(ids, 2))
-             / max(1, len(ids) * (len(ids) - 1) // 2) for t, ids in by_t.items()}
-    pairs = sum(len(ids) * (len(ids) - 1) // 2 for ids in by_t.values())
-    merged = sum(round(false[t] * len(ids) * (len(ids) - 1) / 2) for t, ids in by_t.items())
+    merged = {t: sum(cluster_of[a] == cluster_of[b] for a, b in itertools.combinations(ids, 2))
+              for t, ids in by_t.items()}
+    npairs = {t: len(ids) * (len(ids) - 1) // 2 for t, ids in by_t.items()}
+    false = {t: merged[t] / max(1, npairs[t]) for t in by_t}
+    pairs = sum(npairs.values())
     recall: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for c in made:
         recall[c["kind"]][0] += cluster_of[c["id"]] == cluster_of[c["copy_of"]]
         recall[c["kind"]][1] += 1
     return {"false_copies": {t: round(v, 4) for t, v in false.items()},
-            "false_copies_all": round(merged / max(1, pairs), 4), "item_pairs": pairs,
+            "false_copies_all": round(sum(merged.values()) / max(1, pairs), 4),
+            "item_pairs": pairs,
             "recall": {k: round(a / b, 4) for k, (a, b) in recall.items()},
             "copies": {k: b for k, (_a, b) in recall.items()}}
 

@@ -411,8 +411,8 @@ class Filter:
                 out[k] = error(None, "blank", f"{where}:{lineno}: blank line, no record")
             else:
                 out[k] = error(None, item.reason, item.message)
-        todo = list(zip([k for k, _a in fresh],
-                        self.prepare_many([a for _k, a in fresh]), strict=True))
+        preps = self.prepare_many([a for _k, a in fresh])
+        todo = [(k, prep) for (k, _a), prep in zip(fresh, preps, strict=True)]
         if len(todo) > 1 and getattr(self.index, "batches", False):
             with self.index.begin() as tx:
                 for k, prep in todo:
