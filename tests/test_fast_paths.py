@@ -57,8 +57,39 @@ def _ref_find_boilerplate(text: str) -> list[N.Boilerplate]:
                 found.setdefault(sp.start, N.Boilerplate(
                     sp, "repeated_caption",
                     "a line printed twice (a photo caption and its repeat) is page layout"))
+    # link lists: the headline-like lines under each heading, until a story line
+    heads = sorted(k for k, b in found.items() if b.rule == "link_list")
+    lines_at = {span.start: (span, norm) for span, norm in lines}
+    for at in heads:
+        k = next(i for i, (a, b) in enumerate(bounds) if a <= at <= b)
+        items = 0
+        for a, b in bounds[k + 1:]:
+            if items >= N.LINK_LIST_MAX:
+                break
+            raw = text[a:b]
+            if not raw.strip():
+                continue
+            start = a + len(raw) - len(raw.lstrip())
+            if start not in lines_at:
+                break  # a very long line: the story
+            span, norm = lines_at[start]
+            if start in found:
+                continue
+            if len(norm.split(" ")) > N.LINK_ITEM_WORDS or _ref_sentence_end(norm):
+                break
+            found[start] = N.Boilerplate(span, "link_list", N.LINK_LIST_WHY)
+            items += 1
     # the credit closing a text is not a line rule (test_load_normalize checks it by example)
     return _ref_with_credit(text, [found[k] for k in sorted(found)])
+
+
+def _ref_sentence_end(norm: str) -> bool:
+    core = norm
+    while core and core[-1] in "\"'\u201d\u2019)\u00bb]":
+        core = core[:-1]
+    if core != norm:
+        return core[-1:] in (".", "!", "?", ",", ";", ":")
+    return norm[-1:] in (".", ",", ";", ":") and norm[-3:] != "..."
 
 
 def _ref_with_credit(text: str, found: list[N.Boilerplate]) -> list[N.Boilerplate]:

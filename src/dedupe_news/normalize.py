@@ -79,9 +79,85 @@ def _single_spaced(line: str) -> bool:
 # Boilerplate line patterns: (name, regex, why). Matched against a normalised, stripped line.
 # Every pattern is anchored to the whole line and only applies to short lines (see
 # MAX_BOILERPLATE_WORDS) so a sentence of the story that happens to say "subscribe" stays.
+# Site menus and legal footers: a line of three menu words (two legal ones) and nothing else
+# but separators.  Lowercase; every word is also a _HEADS prefix (the prefilter).
+MENU_WORDS = (
+    "home", "news", "sport", "sports", "business", "weather", "politics", "entertainment",
+    "world", "uk", "us", "local", "opinion", "opinions", "video", "videos", "culture", "tech",
+    "technology", "science", "health", "travel", "lifestyle", "life", "style", "arts", "money",
+    "markets", "economy", "finance", "cars", "motoring", "property", "jobs", "education",
+    "food", "music", "film", "films", "tv", "radio", "podcasts", "podcast", "live", "latest",
+    "europe", "asia", "africa", "americas", "australia", "middle east", "environment",
+    "climate", "games", "puzzles", "crosswords", "obituaries", "books", "fashion", "beauty",
+    "photos", "pictures", "magazine", "iplayer", "sounds", "shop", "more", "menu", "search",
+    "sign in", "subscribe", "comment", "columnists", "letters", "features", "analysis",
+    "reviews", "sections", "regions", "newsletters", "events", "media", "society", "family",
+    "dating", "horoscopes", "nation", "national", "international", "metro", "crime",
+    "courts", "celebrity", "celebs", "royals", "tech & science")
+LEGAL_WORDS = (
+    "about", "about us", "contact", "contact us", "terms", "terms of use", "terms of service",
+    "terms and conditions", "terms & conditions", "privacy", "privacy policy",
+    "privacy notice", "privacy settings", "cookies", "cookie policy", "cookie settings",
+    "cookie preferences", "manage cookies", "accessibility", "accessibility help",
+    "accessibility statement", "help", "careers", "jobs", "advertise", "advertise with us",
+    "sitemap", "site map", "faq", "faqs", "feedback", "corrections", "newsletters", "rss",
+    "subscriptions", "archive", "archives", "legal", "imprint", "contributors", "press",
+    "do not sell my personal information", "do not sell my info", "code of conduct",
+    "editorial guidelines", "complaints", "licensing", "syndication", "our journalism")
+SHARE_WORDS = (
+    "share", "facebook", "twitter", "x", "email", "e-mail", "whatsapp", "linkedin",
+    "pinterest", "reddit", "telegram", "messenger", "flipboard", "tweet", "sms", "mail",
+    "print", "copy link", "copy the link", "comments", "comment", "save", "bluesky", "threads")
+
+
+def _word_line(words: Sequence[str], least: int, first: Sequence[str] | None = None) -> str:
+    """A line of at least ``least`` of ``words`` (the first one of ``first``) and separators."""
+    alt = "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(words, key=len, reverse=True))
+    head = alt if first is None else \
+        "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(first, key=len, reverse=True))
+    sep = r"(?: *[|\u00b7\u2022/>\u00bb,] *| )"
+    return rf"(?:{head})\b(?:{sep}(?:{alt})\b){{{least - 1},}} *[|\u00b7\u2022/>\u00bb]?"
+
+
+# A list of links under a heading: "Related stories", "Most read", "You may also like" ...
+# The heading is boilerplate, and so are the headline-like lines under it (see _link_lists).
+LINK_LIST_HEADING = (
+    r"(related|related (stories|articles|content|topics|coverage|news|links|reading|posts|"
+    r"videos|items)|more (on|about) (this|the) (story|topic|subject)|"
+    r"more (stories|news|headlines|articles|videos|like this|to explore)"
+    r"( (from|in|on) [^.!?:]{1,40})?|more (from|in|on) [^.!?:]{1,40}|"
+    r"also (on|from|in) [^.!?:]{1,40}|"
+    r"most (read|popular|viewed|shared|watched|commented|emailed|recent)"
+    r"( stories| articles| now| today| this week| on [^.!?:]{1,40})?|"
+    r"top (stories|news|headlines|articles|picks)( today| now)?|"
+    r"trending( now| stories| news| today| topics)?|"
+    r"latest( news| stories| headlines| articles| updates| videos)?|"
+    r"recommended( for you| stories| reading| articles| videos)?|"
+    r"you (may|might) (also )?(like|enjoy|have missed|be interested in)|"
+    r"(also )?read (more|next|also|this)|see also|further reading|"
+    r"editor'?s'? (picks?|choice)|popular( now| stories| articles| today| on [^.!?:]{1,40})?|"
+    r"don'?t miss( this)?|in other news|elsewhere( on [^.!?:]{1,40})?|"
+    r"around the (web|region|world)|what to read next|"
+    r"what (others|people) are (reading|watching)|explore more|up next|watch next|"
+    r"in (this|the) series|key (stories|links)|(related|useful|external) links)\s*:?")
+LINK_LIST_WHY = "a list of links to other articles (its heading and headlines) is page furniture"
+LINK_ITEM_WORDS = 20  # a line under a link-list heading with fewer spaces than this ...
+LINK_ITEM_ENDS = (".", ",", ";", ":")  # ... and not ending like a sentence is a headline
+# (a headline has no full stop; "..." or a question mark may end one)
+LINK_LIST_MAX = 24  # headlines read under one heading at most
+
 BOILERPLATE_PATTERNS: tuple[tuple[str, str, str], ...] = (
+    ("link_list", LINK_LIST_HEADING, LINK_LIST_WHY),
+    ("navigation", _word_line(MENU_WORDS, 3),
+     "a menu line (three or more section names) is site navigation, not the story"),
+    ("navigation", _word_line(LEGAL_WORDS, 2),
+     "a footer line of legal and contact links is site furniture, not the story"),
+    ("social_handles", _word_line(SHARE_WORDS, 2, [w for w in SHARE_WORDS if w != "x"]) +
+     r"|share( this| the)? (page|article|story|post|link)|share via .{1,40}|"
+     r"copy (the )?link",
+     "share bars (network names, share and copy-link buttons) are page furniture"),
     ("call_to_action",
-     r"(subscribe|sign up|sign in|log in|register now|follow us|join us|join our|share this|"
+     r"(subscribe|sign up|sign in|log in|register now|follow us|join us|join our|share this|also read|"
      r"share on|like us|download (our|the) app|get the app|read more|read also|see also|"
      r"related( stories| articles)?:|more from|click here|advertisement|sponsored content|"
      r"newsletter)\b.{0,200}",
@@ -151,7 +227,14 @@ _HEADS = re.compile(
     r"©|\(c\)|copyright|"  # copyright, first form
     r"distributed by|syndicated by|this article |this story |this report |"  # distribution
     r"visit |go to |"  # visit_site
-    r"date|published|updated|posted|last modified|by|author|tag|filed under",  # metadata
+    r"date|published|updated|posted|last modified|by|author|tag|filed under|"  # metadata
+    # link_list headings (with "related", "more", "most ", "see also", "read more" above)
+    r"also |top |latest|recommended|you may|you might|read |further reading|editor|popular|"
+    r"don|in other news|elsewhere|around the|what |explore more|up next|watch next|"
+    r"in this series|in the series|key |useful links|external links|copy |"
+    # the first words of the menu, footer and share-bar lines
+    + "|".join(sorted({w.split(" ")[0] for w in MENU_WORDS + LEGAL_WORDS + SHARE_WORDS
+                       if w != "x"})),
     re.I)
 _RIGHTS = re.compile("all rights reserved", re.I)
 _RIGHTS_WIDTH = next(w for name, _, _, w in _COMPILED if name == "copyright")
@@ -222,6 +305,8 @@ def boilerplate_chars_special(text: str
         quick = _scan_quick(text, chars, low if special is None else None,  # type: ignore[arg-type]
                             low)
         if quick is not None:
+            if _LIST_RULE in {b.rule for b in quick.values()}:
+                _link_lists(text, chars, quick)
             return _with_credit(text, [quick[k] for k in sorted(quick)]), chars, special
     if plain and "  " not in text:  # (= _spacing_is_clean(chars))
         # a stripped line with single spaces is its own normal form: no per-line normalize()
@@ -230,7 +315,48 @@ def boilerplate_chars_special(text: str
         found, lines, repeats = _scan(text, chars)
     if repeats:
         _repeated_captions(found, lines)
+    if _LIST_RULE in {b.rule for b in found.values()}:
+        _link_lists(text, chars, found)
     return _with_credit(text, [found[k] for k in sorted(found)]), chars, special
+
+
+_LIST_RULE = "link_list"
+_CLOSERS = "\"'\u201d\u2019)\u00bb]"
+
+
+def _sentence_end(norm: str) -> bool:
+    """Whether a line ends like a sentence of the story, not a headline: a full stop, comma,
+    semicolon or colon ("..." aside), or a closing quote after any end mark (a quote)."""
+    core = norm.rstrip(_CLOSERS)
+    if core != norm:
+        return core.endswith((".", "!", "?", ",", ";", ":"))
+    return norm.endswith(LINK_ITEM_ENDS) and not norm.endswith("...")
+
+
+def _link_lists(text: str, chars: str | None, found: dict[int, Boilerplate]) -> None:
+    """The headlines under each link-list heading in ``found`` (rule ``link_list``), added
+    to it: the lines after the heading, as long as each is headline-like (fewer than
+    ``LINK_ITEM_WORDS`` spaces, not ending like a sentence; ``LINK_LIST_MAX`` at most) or
+    boilerplate already (another heading, a share bar).  A story line ends the list."""
+    for at in sorted(b.span.start for b in found.values() if b.rule == _LIST_RULE):
+        pos = text.find("\n", at)
+        items = 0
+        while pos >= 0 and items < LINK_LIST_MAX:
+            start = pos + 1
+            pos = text.find("\n", start)
+            raw = text[start:] if pos < 0 else text[start:pos]
+            line = _line(text, chars, start, raw) if raw.strip() else None
+            if line is None:
+                if raw.strip():
+                    break  # a long paragraph: the story
+                continue
+            start, stripped, norm = line
+            if start in found:
+                continue
+            if norm.count(" ") >= LINK_ITEM_WORDS or _sentence_end(norm):
+                break
+            found[start] = Boilerplate(_span(start, stripped), _LIST_RULE, LINK_LIST_WHY)
+            items += 1
 
 
 # A credit closing the story, in the languages news pipelines see most: Xinhua's end mark and
