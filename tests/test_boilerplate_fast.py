@@ -44,6 +44,19 @@ _PIECES = (
     "ſ", "K", "İ", "ı", "ß", "ﬁ", "\u00a0", "\t", "  ", " ", ".", ",", ":", "-", "'", "\u2019",
     "\u201c", "\u2014", "\u3000", "\u2028", "\x85", "é", "e\u0301", "中文", "x" * 30,
     "word " * 12, "word " * 61,
+    # site furniture: link-list headings, promos, menus, footers, share bars, page layout
+    "related stories", "related", "you may also like", "most read in", "top picks for you",
+    "the latest", "home news sport", "news | world", "home \u00bb local", "u.s.",
+    "facebook twitter", "twitter | email", "about us contact us", "privacy policy",
+    "read more: ", "also read | ", "lire aussi", "\u00e0 lire aussi :", "les articles les plus lus",
+    "lea tambi\u00e9n", "\u00faltimas not\u00edcias", "mehr zum thema", "das k\u00f6nnte sie",
+    "\u0447\u0438\u0442\u0430\u0439\u0442\u0435 \u0442\u0430\u043a\u0436\u0435",
+    "\u0427\u0418\u0422\u0410\u0419\u0422\u0415", "\u76f8\u5173\u65b0\u95fb",
+    "\u3010\u76f8\u5173\u9605\u8bfb\u3011", "\u0627\u0642\u0631\u0623 \u0623\u064a\u0636\u0627",
+    "\u2192 ", "listen to this article", "image caption,", "comments (12)", "5 comments",
+    "we use cookies", "powered by", "you are here:", "share via", "link copied", "foto: ",
+    "click to share on", "(opens in new window)", "skip advertisement", "menu search",
+    "do not sell my info", "\u5206\u4eab\u5230\uff1a", "\u00bb", "\u203a", " | ", " / ",
 )
 
 

@@ -75,7 +75,8 @@ def _ref_find_boilerplate(text: str) -> list[N.Boilerplate]:
             span, norm = lines_at[start]
             if start in found:
                 continue
-            if len(norm.split(" ")) > N.LINK_ITEM_WORDS or _ref_sentence_end(norm):
+            if len(norm.split(" ")) > N.LINK_ITEM_WORDS or len(norm) > N.LINK_ITEM_CHARS \
+                    or _ref_sentence_end(norm):
                 break
             found[start] = N.Boilerplate(span, "link_list", N.LINK_LIST_WHY)
             items += 1
@@ -87,9 +88,10 @@ def _ref_sentence_end(norm: str) -> bool:
     core = norm
     while core and core[-1] in "\"'\u201d\u2019)\u00bb]":
         core = core[:-1]
+    ends = (".", ",", ";", ":", "\u3002", "\uff0c", "\uff1b", "\u060c", "\u061b")
     if core != norm:
-        return core[-1:] in (".", "!", "?", ",", ";", ":")
-    return norm[-1:] in (".", ",", ";", ":") and norm[-3:] != "..."
+        return core[-1:] in ("!", "?", *ends)
+    return norm[-1:] in ends and norm[-3:] != "..."
 
 
 def _ref_with_credit(text: str, found: list[N.Boilerplate]) -> list[N.Boilerplate]:

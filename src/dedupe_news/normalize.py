@@ -79,21 +79,77 @@ def _single_spaced(line: str) -> bool:
 # Boilerplate line patterns: (name, regex, why). Matched against a normalised, stripped line.
 # Every pattern is anchored to the whole line and only applies to short lines (see
 # MAX_BOILERPLATE_WORDS) so a sentence of the story that happens to say "subscribe" stays.
+def _by_first_char(alternation: str) -> str:
+    """``alternation`` (literal words joined by "|"; an escape or a space with its "+" is
+    one character) as a trie: words grouped by their first character, the rests likewise.
+    It matches where ``alternation`` does, re.I or not (a prefix match: which word matched
+    does not matter), but sre no longer tries every word at every line."""
+    return _trie([_chars(w) for w in alternation.split("|")])
+
+
+def _chars(word: str) -> list[str]:
+    out: list[str] = []
+    k = 0
+    while k < len(word):
+        n = 2 if word[k] == "\\" or word[k + 1:k + 2] == "+" else 1
+        out.append(word[k:k + n])
+        k += n
+    return out
+
+
+def _trie(words: list[list[str]], exact: bool = False) -> str:
+    """The words (lists of characters) as one alternation, factored by their characters.
+    Not ``exact``: a prefix match (a word that ends makes its continuations moot); ``exact``:
+    every word, each one's longer extensions tried first (an empty alternative last)."""
+    ends = any(not w for w in words)
+    if ends and not exact:
+        return ""  # a word ends here: any continuation is a longer word, a prefix will do
+    groups: dict[str, list[list[str]]] = {}
+    for w in words:
+        if w:
+            groups.setdefault(w[0], []).append(w[1:])
+    alts = []
+    for first, rests in groups.items():
+        rest = _trie(rests, exact)
+        alts.append(first + (f"(?:{rest})" if "|" in rest else rest))
+    return "|".join(alts) + ("|" if ends else "")
+
+
 # Site menus and legal footers: a line of three menu words (two legal ones) and nothing else
-# but separators.  Lowercase; every word is also a _HEADS prefix (the prefilter).
+# but separators.  Lowercase; each word's first word is also a _HEADS prefix (the prefilter).
+# English, and the section names of the languages news pipelines see most.
 MENU_WORDS = (
     "home", "news", "sport", "sports", "business", "weather", "politics", "entertainment",
-    "world", "uk", "us", "local", "opinion", "opinions", "video", "videos", "culture", "tech",
-    "technology", "science", "health", "travel", "lifestyle", "life", "style", "arts", "money",
-    "markets", "economy", "finance", "cars", "motoring", "property", "jobs", "education",
-    "food", "music", "film", "films", "tv", "radio", "podcasts", "podcast", "live", "latest",
-    "europe", "asia", "africa", "americas", "australia", "middle east", "environment",
-    "climate", "games", "puzzles", "crosswords", "obituaries", "books", "fashion", "beauty",
-    "photos", "pictures", "magazine", "iplayer", "sounds", "shop", "more", "menu", "search",
-    "sign in", "subscribe", "comment", "columnists", "letters", "features", "analysis",
-    "reviews", "sections", "regions", "newsletters", "events", "media", "society", "family",
-    "dating", "horoscopes", "nation", "national", "international", "metro", "crime",
-    "courts", "celebrity", "celebs", "royals", "tech & science")
+    "world", "uk", "us", "u.s.", "local", "opinion", "opinions", "video", "videos", "culture",
+    "tech", "technology", "science", "health", "travel", "lifestyle", "life", "style", "arts",
+    "money", "markets", "economy", "finance", "cars", "motoring", "property", "jobs",
+    "education", "food", "music", "film", "films", "tv", "radio", "podcasts", "podcast",
+    "live", "latest", "europe", "asia", "africa", "americas", "australia", "middle east",
+    "environment", "climate", "earth", "innovation", "sustainability", "legal", "games",
+    "puzzles", "crosswords", "obituaries", "books", "fashion", "beauty", "photos", "pictures",
+    "magazine", "iplayer", "sounds", "bitesize", "shop", "more", "menu", "search", "sign in",
+    "subscribe", "comment", "columnists", "letters", "features", "analysis", "reviews",
+    "sections", "regions", "newsletters", "events", "media", "society", "family", "dating",
+    "horoscopes", "nation", "national", "international", "metro", "crime", "courts",
+    "celebrity", "celebs", "royals", "tech & science", "fact check", "investigations",
+    "elections", "congress", "white house", "shows", "cricket", "football", "soccer",
+    "rugby", "tennis", "golf", "formula 1", "f1", "just in", "for you", "explainers",
+    "wellness", "real estate", "personal finance", "small business", "tech news", "uk news",
+    "world news", "local news", "us news", "business news",
+    # es / pt / it / fr / de
+    "portada", "inicio", "internacional", "nacional", "españa", "economía", "sociedad",
+    "educación", "ciencia", "cultura", "deportes", "opinión", "tecnología", "salud",
+    "clima", "medio ambiente", "gente", "mundo", "brasil", "política", "esporte",
+    "esportes", "saúde", "ciência", "educação", "mercado", "economia", "cronaca", "politica",
+    "esteri", "spettacoli", "sport", "tecnologia", "accueil", "planète", "politique",
+    "société", "sociétés", "économie", "idées", "culture", "startseite", "politik",
+    "ausland", "inland", "panorama", "wirtschaft", "wissenschaft", "kultur", "leben",
+    "netzwelt", "reise", "gesundheit",
+    # ru / zh / ar
+    "главная", "новости", "россия", "мир", "экономика", "политика", "общество", "культура",
+    "спорт", "наука", "технологии", "происшествия", "首页", "国内", "国际", "财经", "军事",
+    "体育", "娱乐", "科技", "社会", "新闻", "评论", "视频", "الرئيسية", "أخبار", "سياسة",
+    "اقتصاد", "رياضة", "ثقافة", "منوعات", "تكنولوجيا", "صحة", "عربي", "دولي")
 LEGAL_WORDS = (
     "about", "about us", "contact", "contact us", "terms", "terms of use", "terms of service",
     "terms and conditions", "terms & conditions", "privacy", "privacy policy",
@@ -103,47 +159,160 @@ LEGAL_WORDS = (
     "sitemap", "site map", "faq", "faqs", "feedback", "corrections", "newsletters", "rss",
     "subscriptions", "archive", "archives", "legal", "imprint", "contributors", "press",
     "do not sell my personal information", "do not sell my info", "code of conduct",
-    "editorial guidelines", "complaints", "licensing", "syndication", "our journalism")
+    "editorial guidelines", "complaints", "licensing", "syndication", "our journalism",
+    "aviso legal", "política de privacidad", "política de cookies", "contacto",
+    "mentions légales", "politique de confidentialité", "gestion des cookies",
+    "impressum", "datenschutz", "agb", "kontakt", "note legali", "contatti")
 SHARE_WORDS = (
     "share", "facebook", "twitter", "x", "email", "e-mail", "whatsapp", "linkedin",
     "pinterest", "reddit", "telegram", "messenger", "flipboard", "tweet", "sms", "mail",
     "print", "copy link", "copy the link", "comments", "comment", "save", "bluesky", "threads")
+_SEP = r"(?: *[|\u00b7\u2022/>\u00bb\u203a\",] *| )"  # ("»" is '"' once normalised)
 
 
 def _word_line(words: Sequence[str], least: int, first: Sequence[str] | None = None) -> str:
     """A line of at least ``least`` of ``words`` (the first one of ``first``) and separators."""
-    alt = "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(words, key=len, reverse=True))
-    head = alt if first is None else \
-        "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(first, key=len, reverse=True))
-    sep = r"(?: *[|\u00b7\u2022/>\u00bb,] *| )"
-    return rf"(?:{head})\b(?:{sep}(?:{alt})\b){{{least - 1},}} *[|\u00b7\u2022/>\u00bb]?"
+    def alt(ws: Sequence[str]) -> str:
+        return _trie([_chars(re.escape(w).replace(r"\ ", " ")) for w in sorted(set(ws))],
+                     exact=True)
+    return (rf"(?:{alt(words if first is None else first)})(?!\w)"
+            rf"(?:{_SEP}(?:{alt(words)})(?!\w)){{{least - 1},}} *[|\u00b7\u2022/>\u00bb\u203a\"]?")
 
 
-# A list of links under a heading: "Related stories", "Most read", "You may also like" ...
-# The heading is boilerplate, and so are the headline-like lines under it (see _link_lists).
-LINK_LIST_HEADING = (
-    r"(related|related (stories|articles|content|topics|coverage|news|links|reading|posts|"
-    r"videos|items)|more (on|about) (this|the) (story|topic|subject)|"
-    r"more (stories|news|headlines|articles|videos|like this|to explore)"
-    r"( (from|in|on) [^.!?:]{1,40})?|more (from|in|on) [^.!?:]{1,40}|"
-    r"also (on|from|in) [^.!?:]{1,40}|"
-    r"most (read|popular|viewed|shared|watched|commented|emailed|recent)"
-    r"( stories| articles| now| today| this week| on [^.!?:]{1,40})?|"
-    r"top (stories|news|headlines|articles|picks)( today| now)?|"
-    r"trending( now| stories| news| today| topics)?|"
-    r"latest( news| stories| headlines| articles| updates| videos)?|"
-    r"recommended( for you| stories| reading| articles| videos)?|"
+# A list of links under a heading ("Related stories", "Most read", "Lo más leído",
+# "Читайте также", "相关新闻"): the heading is boilerplate, and so are the headline-like
+# lines under it (see _link_lists).  English first, then es, pt, it, fr, de, ru, zh, ar.
+_NAME = r"[^.!?:]{1,40}"  # a site or section name in a heading
+LIST_PHRASES = (
+    r"related|related (stories|articles|content|topics|coverage|news|links|reading|posts|"
+    r"videos?|items|story)|(similar|recent|popular|latest|top) (posts|articles|stories)|"
+    r"more (on|about) (this|the|these) (story|stories|topics?|subject)|"
+    r"more (top )?(stories|news|headlines|articles|videos|like this|to explore)"
+    rf"( (from|in|on) {_NAME})?|more (from|in|on) {_NAME}|also (on|from|in) {_NAME}|"
+    r"((today|this week)'?s )?most (read|popular|viewed|shared|watched|commented|emailed|"
+    rf"recent)( stories| articles| now| today| this week| (in|on) {_NAME})?|"
+    r"top (stories|news|headlines|articles|picks)( for you| today| now)?|"
+    r"trending( now| stories| news| today| topics)?|(the )?latest( news| stories| headlines|"
+    r" articles| updates| videos)?|recommended( for you| stories| reading| articles| videos)?|"
     r"you (may|might) (also )?(like|enjoy|have missed|be interested in)|"
-    r"(also )?read (more|next|also|this)|see also|further reading|"
-    r"editor'?s'? (picks?|choice)|popular( now| stories| articles| today| on [^.!?:]{1,40})?|"
-    r"don'?t miss( this)?|in other news|elsewhere( on [^.!?:]{1,40})?|"
-    r"around the (web|region|world)|what to read next|"
-    r"what (others|people) are (reading|watching)|explore more|up next|watch next|"
-    r"in (this|the) series|key (stories|links)|(related|useful|external) links)\s*:?")
+    r"(also )?read (more|next|also|this)( on this topic| about this)?|keep reading|"
+    r"must (read|see|watch)|see also|further reading|editor'?s'? (picks?|choice)|"
+    rf"popular( now| stories| articles| today| on {_NAME})?|don'?t miss( this)?|"
+    rf"in other news|elsewhere( on {_NAME})?|around the (web|region|world)|"
+    r"what to read next|what (others|people) are (reading|watching)|"
+    r"explore more( on (this|these) topics?)?|up next|watch next|in (this|the) series|"
+    r"key (stories|links)|(related|useful|external) links|sponsored( stories| content| links)?|"
+    r"from (our|the) (partners|network|archives?)|more from our (network|partners)|"
+    # es
+    r"(noticias|art[ií]culos|temas) relacionad[oa]s|relacionad[oa]s?|lo (m[aá]s (visto|le[ií]do|"
+    r"popular|compartido)|[uú]ltimo)|(tambi[eé]n )?te (puede|podr[ií]a) interesar|"
+    r"te recomendamos|m[aá]s informaci[oó]n|[uú]ltimas not[ií]cias|recomendad[oa]s|"
+    r"archivado en|(lea|lee|ver|vea) tambi[eé]n|m[aá]s noticias|"
+    # pt
+    r"(leia|veja) tamb[eé]m|mais (lidas|lidos|vistos|vistas)( da semana| do dia| hoje)?|"
+    r"not[ií]cias relacionadas|voc[eê] (pode|vai) gostar|em alta|mais not[ií]cias|"
+    # it
+    r"leggi anche|(i )?pi[uù] (letti|visti|popolari)( di oggi| della settimana)?|"
+    r"(ti )?potrebbe interessar(ti|e)( anche)?|articoli correlati|notizie correlate|"
+    r"ultime notizie|in evidenza|potrebbero interessarti|"
+    # fr
+    r"([aà] )?lire aussi|les (articles )?(les )?plus (lus|partag[eé]s|populaires|consult[eé]s)|"
+    r"sur le m[eê]me (sujet|th[eè]me)|dans la m[eê]me rubrique|[aà] d[eé]couvrir( aussi)?|"
+    r"(nos )?derni[eè]res (actualit[eé]s|infos|nouvelles)|vous aimerez aussi|"
+    r"(vous pourriez|pourrait vous) (aussi |[eé]galement )?(aimer|int[eé]resser)|"
+    r"[aà] voir aussi|voir aussi|"
+    # de
+    r"mehr zum thema|meistgelesen(e)?( artikel| nachrichten)?|"
+    r"das k[oö]nnte sie (auch )?interessieren|weitere (artikel|nachrichten|themen)|"
+    r"auch interessant|aktuelle nachrichten|top-?themen|empfehlungen der redaktion|"
+    r"mehr aus dem ressort|lesen sie auch|zum thema|"
+    # ru
+    r"читайте также|самое (читаемое|популярное|интересное)|популярное|новости по теме|"
+    r"другие новости|главное|последние новости|материалы по теме|рекомендуем|сейчас читают|"
+    r"по теме|смотрите также|"
+    # zh
+    r"相关(新闻|阅读|文章|报道|推荐)|热点新闻|推荐阅读|热门(推荐|新闻|文章)|最新(新闻|消息)|"
+    r"更多(新闻|阅读)|延伸阅读|点击排行|编辑推荐|猜你喜欢|"
+    # ar
+    r"اقرأ أيضا|اقرأ أيضاً|إقرأ أيضا|إقرأ أيضاً|الأكثر (قراءة|مشاهدة)|(أخبار|مواضيع|مقالات) ذات صلة|"
+    r"آخر الأخبار|قد يعجبك أيضا|المزيد من الأخبار|مقالات مشابهة|شاهد أيضا|ذات صلة")
+LINK_LIST_HEADING = rf"({LIST_PHRASES})\s*[:\uff1a]?"
+# A promo inside the story: one of the phrases that lead to another article, a separator,
+# and its headline ("Read more: ...", "ALSO READ | ...", "Lire aussi - ...", "【相关阅读】...");
+# or a line that is an arrow and a headline ("→ ...").
+_PROMO_LEADS = (
+    r"(also )?read( more| also| next| this| the full story)?|related( article| story| stories|"
+    r" articles| coverage| content)?|see also|more( on this story)?|don'?t miss|recommended|"
+    r"watch|click here to read|previously|further reading|must read|"
+    r"(lea|lee|ver|vea) tambi[eé]n|(leia|veja) tamb[eé]m|"
+    r"te (puede|podr[ií]a) interesar|m[aá]s informaci[oó]n|relacionad[oa]|leggi anche|"
+    r"([aà] )?lire aussi|voir aussi|vid[eé]o|lesen sie (auch|hier)|mehr zum thema|"
+    r"auch interessant|zum thema|читайте также|по теме|подробнее|смотрите также|"
+    r"相关(阅读|新闻|报道)|延伸阅读|推荐阅读|اقرأ أيضا|اقرأ أيضاً|إقرأ أيضا|شاهد أيضا|ذات صلة")
+PROMO_PATTERN = (rf"({_PROMO_LEADS})\s*(:|\||-|\u2013|\u2014|\uff1a|>)\s*\S.{{0,200}}"
+                 rf"|[\u3010\[]({_PROMO_LEADS})[\u3011\]]\s*\S.{{0,200}}"
+                 r"|[\u2192\u25ba\u25b6\u25b8]\s*\S.{0,200}")
+# The words any line of the patterns above (headings, promos, breadcrumbs, notices, share
+# bars) starts with, for the prefilter (_HEADS): necessary, so generous.
+_LIST_HEADS = (
+    "related", "similar", "recent", "popular", "latest", "the latest", "top", "more", "also ",
+    "today's", "todays", "this week", "most", "trending", "recommended", "you may",
+    "you might", "read", "keep reading", "must read", "must see", "must watch", "see also",
+    "further reading", "editor", "don", "in other news", "elsewhere", "around the",
+    "what to", "what others", "what people", "explore more", "up next", "watch",
+    "in this series", "in the series", "key stories", "key links", "useful links",
+    "external links", "sponsored", "from our", "from the partners", "from the network",
+    "from the archive", "click", "previously",
+    # es / pt / it / fr / de
+    "noticias", "not\u00edcias", "art\u00edculos", "articulos", "temas", "relacionad",
+    "lo m\u00e1s", "lo mas", "lo \u00faltimo", "lo ultimo", "tambi\u00e9n", "tambien",
+    "te puede", "te podr", "te recom", "m\u00e1s informaci", "mas informaci",
+    "m\u00e1s noticias", "mas noticias", "\u00faltimas", "ultimas", "recomendad",
+    "archivado", "lea tambi", "lee tambi", "ver tambi", "vea tambi", "leia tamb", "veja tamb",
+    "mais lid", "mais vist", "mais not", "voc\u00ea", "voce", "em alta", "leggi", "i pi",
+    "pi\u00f9", "piu", "ti potrebbe", "potrebbe", "articoli", "notizie", "ultime",
+    "in evidenza", "a lire", "\u00e0 lire", "lire aussi", "les plus", "les articles",
+    "sur le m", "dans la m", "a d\u00e9couvrir", "a decouvrir", "\u00e0 d\u00e9couvrir",
+    "\u00e0 decouvrir", "nos derni", "derni", "vous aimerez", "vous pourriez",
+    "pourrait vous", "a voir", "\u00e0 voir", "voir aussi", "vid", "mehr zum", "mehr aus",
+    "meistgelesen", "das k\u00f6nnte", "das konnte", "weitere", "auch interessant",
+    "aktuelle nachrichten", "empfehlungen", "lesen sie", "zum thema",
+    # ru / zh / ar
+    "\u0447\u0438\u0442\u0430\u0439\u0442\u0435", "\u0441\u0430\u043c\u043e\u0435",
+    "\u043f\u043e\u043f\u0443\u043b\u044f\u0440\u043d\u043e\u0435",
+    "\u043d\u043e\u0432\u043e\u0441\u0442\u0438 \u043f\u043e",
+    "\u0434\u0440\u0443\u0433\u0438\u0435", "\u0433\u043b\u0430\u0432\u043d\u043e\u0435",
+    "\u043f\u043e\u0441\u043b\u0435\u0434\u043d\u0438\u0435",
+    "\u043c\u0430\u0442\u0435\u0440\u0438\u0430\u043b\u044b",
+    "\u0440\u0435\u043a\u043e\u043c\u0435\u043d\u0434\u0443\u0435\u043c",
+    "\u0441\u0435\u0439\u0447\u0430\u0441 \u0447\u0438\u0442\u0430\u044e\u0442",
+    "\u043f\u043e \u0442\u0435\u043c\u0435", "\u0441\u043c\u043e\u0442\u0440\u0438\u0442\u0435",
+    "\u043f\u043e\u0434\u0440\u043e\u0431\u043d\u0435\u0435",
+    "\u043f\u043e\u0434\u0435\u043b\u0438\u0442\u044c\u0441\u044f",
+    "\u76f8\u5173", "\u70ed\u70b9", "\u63a8\u8350", "\u70ed\u95e8", "\u6700\u65b0", "\u66f4\u591a",
+    "\u5ef6\u4f38", "\u70b9\u51fb", "\u7f16\u8f91", "\u731c\u4f60", "\u5206\u4eab",
+    "\u0627\u0642\u0631\u0623", "\u0625\u0642\u0631\u0623", "\u0627\u0644\u0623\u0643\u062b\u0631",
+    "\u0623\u062e\u0628\u0627\u0631", "\u0645\u0648\u0627\u0636\u064a\u0639",
+    "\u0645\u0642\u0627\u0644\u0627\u062a", "\u0622\u062e\u0631", "\u0642\u062f \u064a\u0639\u062c\u0628\u0643",
+    "\u0627\u0644\u0645\u0632\u064a\u062f", "\u0634\u0627\u0647\u062f", "\u0630\u0627\u062a",
+    "\u0634\u0627\u0631\u0643",
+    # promos in brackets or after an arrow; breadcrumbs, notices, share bars, page layout
+    "\u3010", "[", "\u2192", "\u25ba", "\u25b6", "\u25b8",
+    "you are here", "breadcrumb", "menu", "do not sell", "your privacy", "powered by",
+    "proudly powered", "share", "copy ", "link copied", "gift", "compartir", "partager",
+    "artikel teilen", "teilen", "skip advertisement", "story continues", "article continues",
+    "continue reading", "listen to", "reading time", "image source", "image caption",
+    "media source", "media caption", "photograph:", "view comment", "show comment", "comment",
+    "accept all", "accept cookies", "reject all", "reject cookies", "manage preferences",
+    "manage cookies", "manage consent", "we use cookies", "already a subscriber",
+    "support our", "support independent", "publicidad", "anzeige", "publicit", "pubblicit",
+    "\u0440\u0435\u043a\u043b\u0430\u043c\u0430", "\u5e7f\u544a", "\u0625\u0639\u0644\u0627\u0646", "foto:")
 LINK_LIST_WHY = "a list of links to other articles (its heading and headlines) is page furniture"
 LINK_ITEM_WORDS = 20  # a line under a link-list heading with fewer spaces than this ...
-LINK_ITEM_ENDS = (".", ",", ";", ":")  # ... and not ending like a sentence is a headline
-# (a headline has no full stop; "..." or a question mark may end one)
+LINK_ITEM_CHARS = 160  # ... and characters (CJK has no spaces) ...
+LINK_ITEM_ENDS = (".", ",", ";", ":", "\u3002", "\uff0c", "\uff1b", "\u060c", "\u061b")
+# ... not ending like a sentence is a headline (a headline has no full stop; "..." or a
+# question mark may end one)
 LINK_LIST_MAX = 24  # headlines read under one heading at most
 
 BOILERPLATE_PATTERNS: tuple[tuple[str, str, str], ...] = (
@@ -152,10 +321,30 @@ BOILERPLATE_PATTERNS: tuple[tuple[str, str, str], ...] = (
      "a menu line (three or more section names) is site navigation, not the story"),
     ("navigation", _word_line(LEGAL_WORDS, 2),
      "a footer line of legal and contact links is site furniture, not the story"),
+    ("navigation", r"(you are here|breadcrumbs?)\s*:?.{0,120}|menu search|"
+     r"(do not sell( or share)? my (personal )?info(rmation)?|your privacy (choices|rights))"
+     r"|(proudly )?powered by [^.!?]{1,40}( \| .{1,60})?\.?",
+     "breadcrumbs and site-wide notices are site furniture, not the story"),
     ("social_handles", _word_line(SHARE_WORDS, 2, [w for w in SHARE_WORDS if w != "x"]) +
-     r"|share( this| the)? (page|article|story|post|link)|share via .{1,40}|"
-     r"copy (the )?link",
+     r"|(click to )?share( this| the| full)? (page|article|story|post|link|with .{1,60})"
+     r"( \(opens in new window\))?|(click to )?share (on|via) .{1,40}|copy (the )?link|"
+     r"link copied|gift (this )?article|share|compartir( en .{1,30})+|partager( sur .{1,30})?|"
+     r"(artikel )?teilen|поделиться.{0,40}|分享到?[:：]?.{0,40}|شارك.{0,40}",
      "share bars (network names, share and copy-link buttons) are page furniture"),
+    ("layout",
+     r"(skip )?advertisement|(story|article) continues (below|after)( (the )?advertisement)?|"
+     r"continue reading( the main story| below)?|listen to (this )?article.{0,24}|"
+     r"reading time:? .{1,24}|(image|media) (source|caption)s?,?.{0,80}|"
+     r"photograph: .{1,60}|(view |show )?comments?( \(\d+\))?|join the conversation|"
+     r"(accept|reject) (all )?cookies|manage (preferences|cookies|consent)|"
+     r"we use cookies.{0,200}|this (article|story) is more than \d+ (years?|months?) old|"
+     r"already a subscriber\?.{0,30}|support (our|independent) journalism.{0,80}|"
+     r"leave a reply( cancel reply)?|publicidad|anzeige|publicit[eé]|pubblicit[aà]|"
+     r"\u0440\u0435\u043a\u043b\u0430\u043c\u0430|\u5e7f\u544a|\u0625\u0639\u0644\u0627\u0646|foto: .{1,40}",
+     "advertising slots, caption labels, comment counts, cookie notices and audio prompts "
+     "are page layout, not the story"),
+    ("call_to_action", PROMO_PATTERN,
+     "a line that promotes another article (a lead-in and its headline) is site furniture"),
     ("call_to_action",
      r"(subscribe|sign up|sign in|log in|register now|follow us|join us|join our|share this|also read|"
      r"share on|like us|download (our|the) app|get the app|read more|read also|see also|"
@@ -228,13 +417,11 @@ _HEADS = re.compile(
     r"distributed by|syndicated by|this article |this story |this report |"  # distribution
     r"visit |go to |"  # visit_site
     r"date|published|updated|posted|last modified|by|author|tag|filed under|"  # metadata
-    # link_list headings (with "related", "more", "most ", "see also", "read more" above)
-    r"also |top |latest|recommended|you may|you might|read |further reading|editor|popular|"
-    r"don|in other news|elsewhere|around the|what |explore more|up next|watch next|"
-    r"in this series|in the series|key |useful links|external links|copy |"
-    # the first words of the menu, footer and share-bar lines
-    + "|".join(sorted({w.split(" ")[0] for w in MENU_WORDS + LEGAL_WORDS + SHARE_WORDS
-                       if w != "x"})),
+    # link_list headings and promos (their first words), breadcrumbs, notices
+    # (each a prefix of the line as it is; a line of menu, footer or share words starts
+    # with one of them whole)
+    + "|".join(sorted({re.escape(w.lower()).replace("\\ ", " ") for w in
+                       _LIST_HEADS + MENU_WORDS + LEGAL_WORDS + SHARE_WORDS if w != "x"})),
     re.I)
 _RIGHTS = re.compile("all rights reserved", re.I)
 _RIGHTS_WIDTH = next(w for name, _, _, w in _COMPILED if name == "copyright")
@@ -244,7 +431,7 @@ _OTHER_SPACE = re.compile(r"[^\S \n]")
 
 def _may_be_boilerplate(norm: str) -> bool:
     """False only when ``_ANY.fullmatch(norm)`` is None (a prefilter; see _HEADS)."""
-    return (_HEADS.match(norm) is not None or norm.rstrip()[-1:] == ")"
+    return (_HEADS_FACTORED.match(norm) is not None or norm.rstrip()[-1:] == ")"
             or (len(norm) <= _RIGHTS_WIDTH and _RIGHTS.search(norm) is not None))
 
 
@@ -329,7 +516,7 @@ def _sentence_end(norm: str) -> bool:
     semicolon or colon ("..." aside), or a closing quote after any end mark (a quote)."""
     core = norm.rstrip(_CLOSERS)
     if core != norm:
-        return core.endswith((".", "!", "?", ",", ";", ":"))
+        return core.endswith(("!", "?", *LINK_ITEM_ENDS))
     return norm.endswith(LINK_ITEM_ENDS) and not norm.endswith("...")
 
 
@@ -353,7 +540,8 @@ def _link_lists(text: str, chars: str | None, found: dict[int, Boilerplate]) -> 
             start, stripped, norm = line
             if start in found:
                 continue
-            if norm.count(" ") >= LINK_ITEM_WORDS or _sentence_end(norm):
+            if norm.count(" ") >= LINK_ITEM_WORDS or len(norm) > LINK_ITEM_CHARS \
+                    or _sentence_end(norm):
                 break
             found[start] = Boilerplate(_span(start, stripped), _LIST_RULE, LINK_LIST_WHY)
             items += 1
@@ -525,17 +713,6 @@ def _scan_clean(text: str, chars: str) -> tuple[dict[int, Boilerplate], list[_Li
     return found, lines, repeats
 
 
-def _by_first_char(alternation: str) -> str:
-    """``alternation`` (literal words joined by "|") with its words grouped by their first
-    character (or escape): it matches where ``alternation`` does, re.I or not, but sre no
-    longer tries every word at every line."""
-    groups: dict[str, list[str]] = {}
-    for word in alternation.split("|"):
-        k = 2 if word.startswith("\\") else 1
-        groups.setdefault(word[:k], []).append(word[k:])
-    return "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
-
-
 # The whole-text searches of _scan_quick, for a text whose whitespace is spaces and line
 # breaks only (so a line's normal form is the line stripped, runs of spaces made single):
 # each twice, for str with re.I like _HEADS, and for the lowercased UTF-8 of an ASCII text
@@ -543,6 +720,7 @@ def _by_first_char(alternation: str) -> str:
 # A line whose normal form _HEADS matches: "\n" (or the text's start), spaces, a _HEADS word
 # (its spaces runs).  ``*+`` (possessive): the spaces are the line's, never part of the word.
 _HEADS_AT = " *+(?:" + _by_first_char(_HEADS.pattern.replace(" ", " +")) + ")"
+_HEADS_FACTORED = re.compile(_by_first_char(_HEADS.pattern), re.I)  # (= _HEADS, faster)
 # A ")" that ends a stripped line: followed by spaces and the line's end.
 _PAREN_END = r"\) *(?=\n|\Z)"
 # The first MIN_REPEAT_CHARS characters of a line whose stripped form is at least that long:
