@@ -290,6 +290,69 @@ def run(split: str, seed: int = 23, n: int = 160) -> dict[str, Any]:
             "sites": SITES[split], "lines": lines_set_aside(docs), "systems": systems}
 
 
+def _escape(text: str, twice: bool = False) -> str:
+    out = text.replace("&", "&amp;").replace("'", "&#8217;").replace('"', "&quot;") \
+        .replace("\u00a3", "&pound;").replace("$", "&#36;").replace("%", "&#37;")
+    return out.replace("&", "&amp;") if twice else out
+
+
+def _soft_hyphens(text: str, rng: random.Random) -> str:
+    return " ".join(w[:len(w) // 2] + "\u00ad" + w[len(w) // 2:]
+                    if len(w) > 7 and rng.random() < 0.3 else w for w in text.split(" "))
+
+
+def _wrapped(text: str) -> str:
+    import textwrap
+
+    return "\n".join("\n".join(textwrap.wrap(p, 70)) for p in text.split("\n") if p.strip())
+
+
+ENCODINGS = ("escaped", "escaped_twice", "soft_hyphens", "zero_width", "hard_wrapped",
+             "page_escaped_twice")
+
+
+def encodings(split: str, seed: int = 29, n: int = 120) -> dict[str, Any]:
+    """The same story as feeds and CMS exports deliver it: HTML character references once
+    or twice (``&amp;#8217;``), soft hyphens in long words, zero-width spaces after spaces,
+    lines hard-wrapped at 70 columns (wire and e-mail copy), and a scraped page escaped
+    twice.  Copy recall per kind (each copy with its original)."""
+    from dedupe_news.cluster import cluster_articles
+    from dedupe_news.model import Article
+
+    rng = random.Random(f"{seed}-{split}")
+    base = stories(split, rng, n)
+    titles = [r["title"] for r in read_jsonl(CORPUS) if r["title"]]
+    tpl = site_template(split, SITES[split][0], rng)
+    docs = [{"id": r["id"], "text": r["text"], "of": None, "kind": None} for r in base]
+    for r in base:
+        t = r["text"]
+        made = {"escaped": _escape(t), "escaped_twice": _escape(t, twice=True),
+                "soft_hyphens": _soft_hyphens(t, rng),
+                "zero_width": t.replace(" ", " \u200b").replace(". ", ".\u00a0"),
+                "hard_wrapped": _wrapped(t),
+                "page_escaped_twice": _escape(page(r, tpl, titles, rng)[0], twice=True)}
+        docs += [{"id": f"{r['id']}~{k}", "text": v, "of": r["id"], "kind": k}
+                 for k, v in made.items()]
+    rng.shuffle(docs)
+    res = cluster_articles([Article(d["id"], d["text"]) for d in docs])
+    ours = {r["id"]: r["cluster"] for r in res.records}
+    out: dict[str, Any] = {"stories": len(base), "recall": {}}
+
+    def recall(cl: dict[str, Any]) -> dict[str, float]:
+        got = {k: [0, 0] for k in ENCODINGS}
+        for d in docs:
+            if d["of"]:
+                got[d["kind"]][0] += cl[d["id"]] == cl[d["of"]]
+                got[d["kind"]][1] += 1
+        return {k: round(a / max(1, b), 4) for k, (a, b) in got.items()}
+
+    out["recall"]["dedupe-news"] = recall(ours)
+    for th in (0.8, 0.5):
+        groups, _ = baseline_cluster([(d["id"], d["text"]) for d in docs], th)
+        out["recall"][f"datasketch@{th}"] = recall(groups)
+    return out
+
+
 def print_table(rep: dict[str, Any]) -> None:
     names = list(rep["systems"])
     print(f"split={rep['split']}  stories={rep['stories']}  pages={rep['pages']}  "
@@ -307,6 +370,12 @@ def print_table(rep: dict[str, Any]) -> None:
     print(f"furniture lines set aside {ln['furniture_set_aside']:.3f} of "
           f"{ln['furniture_lines']}; story lines set aside {ln['story_lines_set_aside']:.4f} "
           f"of {ln['story_lines']}")
+    enc = rep.get("encodings")
+    if enc:
+        print(f"\nthe same story as feeds deliver it ({enc['stories']} stories): copy recall")
+        print(f"{'kind':36s}" + "".join(f"{n:>16s}" for n in enc["recall"]))
+        for k in ENCODINGS:
+            print(f"{'  ' + k:36s}" + "".join(f"{r[k]:>16.3f}" for r in enc["recall"].values()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.split == "blind":
         _blind()
     rep = run(a.split, n=a.stories)
+    rep["encodings"] = encodings(a.split)
     print_table(rep)
     if a.split == "blind":
         rep["blind_lines"] = blind_lines()

@@ -124,3 +124,35 @@ def test_a_list_ends_at_the_first_story_line() -> None:
 def test_story_sentences_that_start_like_furniture_stay(line: str) -> None:
     text = "\n".join([STORY.split("\n")[0], line, STORY.split("\n")[1]])
     assert find_boilerplate(text) == []
+
+
+# --- text as feeds escape it ---------------------------------------------------------------
+
+def _escaped(text: str, twice: bool = False) -> str:
+    out = text.replace("&", "&amp;").replace("'", "&#8217;").replace('"', "&quot;") \
+        .replace("\u00a3", "&pound;")
+    return out.replace("&", "&amp;") if twice else out
+
+
+def test_character_references_are_decoded_for_fingerprinting() -> None:
+    from dedupe_news.normalize import decode_entities, normalize, normalize_story
+
+    assert normalize("It&#8217;s &quot;done&quot; &amp; dusted") == "It's \"done\" & dusted"
+    assert normalize("It&amp;#8217;s") == "It's"  # escaped twice
+    assert normalize("AT&T and R&D; &unknownname; &#x2014;") == "AT&T and R&D; &unknownname; -"
+    assert normalize_story(_escaped(STORY, twice=True)) == normalize_story(STORY)
+
+
+def test_an_escaped_copy_is_a_copy_and_its_spans_point_into_the_text_as_read(
+        tmp_path: Path) -> None:
+    quote = '\n"We are delighted," she said. "It\'s a great day."\nShare this article'
+    plain, escaped = STORY + quote, _escaped(STORY + quote, twice=True)
+    res = cluster_articles([Article("plain", plain), Article("feed", escaped)])
+    rec = {r["id"]: r for r in res.records}
+    assert rec["plain"]["cluster"] == rec["feed"]["cluster"]
+    for b in find_boilerplate(escaped):
+        assert escaped[b.span.start:b.span.end] == b.span.text
+    assert [b.span.text for b in find_boilerplate(escaped)] == ["Share this article"]
+    with Filter(str(tmp_path / "e.idx")) as flt:
+        assert flt.decide(Article("plain", plain)).action == "keep"
+        assert flt.decide(Article("feed", escaped)).relation == "copy"

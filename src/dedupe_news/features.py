@@ -181,9 +181,11 @@ def _as_is(text: str, chars: str | None, special: set[str] | None) -> str | None
     characters mapped in place (``normalize._chars_in_place``); ``special``: its distinct
     non-ASCII characters (``normalize.boilerplate_chars_special``; the scripts without spaces
     are all non-ASCII, so looking at these is searching ``chars``)."""
+    if chars is None:  # (characters references to decode, or NFKC changes lengths)
+        return None
     if text.isascii():
         return text
-    if chars is None or special is None \
+    if special is None \
             or any(_NOSPACE_SCRIPT.match(c) is not None for c in special):
         return None
     return chars

@@ -13,6 +13,7 @@ Two jobs, both pure functions of the text:
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import unicodedata
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from dedupe_news.model import Span
 
-STEPS = ("nfkc", "quotes", "dashes", "ws")
+STEPS = ("entities", "nfkc", "quotes", "dashes", "ws")
 
 _QUOTE_MAP = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -33,19 +34,49 @@ _SPECIAL = re.compile("[" + "".join(_QUOTE_MAP) + _DASHES + "]")
 _SPECIAL_SET = frozenset(_QUOTE_MAP) | frozenset(_DASHES)
 
 
+# An HTML character reference ("&amp;", "&#8217;", "&#x2019;"; the semicolon required, so
+# "AT&T" or "R&D;" stay): feeds and CMS exports often carry a story's text escaped, once or
+# twice ("&amp;#8217;"), where another outlet's copy has the characters themselves.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def has_entities(text: str) -> bool:
+    """Whether ``text`` holds an HTML character reference (see ``_ENTITY``)."""
+    return "&" in text and _ENTITY.search(text) is not None
+
+
+def decode_entities(text: str) -> str:
+    """``text`` with its HTML character references decoded, again until none is left (text
+    escaped twice); unknown names stay as they are."""
+    while "&" in text:
+        new = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
 def _characters(text: str) -> str:
-    if not text.isascii():  # ASCII text is already in every normal form
+    while True:
+        if "&" in text:
+            text = decode_entities(text)
+        if text.isascii():  # ASCII text is already in every other normal form
+            return text
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)
+            if has_entities(text):  # ("\uff06amp;" is "&amp;" once in NFKC)
+                continue
         if _SPECIAL.search(text):
             text = _SPECIAL.sub(lambda m: _QUOTE_MAP.get(m.group(), "-"), text)
-    return text
+        return text
 
 
 def _chars_in_place(text: str) -> str | None:
     """``_characters(text)`` when it maps character for character (same length, so every
     line of the result is ``_characters`` of that line: text already in NFKC - any piece of it
-    too - only quotes and dashes replaced), else None."""
+    too - only quotes and dashes replaced; no character references), else None."""
+    if has_entities(text):
+        return None
     if text.isascii():
         return text
     if not unicodedata.is_normalized("NFKC", text):
@@ -465,6 +496,13 @@ def boilerplate_chars_special(text: str
     it is not None and not ASCII (else None), which it computes anyway."""
     special: set[str] | None = None
     enc, rest = b"", ""
+    if has_entities(text):  # (decoding changes lengths: line by line, as _chars_in_place)
+        found, lines, repeats = _scan(text, None)
+        if repeats:
+            _repeated_captions(found, lines)
+        if _LIST_RULE in {b.rule for b in found.values()}:
+            _link_lists(text, None, found)
+        return _with_credit(text, [found[k] for k in sorted(found)]), None, None
     if text.isascii():  # (= _chars_in_place(text), and _spacing_is_clean below)
         chars: str | None = text
         enc = text.encode("ascii")
