@@ -40,7 +40,16 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from _common import BENCH_DIR, CORPUS, OUT_DIR, baseline_cluster, log, read_jsonl, stable_hash, write_report
+from _common import (
+    BENCH_DIR,
+    CORPUS,
+    OUT_DIR,
+    baseline_cluster,
+    log,
+    read_jsonl,
+    stable_hash,
+    write_report,
+)
 
 SITES = {
     "dev": ["Daily Post", "Evening Star", "Northern Echo", "City Herald", "Coast Times",

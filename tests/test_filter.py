@@ -133,6 +133,40 @@ def test_stream_and_batch_agree(tmp_path: Path) -> None:
     assert s == b
 
 
+def test_candidates_ranked_from_signatures_first_are_the_full_ranking(tmp_path: Path) -> None:
+    """The SQLite look-up reads signatures first and rows only for the candidates the ranking
+    can keep (``candidate_sigs`` / ``indexed``): the candidates equal the ranking of every
+    candidate's row (the path an index without it takes), ties on similarity included; and
+    the compiled similarity equals its numpy definition."""
+    from dedupe_news.filter.core import _similar_rows, least_equal
+    from dedupe_news.filter.sqlite_index import _Txn
+
+    arts = agreement_corpus()
+    with Filter(str(tmp_path / "rank.idx")) as f:
+        for a in arts[: len(arts) // 2]:
+            f.decide(a)
+        preps = f.prepare_many([Article(a.id + "-probe", a.text) for a in arts])
+        fast = _Txn.candidate_sigs
+        with f.index.begin() as tx:
+            got = [[c.doc for c in f._candidates(tx, p)] for p in preps]
+            try:
+                del _Txn.candidate_sigs  # the path without it: every candidate's row
+                want = [[c.doc for c in f._candidates(tx, p)] for p in preps]
+            finally:
+                _Txn.candidate_sigs = fast
+    assert got == want and sum(map(len, got)) > len(arts) // 2
+    rng = np.random.default_rng(3)
+    sig = rng.integers(0, 50, 256, dtype=np.uint32)
+    sigs = np.where(rng.random((300, 256)) < rng.random((300, 1)), sig,
+                    rng.integers(0, 50, (300, 256))).astype(np.uint32)
+    for bands, rows, minj in ((128, 2, 0.06), (32, 7, 0.3), (64, 4, 0.0)):
+        eq_rows = sigs == sig[None, :]
+        eq = eq_rows.sum(axis=1)
+        banded = eq_rows[:, : bands * rows].reshape(300, bands, rows).all(axis=2).any(axis=1)
+        e, ok = _similar_rows(sigs, sig, bands, rows, least_equal(256, minj))
+        assert (e == eq).all() and (ok == (banded & (eq / 256 >= minj))).all()
+
+
 # --- bad input: one decision per input line ----------------------------------------------
 
 

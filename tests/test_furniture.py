@@ -135,7 +135,7 @@ def _escaped(text: str, twice: bool = False) -> str:
 
 
 def test_character_references_are_decoded_for_fingerprinting() -> None:
-    from dedupe_news.normalize import decode_entities, normalize, normalize_story
+    from dedupe_news.normalize import normalize, normalize_story
 
     assert normalize("It&#8217;s &quot;done&quot; &amp; dusted") == "It's \"done\" & dusted"
     assert normalize("It&amp;#8217;s") == "It's"  # escaped twice
@@ -156,3 +156,22 @@ def test_an_escaped_copy_is_a_copy_and_its_spans_point_into_the_text_as_read(
     with Filter(str(tmp_path / "e.idx")) as flt:
         assert flt.decide(Article("plain", plain)).action == "keep"
         assert flt.decide(Article("feed", escaped)).relation == "copy"
+
+
+def test_a_hard_wrapped_copy_is_a_copy_and_prose_is_not_unwrapped() -> None:
+    import textwrap
+
+    from dedupe_news.normalize import hard_wrapped, prepare, unwrapped
+
+    wrapped = "\n".join("\n".join(textwrap.wrap(p, 66)) for p in STORY.split("\n"))
+    assert hard_wrapped(wrapped) and not hard_wrapped(STORY)
+    # one paragraph: its lines joined (units still end at each full stop)
+    assert prepare(wrapped).body == " ".join(STORY.split("\n"))
+    para = "\n\n".join("\n".join(textwrap.wrap(p, 66)) for p in STORY.split("\n"))
+    assert prepare(para).body == prepare(STORY).body  # a paragraph a line again
+    assert unwrapped(STORY) == STORY
+    res = cluster_articles([Article("plain", STORY), Article("wire", wrapped)])
+    assert len({r["cluster"] for r in res.records}) == 1
+    # short lines that end as sentences, a list of headlines: left alone
+    assert not hard_wrapped("One.\nTwo lines here.\nThree short ones.\nFour.")
+    assert not hard_wrapped("\n".join(_headlines(0)))

@@ -38,6 +38,7 @@ from dedupe_news.normalize import (
     all_boilerplate,
     boilerplate_chars_special,
     cut_boilerplate,
+    hard_wrapped,
     prepare,
 )
 from dedupe_news.shingle import (
@@ -160,12 +161,15 @@ def _story(text: str) -> tuple[tuple[Boilerplate, ...], StoryBytes]:
         prep = prepare(text, bp)
         return prep.boilerplate, story_bytes(prep.body)
     if not bp:
+        if hard_wrapped(story):  # (its lines joined: prepare)
+            return (), story_bytes(prepare(text, bp).body)
         return (), story_bytes(story, special)
     # the story's characters with the boilerplate lines cut out (prepare then normalises
     # their whitespace, which the tokeniser ignores)
     body = cut_boilerplate(story, bp)
     words = body.split(None, 5)
-    if all_boilerplate(len(words), sum(map(len, words)) + len(words) - 1):
+    if all_boilerplate(len(words), sum(map(len, words)) + len(words) - 1) \
+            or hard_wrapped(body):
         # (prepare's body: these words, one separator between each two) the text kept whole
         prep = prepare(text, bp)
         return prep.boilerplate, story_bytes(prep.body)

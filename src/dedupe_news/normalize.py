@@ -324,7 +324,8 @@ _LIST_HEADS = (
     "\u5ef6\u4f38", "\u70b9\u51fb", "\u7f16\u8f91", "\u731c\u4f60", "\u5206\u4eab",
     "\u0627\u0642\u0631\u0623", "\u0625\u0642\u0631\u0623", "\u0627\u0644\u0623\u0643\u062b\u0631",
     "\u0623\u062e\u0628\u0627\u0631", "\u0645\u0648\u0627\u0636\u064a\u0639",
-    "\u0645\u0642\u0627\u0644\u0627\u062a", "\u0622\u062e\u0631", "\u0642\u062f \u064a\u0639\u062c\u0628\u0643",
+    "\u0645\u0642\u0627\u0644\u0627\u062a", "\u0622\u062e\u0631",
+    "\u0642\u062f \u064a\u0639\u062c\u0628\u0643",
     "\u0627\u0644\u0645\u0632\u064a\u062f", "\u0634\u0627\u0647\u062f", "\u0630\u0627\u062a",
     "\u0634\u0627\u0631\u0643",
     # promos in brackets or after an arrow; breadcrumbs, notices, share bars, page layout
@@ -337,7 +338,8 @@ _LIST_HEADS = (
     "accept all", "accept cookies", "reject all", "reject cookies", "manage preferences",
     "manage cookies", "manage consent", "we use cookies", "already a subscriber",
     "support our", "support independent", "publicidad", "anzeige", "publicit", "pubblicit",
-    "\u0440\u0435\u043a\u043b\u0430\u043c\u0430", "\u5e7f\u544a", "\u0625\u0639\u0644\u0627\u0646", "foto:")
+    "\u0440\u0435\u043a\u043b\u0430\u043c\u0430", "\u5e7f\u544a",
+    "\u0625\u0639\u0644\u0627\u0646", "foto:")
 LINK_LIST_WHY = "a list of links to other articles (its heading and headlines) is page furniture"
 LINK_ITEM_WORDS = 20  # a line under a link-list heading with fewer spaces than this ...
 LINK_ITEM_CHARS = 160  # ... and characters (CJK has no spaces) ...
@@ -371,13 +373,15 @@ BOILERPLATE_PATTERNS: tuple[tuple[str, str, str], ...] = (
      r"we use cookies.{0,200}|this (article|story) is more than \d+ (years?|months?) old|"
      r"already a subscriber\?.{0,30}|support (our|independent) journalism.{0,80}|"
      r"leave a reply( cancel reply)?|publicidad|anzeige|publicit[eé]|pubblicit[aà]|"
-     r"\u0440\u0435\u043a\u043b\u0430\u043c\u0430|\u5e7f\u544a|\u0625\u0639\u0644\u0627\u0646|foto: .{1,40}",
+     r"\u0440\u0435\u043a\u043b\u0430\u043c\u0430|\u5e7f\u544a|\u0625\u0639\u0644\u0627\u0646|"
+     r"foto: .{1,40}",
      "advertising slots, caption labels, comment counts, cookie notices and audio prompts "
      "are page layout, not the story"),
     ("call_to_action", PROMO_PATTERN,
      "a line that promotes another article (a lead-in and its headline) is site furniture"),
     ("call_to_action",
-     r"(subscribe|sign up|sign in|log in|register now|follow us|join us|join our|share this|also read|"
+     r"(subscribe|sign up|sign in|log in|register now|follow us|join us|join our|share this|"
+     r"also read|"
      r"share on|like us|download (our|the) app|get the app|read more|read also|see also|"
      r"related( stories| articles)?:|more from|click here|advertisement|sponsored content|"
      r"newsletter)\b.{0,200}",
@@ -883,12 +887,68 @@ def all_boilerplate(words: int, chars: int) -> bool:
     return words < 5 and chars < MIN_BODY_CHARS
 
 
+# Hard-wrapped text (wire and e-mail copy, plain-text archives: every line cut at a fixed
+# width, mid-sentence): its line breaks are not paragraph or sentence boundaries, so its
+# lines are joined within each paragraph (blank lines) before the text is cut into sentence
+# units; else the same story, wrapped and not, aligns fragment against sentence.
+WRAP_MIN_LINES = 4  # a text of this many lines at least ...
+WRAP_MAX = 100  # ... none longer than this many characters ...
+WRAP_BAND = 16  # ... where WRAP_SHARE of the lines inside a paragraph (its last line aside)
+WRAP_SHARE = 0.6  # are within WRAP_BAND characters of the longest ...
+WRAP_OPEN = 0.5  # ... and this share of them ends mid-sentence ...
+WRAP_LOWER = 0.3  # ... and this share is followed by a line that starts in lower case (a
+# sentence going on: a list of headlines or a menu starts each line with a capital) ...
+WRAP_MIN = 40  # ... and the longest line has this many characters at least
+_SENTENCE_ENDS = (".", "!", "?", ":", ";", '"', "'", ")", "\u201d", "\u2019", "\u00bb",
+                  "\u3002", "\uff01", "\uff1f", "\u0964", "\u061f", "\u06d4")
+
+
+def hard_wrapped(text: str) -> bool:
+    """Whether ``text`` is hard-wrapped (see ``WRAP_*``)."""
+    if text.count("\n") < WRAP_MIN_LINES - 1:
+        return False
+    lines = [line.strip() for line in text.split("\n")]
+    inner: list[int] = []
+    n = longest = open_ends = lower = 0
+    for k, line in enumerate(lines):
+        if not line:
+            continue
+        n += 1
+        longest = max(longest, len(line))
+        if longest > WRAP_MAX:
+            return False
+        if k + 1 < len(lines) and lines[k + 1]:  # not its paragraph's last line
+            inner.append(len(line))
+            open_ends += not line.endswith(_SENTENCE_ENDS)
+            lower += lines[k + 1][0].islower()
+    if n < WRAP_MIN_LINES or len(inner) < WRAP_MIN_LINES - 1 or longest < WRAP_MIN:
+        return False
+    near = sum(x >= longest - WRAP_BAND for x in inner)
+    return near >= WRAP_SHARE * len(inner) and open_ends >= WRAP_OPEN * len(inner) \
+        and lower >= WRAP_LOWER * len(inner)
+
+
+def unwrapped(text: str) -> str:
+    """``text`` with the lines of each paragraph joined when it is hard-wrapped, else as it
+    is (see ``WRAP_*``)."""
+    if not hard_wrapped(text):
+        return text
+    paras: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if line.strip():
+            paras[-1].append(line.strip())
+        elif paras[-1]:
+            paras.append([])
+    return "\n".join(" ".join(p) for p in paras if p)
+
+
 def prepare(text: str, boilerplate: list[Boilerplate] | None = None) -> Prepared:
-    """Normalise ``text`` and set its boilerplate lines aside (``boilerplate``: already found)."""
+    """Normalise ``text`` and set its boilerplate lines aside (``boilerplate``: already found);
+    a hard-wrapped story's lines joined (:func:`unwrapped`)."""
     bp = find_boilerplate(text) if boilerplate is None else boilerplate
     if not bp:
-        return Prepared(normalize_story(text), ())
-    body = normalize_story(cut_boilerplate(text, bp))
+        return Prepared(normalize_story(unwrapped(text)), ())
+    body = normalize_story(unwrapped(cut_boilerplate(text, bp)))
     if all_boilerplate(len(body.split()), len(body)):
-        return Prepared(normalize_story(text), ())
+        return Prepared(normalize_story(unwrapped(text)), ())
     return Prepared(body, tuple(bp))

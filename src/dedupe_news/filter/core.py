@@ -36,6 +36,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numba
@@ -251,6 +252,38 @@ def _band_keys64(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return out
 
 
+@njit(cache=True, nogil=True)
+def _similar_rows(sigs: np.ndarray, sig: np.ndarray, bands: int, rows: int,
+                  least: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """For each row of ``sigs``: the values equal to ``sig``'s, and whether a band (``rows``
+    values) is equal whole and at least ``least`` values are (see ``Filter._similar``)."""
+    n, m = sigs.shape
+    eq = np.zeros(n, dtype=np.int64)
+    ok = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        e = 0
+        banded = False
+        for b in range(bands):
+            same = 0
+            for r in range(rows):
+                same += sigs[i, b * rows + r] == sig[b * rows + r]
+            e += same
+            banded = banded or same == rows
+        for t in range(bands * rows, m):
+            e += sigs[i, t] == sig[t]
+        eq[i] = e
+        ok[i] = banded and e >= least
+    return eq, ok
+
+
+@lru_cache(maxsize=8)
+def least_equal(num_perm: int, min_jaccard: float) -> int:
+    """The fewest equal values ``e`` with ``e / num_perm >= min_jaccard`` (the leader loop's
+    test, float quotient and all); ``num_perm + 1`` when none."""
+    return next(e for e in range(num_perm + 2)
+                if e > num_perm or e / num_perm >= min_jaccard)
+
+
 def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """The index's band keys: the low 32 bits of :func:`dedupe_news.kernels.band_key` (the
     in-memory table's key), signed, so SQLite stores each in 4 bytes.  A collision of
@@ -460,19 +493,40 @@ class Filter:
         st = self.settings.cluster
         if prep.nshingles <= 0:
             return []
-        found = tx.candidates(prep.keys)
+        num_perm = st.lsh.num_perm
+        if hasattr(tx, "candidate_sigs"):
+            # signatures first, rows only for those the ranking can keep: every candidate
+            # as similar as the max_candidates-th best (the cluster ranks then decide ties)
+            docs, sigs = tx.candidate_sigs(prep.keys)
+            if not len(docs):
+                return []
+            eq, ok = self._similar(sigs, prep.sig)
+            docs, eq, sigs = docs[ok], eq[ok], sigs[ok]
+            if len(docs) > st.max_candidates:
+                cut = np.sort(eq)[::-1][st.max_candidates - 1]
+                top = eq >= cut
+                docs, eq, sigs = docs[top], eq[top], sigs[top]
+            found = tx.indexed(docs.tolist(), sigs)
+            if len(found) < len(docs):  # a number that is no canonical (see index verify)
+                found = tx.candidates(prep.keys)
+        else:
+            found = tx.candidates(prep.keys)
         if not found:
             return []
-        num_perm, bands, rows = st.lsh.num_perm, st.lsh.bands, st.lsh.rows
-        sigs = np.stack([c.sig for c in found])
-        eq_rows = sigs == prep.sig[None, :]
-        eq = eq_rows.sum(axis=1)
-        banded = eq_rows[:, : bands * rows].reshape(len(found), bands, rows).all(axis=2)
-        ok = banded.any(axis=1) & (eq / num_perm >= st.lsh.min_jaccard)
+        eq, ok = self._similar(np.stack([c.sig for c in found]), prep.sig)
         kept = [(num_perm - int(e), c.crank, c.doc, c) for c, e, o in
                 zip(found, eq.tolist(), ok.tolist(), strict=True) if o]
         kept.sort(key=lambda t: t[:3])
         return [t[3] for t in kept[: st.max_candidates]]
+
+    def _similar(self, sigs: np.ndarray, sig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each signature row: how many of its values equal ``sig``'s, and whether the
+        leader loop considers it (a band in common, the estimated Jaccard at least
+        ``min_jaccard``)."""
+        lsh = self.settings.cluster.lsh
+        return _similar_rows(np.ascontiguousarray(sigs, dtype=np.uint32),
+                             np.ascontiguousarray(sig, dtype=np.uint32), lsh.bands, lsh.rows,
+                             least_equal(lsh.num_perm, lsh.min_jaccard))
 
     def _plan(self, tx: Txn, prep: Prepared) -> Plan:
         st = self.settings

@@ -816,7 +816,43 @@ class _Txn:
                              (_b(article_id),)).fetchone()
         return None if row is None else codec.unpack_line(row[0])
 
-    def candidates(self, keys: np.ndarray) -> list[Indexed]:
+    def candidate_sigs(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The canonicals sharing a band key with ``keys``: their numbers (ascending) and
+        signatures, and nothing else (:meth:`indexed` reads the rows of the few the leader
+        loop's ranking keeps: at 100k articles a look-up finds ~100 canonicals, most of
+        them sharing one band by chance)."""
+        found = self._found(keys)
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32)
+        rows = self.c.execute(
+            f"SELECT doc, sig FROM sigs WHERE doc IN ({','.join('?' * len(found))}) "
+            "ORDER BY doc", found).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32)
+        try:
+            sigs = unpack_sigs([r[1] for r in rows], self.ix.settings.cluster.lsh.num_perm)
+        except (ValueError, IndexError, TypeError) as exc:
+            raise FilterIndexError(f"{self.ix.path}: an unreadable signature ({exc}); run "
+                                   "dedupe-news index verify") from None
+        return np.array([r[0] for r in rows], dtype=np.int64), sigs
+
+    def indexed(self, docs: Sequence[int], sigs: np.ndarray) -> list[Indexed]:
+        """The canonicals ``docs`` (with their ``sigs``, from :meth:`candidate_sigs`) as
+        candidates; a number that is no canonical is left out."""
+        if not len(docs):
+            return []
+        rows = self.c.execute(
+            "SELECT doc, id, cluster, crank, nshingles, size, published FROM docs "
+            f"WHERE doc IN ({','.join('?' * len(docs))}) AND canonical = 1",
+            list(docs)).fetchall()
+        sig_of = dict(zip(docs, sigs, strict=True))
+        return [Indexed(doc, _s(aid) or "", _s(cluster) or "", crank, sig_of[doc], nsh, size,
+                        _s(pub)) for doc, aid, cluster, crank, nsh, size, pub in rows]
+
+    def _found(self, keys: np.ndarray) -> list[int]:
+        """The numbers of the articles with a band key of ``keys``: bucket rows on disk and
+        the recent canonicals in memory (canonicals, and former ones a merge has not purged
+        yet)."""
         keys = np.asarray(keys, dtype=np.int64)
         k = np.unique(keys & 0xFFFFFFFF)
         bs = np.unique(k >> BUCKET_SHIFT).tolist()
@@ -832,7 +868,12 @@ class _Txn:
                           np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
                           counts // ENTRY, k)
             recent = np.union1d(base, recent) if len(recent) else base
-        found = recent.tolist()
+        return recent.tolist()
+
+    def candidates(self, keys: np.ndarray) -> list[Indexed]:
+        """Every canonical sharing a band key with ``keys``, with its row (see
+        :meth:`candidate_sigs` for the look-up the filter makes)."""
+        found = self._found(keys)
         if not found:
             return []
         rows = self.c.execute(
