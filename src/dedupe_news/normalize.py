@@ -500,15 +500,11 @@ def boilerplate_chars_special(text: str
     it is not None and not ASCII (else None), which it computes anyway."""
     special: set[str] | None = None
     enc, rest = b"", ""
-    if has_entities(text):  # (decoding changes lengths: line by line, as _chars_in_place)
-        found, lines, repeats = _scan(text, None)
-        if repeats:
-            _repeated_captions(found, lines)
-        if _LIST_RULE in {b.rule for b in found.values()}:
-            _link_lists(text, None, found)
-        return _with_credit(text, [found[k] for k in sorted(found)]), None, None
-    if text.isascii():  # (= _chars_in_place(text), and _spacing_is_clean below)
-        chars: str | None = text
+    chars: str | None
+    if has_entities(text):  # decoding changes lengths: line by line (= _chars_in_place)
+        chars = None
+    elif text.isascii():  # (= _chars_in_place(text), and _spacing_is_clean below)
+        chars = text
         enc = text.encode("ascii")
         rest = enc.translate(None, _VISIBLE).decode("ascii")
     elif unicodedata.is_normalized("NFKC", text):
