@@ -96,7 +96,7 @@ class ClusterSettings:
     workers: int | None = None  # None: automatic (parallel for large inputs)
 
     def signature(self) -> str:
-        return (f"dn:{__version__}|norm:{'+'.join(STEPS)}+boilerplate+credits+furniture|"
+        return (f"dn:{__version__}|norm:{'+'.join(STEPS)}+boilerplate+credits+furniture+unwrap|"
                 f"sh:stem{STEM_CHARS}-content-{NGRAM}gram|{self.lsh.signature()}|"
                 f"verify:{self.verify.signature()}|canon:complete{self.complete_share:g}"
                 f"+held{COMPLETE_HELD:g}+damage+merge{self.merge_rounds}")
