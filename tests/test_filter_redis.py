@@ -145,3 +145,32 @@ def test_planted_pickle_is_never_loaded(redis_url: str, tmp_path: Path) -> None:
     out = cli("filter", "--index", redis_url, input=jsonl(seed_articles()))
     assert not marker.exists()
     assert b"Traceback" not in out.stderr
+
+
+def test_candidates_ranked_from_signatures_first(redis_url: str) -> None:
+    """The Redis look-up, like the SQLite one, reads signatures first and rows only for the
+    candidates the ranking can keep: the same candidates as ranking every row."""
+    from dedupe_news.filter.redis_index import _Txn
+
+    arts = agreement_corpus()
+    with Filter(redis_url) as f:
+        for a in arts[: len(arts) // 2]:
+            f.decide(a)
+        preps = f.prepare_many([Article(a.id + "-probe", a.text) for a in arts])
+
+        def ranked() -> list[list[int]]:
+            out = []
+            for p in preps:
+                with f.index.begin() as tx:
+                    tx.replay(p.article.id)
+                    out.append([c.doc for c in f._candidates(tx, p)])
+            return out
+
+        got = ranked()
+        fast = _Txn.candidate_sigs
+        try:
+            del _Txn.candidate_sigs  # every candidate's row, ranked
+            want = ranked()
+        finally:
+            _Txn.candidate_sigs = fast
+    assert got == want and sum(map(len, got)) > len(arts) // 2

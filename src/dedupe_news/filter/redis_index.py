@@ -332,7 +332,9 @@ class _Txn:
         self.article_id = article_id
         return None  # asked of the look-up script with the candidates (one round trip)
 
-    def candidates(self, keys: np.ndarray) -> list[Indexed]:
+    def _found(self, keys: np.ndarray) -> list[int]:
+        """The look-up script: the articles with a band key of ``keys`` (ascending), or
+        :class:`Replay` when the id was decided before; the snapshot the commit checks."""
         ix = self.ix
         self.keys = keys.tolist()
         out = ix._lookup(args=[ix.prefix, _b(self.article_id), *self.keys])
@@ -341,19 +343,52 @@ class _Txn:
             raise Replay(self.replayed or "")
         docs = sorted(int(d) for d in out[1:])
         self.snapshot = ",".join(map(str, docs))
+        return docs
+
+    def candidate_sigs(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As the SQLite index's: the canonicals' numbers and signatures only (one pipelined
+        round trip), the rest of the row for the few the ranking keeps (:meth:`indexed`)."""
+        docs = self._found(keys)
+        pipe = self.ix.r.pipeline(transaction=False)
+        for d in docs:
+            pipe.hmget(f"{self.ix.prefix}d:{d}", "sig", "canonical")
+        kept = [(d, sig) for d, (sig, canonical) in zip(docs, pipe.execute() if docs else [],
+                                                        strict=True)
+                if sig is not None and canonical == b"1"]
+        if not kept:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32)
+        return (np.array([d for d, _ in kept], dtype=np.int64),
+                np.stack([unpack_sig(sig) for _, sig in kept]))
+
+    def indexed(self, docs: Sequence[int], sigs: np.ndarray) -> list[Indexed]:
+        """The canonicals ``docs`` with their ``sigs`` as candidates (a number that is no
+        canonical any more is left out)."""
+        if not len(docs):
+            return []
+        pipe = self.ix.r.pipeline(transaction=False)
+        for d in docs:
+            pipe.hmget(f"{self.ix.prefix}d:{d}", *_CAND_FIELDS)
+        return self._rows(docs, pipe.execute(), list(sigs))
+
+    def candidates(self, keys: np.ndarray) -> list[Indexed]:
+        docs = self._found(keys)
         if not docs:
             return []
-        pipe = ix.r.pipeline(transaction=False)
+        pipe = self.ix.r.pipeline(transaction=False)
         for d in docs:
-            pipe.hmget(f"{ix.prefix}d:{d}", *_CAND_FIELDS)
+            pipe.hmget(f"{self.ix.prefix}d:{d}", *_CAND_FIELDS)
+        return self._rows(docs, pipe.execute(), None)
+
+    def _rows(self, docs: Sequence[int], rows: list[Any], sigs: list[np.ndarray] | None
+              ) -> list[Indexed]:
         found = []
-        for d, row in zip(docs, pipe.execute(), strict=True):
+        for k, (d, row) in enumerate(zip(docs, rows, strict=True)):
             aid, cluster, crank, sig, nsh, size, pub, canonical = row
             if aid is None or sig is None or canonical != b"1":
                 continue
             found.append(Indexed(d, _s(aid) or "", _s(cluster) or "", int(crank or d),
-                                 unpack_sig(sig), int(nsh or 0), int(size or 0),
-                                 _s(pub) or None))
+                                 unpack_sig(sig) if sigs is None else sigs[k], int(nsh or 0),
+                                 int(size or 0), _s(pub) or None))
         return found
 
     def load(self, docs: Sequence[Indexed]) -> None:
