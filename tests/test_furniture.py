@@ -175,3 +175,13 @@ def test_a_hard_wrapped_copy_is_a_copy_and_prose_is_not_unwrapped() -> None:
     # short lines that end as sentences, a list of headlines: left alone
     assert not hard_wrapped("One.\nTwo lines here.\nThree short ones.\nFour.")
     assert not hard_wrapped("\n".join(_headlines(0)))
+
+
+def test_nested_references_decode_in_linear_work() -> None:
+    """A reference escaped any number of times decodes in one step, so a record built to nest
+    them deeply costs a pass over the text, not a pass per level; unknown names stay, their
+    escaping decoded."""
+    from dedupe_news.normalize import decode_entities
+
+    assert decode_entities("&" + "amp;" * 200_000 + "#8217;") == "\u2019"
+    assert decode_entities("&amp;foo; &#38;amp; R&D; AT&T") == "&foo; & R&D; AT&T"

@@ -38,6 +38,11 @@ _SPECIAL_SET = frozenset(_QUOTE_MAP) | frozenset(_DASHES)
 # "AT&T" or "R&D;" stay): feeds and CMS exports often carry a story's text escaped, once or
 # twice ("&amp;#8217;"), where another outlet's copy has the characters themselves.
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# A reference escaped any number of times ("&amp;amp;#8217;"), decoded in one step: the
+# work stays linear in the text however deep the nesting (a hostile record cannot make it
+# quadratic); see decode_entities.
+_NESTED = re.compile(r"&(?:amp;)*(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+ENTITY_PASSES = 3  # decoding passes at most (a decoded "&" may start a reference again)
 
 
 def has_entities(text: str) -> bool:
@@ -46,14 +51,23 @@ def has_entities(text: str) -> bool:
 
 
 def decode_entities(text: str) -> str:
-    """``text`` with its HTML character references decoded, again until none is left (text
-    escaped twice); unknown names stay as they are."""
-    while "&" in text:
-        new = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+    """``text`` with its HTML character references decoded, escaped ones too ("&amp;#8217;"
+    is one reference escaped twice); unknown names stay as they are.  At most
+    ``ENTITY_PASSES`` passes (only a reference spelt out by decoded ones - "&#38;amp;" -
+    needs a second), so a text built to nest them deeper keeps some."""
+    for _ in range(ENTITY_PASSES):
+        if "&" not in text:
+            break
+        new = _NESTED.sub(_decode_one, text)
         if new == text:
             break
         text = new
     return text
+
+
+def _decode_one(m: re.Match[str]) -> str:
+    ref = "&" + m.group(1) + ";"
+    return html.unescape(ref)  # (an unknown name stays, its "&amp;" layers decoded)
 
 
 def _characters(text: str) -> str:
