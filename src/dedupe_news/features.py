@@ -170,7 +170,8 @@ def _story(text: str) -> tuple[tuple[Boilerplate, ...], StoryBytes]:
     words = body.split(None, 5)
     if all_boilerplate(len(words), sum(map(len, words)) + len(words) - 1) \
             or hard_wrapped(body):
-        # (prepare's body: these words, one separator between each two) the text kept whole
+        # the text kept whole (prepare's body: these words, one separator between each two),
+        # or a hard-wrapped story (prepare joins its lines)
         prep = prepare(text, bp)
         return prep.boilerplate, story_bytes(prep.body)
     return tuple(bp), story_bytes(body)

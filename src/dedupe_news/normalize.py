@@ -354,6 +354,7 @@ _LIST_HEADS = (
     "support our", "support independent", "publicidad", "anzeige", "publicit", "pubblicit",
     "\u0440\u0435\u043a\u043b\u0430\u043c\u0430", "\u5e7f\u544a",
     "\u0625\u0639\u0644\u0627\u0646", "foto:")
+_LIST_RULE = "link_list"
 LINK_LIST_WHY = "a list of links to other articles (its heading and headlines) is page furniture"
 LINK_ITEM_WORDS = 20  # a line under a link-list heading with fewer spaces than this ...
 LINK_ITEM_CHARS = 160  # ... and characters (CJK has no spaces) ...
@@ -363,7 +364,7 @@ LINK_ITEM_ENDS = (".", ",", ";", ":", "\u3002", "\uff0c", "\uff1b", "\u060c", "\
 LINK_LIST_MAX = 24  # headlines read under one heading at most
 
 BOILERPLATE_PATTERNS: tuple[tuple[str, str, str], ...] = (
-    ("link_list", LINK_LIST_HEADING, LINK_LIST_WHY),
+    (_LIST_RULE, LINK_LIST_HEADING, LINK_LIST_WHY),
     ("navigation", _word_line(MENU_WORDS, 3),
      "a menu line (three or more section names) is site navigation, not the story"),
     ("navigation", _word_line(LEGAL_WORDS, 2),
@@ -544,8 +545,7 @@ def boilerplate_chars_special(text: str
         quick = _scan_quick(text, chars, low if special is None else None,  # type: ignore[arg-type]
                             low)
         if quick is not None:
-            if _LIST_RULE in {b.rule for b in quick.values()}:
-                _link_lists(text, chars, quick)
+            _link_lists(text, chars, quick)
             return _with_credit(text, [quick[k] for k in sorted(quick)]), chars, special
     if plain and "  " not in text:  # (= _spacing_is_clean(chars))
         # a stripped line with single spaces is its own normal form: no per-line normalize()
@@ -554,12 +554,10 @@ def boilerplate_chars_special(text: str
         found, lines, repeats = _scan(text, chars)
     if repeats:
         _repeated_captions(found, lines)
-    if _LIST_RULE in {b.rule for b in found.values()}:
-        _link_lists(text, chars, found)
+    _link_lists(text, chars, found)
     return _with_credit(text, [found[k] for k in sorted(found)]), chars, special
 
 
-_LIST_RULE = "link_list"
 _CLOSERS = "\"'\u201d\u2019)\u00bb]"
 
 
@@ -584,11 +582,11 @@ def _link_lists(text: str, chars: str | None, found: dict[int, Boilerplate]) -> 
             start = pos + 1
             pos = text.find("\n", start)
             raw = text[start:] if pos < 0 else text[start:pos]
-            line = _line(text, chars, start, raw) if raw.strip() else None
-            if line is None:
-                if raw.strip():
-                    break  # a long paragraph: the story
+            if not raw.strip():
                 continue
+            line = _line(text, chars, start, raw)
+            if line is None:
+                break  # a long paragraph: the story
             start, stripped, norm = line
             if start in found:
                 continue
@@ -913,9 +911,14 @@ _SENTENCE_ENDS = (".", "!", "?", ":", ";", '"', "'", ")", "\u201d", "\u2019", "\
                   "\u3002", "\uff01", "\uff1f", "\u0964", "\u061f", "\u06d4")
 
 
+# a stripped line longer than WRAP_MAX (it holds a run of WRAP_MAX + 1 characters or more that
+# starts and ends with one that is not whitespace, and only such a line does)
+_LONG_LINE = re.compile(rf"\S[^\n]{{{WRAP_MAX - 1},}}\S")
+
+
 def hard_wrapped(text: str) -> bool:
     """Whether ``text`` is hard-wrapped (see ``WRAP_*``)."""
-    if text.count("\n") < WRAP_MIN_LINES - 1:
+    if text.count("\n") < WRAP_MIN_LINES - 1 or _LONG_LINE.search(text) is not None:
         return False
     lines = [line.strip() for line in text.split("\n")]
     inner: list[int] = []
@@ -925,8 +928,6 @@ def hard_wrapped(text: str) -> bool:
             continue
         n += 1
         longest = max(longest, len(line))
-        if longest > WRAP_MAX:
-            return False
         if k + 1 < len(lines) and lines[k + 1]:  # not its paragraph's last line
             inner.append(len(line))
             open_ends += not line.endswith(_SENTENCE_ENDS)

@@ -493,7 +493,8 @@ class Filter:
         st = self.settings.cluster
         if prep.nshingles <= 0:
             return []
-        num_perm = st.lsh.num_perm
+        found: list[Indexed] = []
+        equal: dict[int, int] = {}  # candidate number -> its values equal to the newcomer's
         if hasattr(tx, "candidate_sigs"):
             # signatures first, rows only for those the ranking can keep: every candidate
             # as similar as the max_candidates-th best (the cluster ranks then decide ties)
@@ -503,20 +504,21 @@ class Filter:
             eq, ok = self._similar(sigs, prep.sig)
             docs, eq, sigs = docs[ok], eq[ok], sigs[ok]
             if len(docs) > st.max_candidates:
-                cut = np.sort(eq)[::-1][st.max_candidates - 1]
-                top = eq >= cut
+                top = eq >= np.sort(eq)[::-1][st.max_candidates - 1]
                 docs, eq, sigs = docs[top], eq[top], sigs[top]
             found = tx.indexed(docs.tolist(), sigs)
-            if len(found) < len(docs):  # a number that is no canonical (see index verify)
-                found = tx.candidates(prep.keys)
-        else:
+            equal = dict(zip(docs.tolist(), eq.tolist(), strict=True))
+        if len(found) < len(equal) or not hasattr(tx, "candidate_sigs"):
+            # every candidate's row (an index without the two steps, or a number that is
+            # no canonical: see index verify)
             found = tx.candidates(prep.keys)
-        if not found:
-            return []
-        eq, ok = self._similar(np.stack([c.sig for c in found]), prep.sig)
-        kept = [(num_perm - int(e), c.crank, c.doc, c) for c, e, o in
-                zip(found, eq.tolist(), ok.tolist(), strict=True) if o]
-        kept.sort(key=lambda t: t[:3])
+            if not found:
+                return []
+            eq, ok = self._similar(np.stack([c.sig for c in found]), prep.sig)
+            equal = {c.doc: e for c, e, o in zip(found, eq.tolist(), ok.tolist(), strict=True)
+                     if o}
+        kept = sorted((st.lsh.num_perm - equal[c.doc], c.crank, c.doc, c) for c in found
+                      if c.doc in equal)
         return [t[3] for t in kept[: st.max_candidates]]
 
     def _similar(self, sigs: np.ndarray, sig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

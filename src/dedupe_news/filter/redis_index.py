@@ -349,12 +349,13 @@ class _Txn:
         """As the SQLite index's: the canonicals' numbers and signatures only (one pipelined
         round trip), the rest of the row for the few the ranking keeps (:meth:`indexed`)."""
         docs = self._found(keys)
-        pipe = self.ix.r.pipeline(transaction=False)
-        for d in docs:
-            pipe.hmget(f"{self.ix.prefix}d:{d}", "sig", "canonical")
-        kept = [(d, sig) for d, (sig, canonical) in zip(docs, pipe.execute() if docs else [],
-                                                        strict=True)
-                if sig is not None and canonical == b"1"]
+        kept: list[tuple[int, bytes]] = []
+        if docs:
+            pipe = self.ix.r.pipeline(transaction=False)
+            for d in docs:
+                pipe.hmget(f"{self.ix.prefix}d:{d}", "sig", "canonical")
+            kept = [(d, sig) for d, (sig, canonical) in zip(docs, pipe.execute(), strict=True)
+                    if sig is not None and canonical == b"1"]
         if not kept:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32)
         return (np.array([d for d, _ in kept], dtype=np.int64),
