@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import queue
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import click
@@ -92,18 +90,25 @@ def filter_cmd(paths: tuple[str, ...], rejects_path: str | None, skip_bad: bool,
     is given.
     """
     from dedupe_news.filter import FilterIndexError
-    from dedupe_news.filter.reader import Line, iter_lines
+    from dedupe_news.filter.prefetch import ReaderFailed
+    from dedupe_news.filter.reader import Line
 
-    flt = open_filter(kw)
+    source = _input(paths or ("-",), kw, _filter_settings(kw))
+    try:
+        flt = open_filter(kw)
+    except BaseException:
+        source.close()
+        raise
     rejects: TextIO | None = None
     errors = 0
     try:
         if rejects_path:
             rejects = open(rejects_path, "a", encoding="utf-8",  # noqa: SIM115 (closed below)
                            errors="backslashreplace")
-        for batch in _batches(iter_lines(paths or ("-",), kw["max_bytes"]), kw["batch"]):
+        for batch, preps in source:
             items = [x for x in batch if isinstance(x, Line)]
-            decisions = iter(flt.decide_items([(x.item, x.where, x.lineno) for x in items]))
+            decisions = iter(flt.decide_items([(x.item, x.where, x.lineno) for x in items],
+                                              preps))
             for x in batch:
                 if not isinstance(x, Line):  # a whole input that cannot be read: no line
                     errors += 1
@@ -117,9 +122,10 @@ def filter_cmd(paths: tuple[str, ...], rejects_path: str | None, skip_bad: bool,
                     _reject({"origin": x.where, "line": x.lineno,
                              "reason": d.reason.split(":", 1)[0], "message": d.reason},
                             d.reason, rejects, quiet)
-    except FilterIndexError as exc:
+    except (FilterIndexError, ReaderFailed) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
+        source.close()
         flt.close()
         if rejects is not None:
             rejects.close()
@@ -130,49 +136,20 @@ def filter_cmd(paths: tuple[str, ...], rejects_path: str | None, skip_bad: bool,
         sys.exit(1)
 
 
-_END = object()
+def _input(paths: tuple[str, ...], kw: dict[str, Any], settings: Any
+           ) -> Any:  # Iterable[tuple[list[Any], list[Any] | None]] with close()
+    """The input in batches (:func:`~dedupe_news.filter.reader.batches`), each with its
+    lines' fingerprints when a reader process makes them ahead (batches of more than one
+    line: :mod:`dedupe_news.filter.prefetch`; forked here, before the index is opened),
+    else None (made as each batch is decided)."""
+    from dedupe_news.filter.reader import batches, iter_lines
 
+    if kw["batch"] > 1:
+        from dedupe_news.filter import index_packer
+        from dedupe_news.filter.prefetch import Prefetch
 
-def _batches(source: Iterator[Any], most: int) -> Iterator[list[Any]]:
-    """The input in small batches: whatever has been read when the filter is ready for
-    more, at most ``most`` lines (a reader thread runs ahead, bounded).  A slow stream gets
-    one line at a time, so no line waits for the next to arrive."""
-    if most <= 1:
-        for x in source:
-            yield [x]
-        return
-    q: queue.Queue[Any] = queue.Queue(maxsize=4 * most)
-    failure: list[BaseException] = []
-
-    def read() -> None:
-        try:
-            for x in source:
-                q.put(x)
-        except BaseException as exc:  # handed to the main thread
-            failure.append(exc)
-        finally:
-            q.put(_END)
-
-    threading.Thread(target=read, name="filter-reader", daemon=True).start()
-    while True:
-        first = q.get()
-        if first is _END:
-            break
-        batch = [first]
-        while len(batch) < most:
-            try:
-                x = q.get_nowait()
-            except queue.Empty:
-                break
-            if x is _END:
-                yield batch
-                if failure:
-                    raise failure[0]
-                return
-            batch.append(x)
-        yield batch
-    if failure:
-        raise failure[0]
+        return Prefetch(paths, settings, kw["batch"], index_packer(kw["location"], settings))
+    return ((batch, None) for batch in batches(iter_lines(paths, settings.max_bytes), 1))
 
 
 def _reject(obj: dict[str, Any], message: str, rejects: TextIO | None, quiet: bool) -> None:

@@ -13,6 +13,9 @@ See :mod:`dedupe_news.filter.core` for the decision rules.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from dedupe_news.filter.core import (
     ACTIONS,
     FIELDS,
@@ -22,11 +25,23 @@ from dedupe_news.filter.core import (
     FilterSettings,
     IndexBusy,
     IndexMismatch,
+    Prepared,
 )
 
 
 def is_redis(location: str) -> bool:
     return location.startswith(("redis://", "rediss://", "unix://"))
+
+
+def index_packer(location: str, settings: FilterSettings
+                 ) -> Callable[[Prepared], dict[str, bytes]] | None:
+    """How the index at ``location`` packs what it writes for a canonical, for
+    :func:`~dedupe_news.filter.core.prepare_articles` to do ahead (None: it packs itself)."""
+    if is_redis(location):
+        return None
+    from dedupe_news.filter.sqlite_index import stored_values
+
+    return functools.partial(stored_values, store_text=settings.store_text)
 
 
 def open_index(location: str, settings: FilterSettings | None = None,
@@ -42,4 +57,4 @@ def open_index(location: str, settings: FilterSettings | None = None,
 
 
 __all__ = ["ACTIONS", "FIELDS", "Decision", "Filter", "FilterIndexError", "FilterSettings",
-           "IndexBusy", "IndexMismatch", "is_redis", "open_index"]
+           "IndexBusy", "IndexMismatch", "index_packer", "is_redis", "open_index"]

@@ -34,7 +34,7 @@ import json
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
@@ -131,6 +131,9 @@ class Prepared:
     title: np.ndarray = field(  # (TITLE_K,) uint32 title stems, sorted, 0-padded (none: 0s)
         default_factory=lambda: np.zeros(TITLE_K, dtype=np.uint32))
     boilerplate: tuple[Any, ...] = ()  # lines set aside (the canonical rule's furniture)
+    # what the index writes for it as a canonical, packed ahead (:func:`prepare_articles`'s
+    # ``pack``); None: packed when written
+    stored: dict[str, bytes] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -347,6 +350,38 @@ def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def prepare_articles(articles: Sequence[Article], settings: FilterSettings,
+                     sketcher: Sketcher | None = None,
+                     pack: Callable[[Prepared], dict[str, bytes]] | None = None
+                     ) -> list[Prepared]:
+    """The :class:`Prepared` fingerprints of ``articles`` (one ``featurize_chunk`` call;
+    each row is the article's own, so a batch can be prepared anywhere, ahead of its
+    decisions).  ``pack``: the index's own packing of what it writes for a canonical
+    (:attr:`Prepared.stored`, e.g. :func:`dedupe_news.filter.sqlite_index.stored_values`),
+    done here so that the process that decides does not."""
+    from dedupe_news.features import featurize_chunk
+
+    if not articles:
+        return []
+    lsh = settings.cluster.lsh
+    sketcher = sketcher or Sketcher(lsh.num_perm, lsh.seed)
+    f = featurize_chunk([a.text for a in articles], sketcher, [a.title for a in articles])
+    sigs = np.ascontiguousarray(f.signatures, dtype=np.uint32)
+    keys = band_keys(sigs, lsh.bands, lsh.rows)
+    titles = np.ascontiguousarray(f.title_rows(), dtype=np.uint32)
+    out = []
+    for i, article in enumerate(articles):
+        a, b = int(f.doc_units[i]), int(f.doc_units[i + 1])
+        lo, hi = int(f.u_off[a]), int(f.u_off[b])
+        p = Prepared(article, sigs[i].copy(), int(f.sizes[i]), int(f.shingle_counts[i]),
+                     np.ascontiguousarray(f.u_flat[lo:hi]), f.u_off[a : b + 1] - lo,
+                     keys[i].copy(), titles[i].copy(), tuple(f.boilerplate[i]))
+        if pack is not None:
+            p.stored = pack(p)
+        out.append(p)
+    return out
+
+
 class Filter:
     """Decide incoming articles against an index: ``Filter(index).decide(article)``.
 
@@ -385,25 +420,7 @@ class Filter:
     def prepare_many(self, articles: Sequence[Article]) -> list[Prepared]:
         """Fingerprints of several articles from one ``featurize_chunk`` call (each row is
         the article's own: a chunk's rows do not depend on one another)."""
-        from dedupe_news.features import featurize_chunk
-
-        if not articles:
-            return []
-        lsh = self.settings.cluster.lsh
-        f = featurize_chunk([a.text for a in articles], self._sketcher,
-                            [a.title for a in articles])
-        sigs = np.ascontiguousarray(f.signatures, dtype=np.uint32)
-        keys = band_keys(sigs, lsh.bands, lsh.rows)
-        titles = np.ascontiguousarray(f.title_rows(), dtype=np.uint32)
-        out = []
-        for i, article in enumerate(articles):
-            a, b = int(f.doc_units[i]), int(f.doc_units[i + 1])
-            lo, hi = int(f.u_off[a]), int(f.u_off[b])
-            out.append(Prepared(article, sigs[i].copy(), int(f.sizes[i]),
-                                int(f.shingle_counts[i]),
-                                np.ascontiguousarray(f.u_flat[lo:hi]), f.u_off[a : b + 1] - lo,
-                                keys[i].copy(), titles[i].copy(), tuple(f.boilerplate[i])))
-        return out
+        return prepare_articles(articles, self.settings, self._sketcher)
 
     # --- decisions -----------------------------------------------------------------------
 
@@ -413,23 +430,26 @@ class Filter:
         line (``error: blank``)."""
         return self.decide_items([(item, where, lineno)])[0]
 
-    def decide_items(self, items: Sequence[tuple[Article | Reject | None, str, int | None]]
-                     ) -> list[Decision]:
+    def decide_items(self, items: Sequence[tuple[Article | Reject | None, str, int | None]],
+                     preps: Sequence[Prepared | None] | None = None) -> list[Decision]:
         """Decisions for several input lines, in order.  On an index that takes batches
         (SQLite) the articles share one transaction: all committed, or none (a crash
         mid-batch leaves the index as before it, and nothing of the batch was written
-        out)."""
+        out).  ``preps``: the items' fingerprints where already made (:func:`
+        prepare_articles` with this filter's settings, e.g. in a reader process), one per
+        item, each holding that item's own :class:`Article` object (otherwise, or None:
+        made here)."""
         # one decision's compiled calls are small (two articles): numba's thread pool costs
         # more to wake than it saves, the more so on a loaded machine
         threads = numba.get_num_threads()
         numba.set_num_threads(1)
         try:
-            return self._decide_items(items)
+            return self._decide_items(items, preps)
         finally:
             numba.set_num_threads(threads)
 
-    def _decide_items(self, items: Sequence[tuple[Article | Reject | None, str, int | None]]
-                      ) -> list[Decision]:
+    def _decide_items(self, items: Sequence[tuple[Article | Reject | None, str, int | None]],
+                      preps: Sequence[Prepared | None] | None = None) -> list[Decision]:
         out: list[Decision | None] = [None] * len(items)
         fresh: list[tuple[int, Article]] = []
         for k, (item, where, lineno) in enumerate(items):
@@ -444,8 +464,11 @@ class Filter:
                 out[k] = error(None, "blank", f"{where}:{lineno}: blank line, no record")
             else:
                 out[k] = error(None, item.reason, item.message)
-        preps = self.prepare_many([a for _k, a in fresh])
-        todo = [(k, prep) for (k, _a), prep in zip(fresh, preps, strict=True)]
+        # a fingerprint given for the item itself (the same object) is used as it is
+        given = {k: p for k, p in enumerate(preps or ()) if p is not None
+                 and isinstance(items[k][0], Article) and p.article is items[k][0]}
+        made = iter(self.prepare_many([a for k, a in fresh if k not in given]))
+        todo = [(k, given[k] if k in given else next(made)) for k, _a in fresh]
         if len(todo) > 1 and getattr(self.index, "batches", False):
             with self.index.begin() as tx:
                 for k, prep in todo:

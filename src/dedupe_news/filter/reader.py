@@ -9,11 +9,13 @@ parser (one-line rejects naming ``file:line``).
 from __future__ import annotations
 
 import gzip
+import queue
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from dedupe_news.load import (
     _binary_jsonl,
@@ -72,3 +74,48 @@ def iter_lines(paths: Iterable[str], max_bytes: int, stdin: BinaryIO | None = No
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             yield Reject(arg, None, "unreadable",
                          f"{arg}: read failed ({exc}); is the file complete and not corrupt?")
+
+
+_END = object()
+
+
+def batches(source: Iterator[Any], most: int) -> Iterator[list[Any]]:
+    """The input in small batches: whatever has been read when the filter is ready for
+    more, at most ``most`` lines (a reader thread runs ahead, bounded).  A slow stream gets
+    one line at a time, so no line waits for the next to arrive."""
+    if most <= 1:
+        for x in source:
+            yield [x]
+        return
+    q: queue.Queue[Any] = queue.Queue(maxsize=4 * most)
+    failure: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for x in source:
+                q.put(x)
+        except BaseException as exc:  # handed to the main thread
+            failure.append(exc)
+        finally:
+            q.put(_END)
+
+    threading.Thread(target=read, name="filter-reader", daemon=True).start()
+    while True:
+        first = q.get()
+        if first is _END:
+            break
+        batch = [first]
+        while len(batch) < most:
+            try:
+                x = q.get_nowait()
+            except queue.Empty:
+                break
+            if x is _END:
+                yield batch
+                if failure:
+                    raise failure[0]
+                return
+            batch.append(x)
+        yield batch
+    if failure:
+        raise failure[0]

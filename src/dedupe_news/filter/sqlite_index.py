@@ -66,6 +66,7 @@ from dedupe_news.filter.core import (
     Indexed,
     IndexMismatch,
     Plan,
+    Prepared,
     band_keys,
     corrupt,
     now_iso,
@@ -181,6 +182,18 @@ def _unpack_bits(raw: np.ndarray, starts: np.ndarray, out: np.ndarray
                 have += 8
             have -= w
             out[i, p] = np.uint32((buf >> np.uint64(have)) & mask)
+
+
+def stored_values(p: Prepared, store_text: bool) -> dict[str, bytes]:
+    """What :meth:`_Txn.write` stores for ``p`` as a canonical: its signature
+    (:func:`pack_sig_bits`), sentence units, title stems and (``store_text``) its text
+    (:func:`dedupe_news.filter.codec.pack`).  Pure: the filter's reader process packs them
+    ahead (:func:`dedupe_news.filter.core.prepare_articles`)."""
+    out = {"sig": pack_sig_bits(p.sig), "units": pack_units(p.flat, p.off),
+           "title": pack_title(p.title)}
+    if store_text:
+        out["text"] = codec.pack(p.article.text)
+    return out
 
 
 def unpack_sig_bits(blob: bytes, num_perm: int) -> np.ndarray:
@@ -929,12 +942,13 @@ class _Txn:
             for table in ("sigs", "units", "texts"):
                 c.execute(f"DELETE FROM {table} WHERE doc = ?", (old.doc,))
         if canonical:
-            c.execute("INSERT INTO sigs(doc, sig) VALUES (?, ?)", (doc, pack_sig_bits(p.sig)))
+            v = p.stored if p.stored is not None and ("text" in p.stored) == \
+                self.ix.settings.store_text else stored_values(p, self.ix.settings.store_text)
+            c.execute("INSERT INTO sigs(doc, sig) VALUES (?, ?)", (doc, v["sig"]))
             c.execute("INSERT INTO units(doc, units, title) VALUES (?, ?, ?)",
-                      (doc, pack_units(p.flat, p.off), pack_title(p.title) or None))
-            if self.ix.settings.store_text:
-                c.execute("INSERT INTO texts(doc, text) VALUES (?, ?)",
-                          (doc, codec.pack(a.text)))
+                      (doc, v["units"], v["title"] or None))
+            if "text" in v:
+                c.execute("INSERT INTO texts(doc, text) VALUES (?, ?)", (doc, v["text"]))
             self.ix._hold(doc, p.keys)
         self.ix._merge_step(self.ix.merge_step)
         return True
