@@ -167,6 +167,50 @@ def test_candidates_ranked_from_signatures_first_are_the_full_ranking(tmp_path: 
         assert (e == eq).all() and (ok == (banded & (eq / 256 >= minj))).all()
 
 
+def test_sketch_bound_never_drops_a_candidate_that_could_pass() -> None:
+    """:class:`Sketches`: a remembered sketch rules a candidate out only when fewer than
+    ``least`` of its values can equal the newcomer's (the count of equal low bytes bounds
+    the count of equal values from above); an unknown article always may pass; a newer
+    article takes an older one's slot."""
+    from dedupe_news.filter.core import least_equal
+    from dedupe_news.filter.recent import Sketches
+
+    rng = np.random.default_rng(11)
+    sig = rng.integers(0, 1 << 27, 256, dtype=np.uint32)
+    share = rng.random((2000, 1)) * 0.2
+    sigs = np.where(rng.random((2000, 256)) < share, sig,
+                    rng.integers(0, 1 << 27, (2000, 256))).astype(np.uint32)
+    docs = np.arange(2000, dtype=np.int64) * 3 + 5
+    sk = Sketches(256, slots=1 << 14)
+    least = least_equal(256, 0.06)
+    assert sk.may_pass(docs, sig, least).all()  # nothing known yet
+    sk.put(docs, sigs)
+    ok = sk.may_pass(docs, sig, least)
+    eq = (sigs == sig).sum(axis=1)
+    assert ok[eq >= least].all()  # sound: whatever could pass may pass
+    assert (~ok).sum() >= 0.9 * (eq < least).sum()  # and tight: most others are ruled out
+    small = Sketches(256, slots=8)
+    small.put(np.array([3]), sigs[:1])
+    assert small.may_pass(np.array([3]), sig, 300).tolist() == [False]
+    small.put(np.array([11]), sigs[1:2])  # the same slot
+    assert small.may_pass(np.array([3, 11]), sig, 300).tolist() == [True, False]
+
+
+def test_sketches_forgotten_on_rollback(tmp_path: Path) -> None:
+    """Article numbers of a rolled-back transaction are given again: their sketches go."""
+    arts = seed_articles()
+    with Filter(str(tmp_path / "rb.idx")) as f:
+        f.decide(arts[0])
+        ix = f.index
+        with pytest.raises(RuntimeError), ix.begin() as tx:
+            prep = f.prepare(arts[2])
+            tx.write(f._plan(tx, prep))
+            assert (ix._sketches._tags >= 0).sum() >= 2
+            raise RuntimeError("stop")
+        assert (ix._sketches._tags >= 0).sum() == 0
+        assert f.decide(arts[2]).action == "keep"
+
+
 # --- bad input: one decision per input line ----------------------------------------------
 
 

@@ -521,7 +521,7 @@ class Filter:
         if hasattr(tx, "candidate_sigs"):
             # signatures first, rows only for those the ranking can keep: every candidate
             # as similar as the max_candidates-th best (the cluster ranks then decide ties)
-            docs, sigs = tx.candidate_sigs(prep.keys)
+            docs, sigs = tx.candidate_sigs(prep.keys, prep.sig)
             if not len(docs):
                 return []
             eq, ok = self._similar(sigs, prep.sig)

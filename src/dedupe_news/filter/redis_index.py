@@ -48,6 +48,7 @@ from dedupe_news.filter.core import (
     Replay,
     band_keys,
     corrupt,
+    least_equal,
     now_iso,
     pack_sig,
     pack_title,
@@ -56,6 +57,7 @@ from dedupe_news.filter.core import (
     unpack_title,
     unpack_units,
 )
+from dedupe_news.filter.recent import Sketches
 from dedupe_news.sketch import SCHEME
 
 _LOOKUP = """
@@ -165,6 +167,8 @@ class RedisIndex:
         self.url = urlunsplit(parts._replace(query=""))
         self.settings = settings or FilterSettings()
         self.params = self.settings.params()
+        # article numbers come from one INCR in the atomic commit: never given twice
+        self._sketches = Sketches(self.settings.cluster.lsh.num_perm)
         try:
             self.r = redis.Redis.from_url(self.url, socket_timeout=max(1.0, busy_timeout),
                                           socket_connect_timeout=5)
@@ -345,21 +349,30 @@ class _Txn:
         self.snapshot = ",".join(map(str, docs))
         return docs
 
-    def candidate_sigs(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def candidate_sigs(self, keys: np.ndarray, sig: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
         """As the SQLite index's: the canonicals' numbers and signatures only (one pipelined
-        round trip), the rest of the row for the few the ranking keeps (:meth:`indexed`)."""
+        round trip; with ``sig``, not those whose remembered sketch fails the bound), the
+        rest of the row for the few the ranking keeps (:meth:`indexed`)."""
         docs = self._found(keys)
+        if docs and sig is not None:
+            lsh = self.ix.settings.cluster.lsh
+            ok = self.ix._sketches.may_pass(np.asarray(docs, dtype=np.int64), sig,
+                                            least_equal(lsh.num_perm, lsh.min_jaccard))
+            docs = [d for d, o in zip(docs, ok.tolist(), strict=True) if o]
         kept: list[tuple[int, bytes]] = []
         if docs:
             pipe = self.ix.r.pipeline(transaction=False)
             for d in docs:
                 pipe.hmget(f"{self.ix.prefix}d:{d}", "sig", "canonical")
-            kept = [(d, sig) for d, (sig, canonical) in zip(docs, pipe.execute(), strict=True)
-                    if sig is not None and canonical == b"1"]
+            kept = [(d, blob) for d, (blob, canonical) in zip(docs, pipe.execute(), strict=True)
+                    if blob is not None and canonical == b"1"]
         if not kept:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32)
-        return (np.array([d for d, _ in kept], dtype=np.int64),
-                np.stack([unpack_sig(sig) for _, sig in kept]))
+        got = np.array([d for d, _ in kept], dtype=np.int64)
+        sigs = np.stack([unpack_sig(s) for _, s in kept])
+        self.ix._sketches.put(got, sigs)
+        return got, sigs
 
     def indexed(self, docs: Sequence[int], sigs: np.ndarray) -> list[Indexed]:
         """The canonicals ``docs`` with their ``sigs`` as candidates (a number that is no

@@ -69,6 +69,7 @@ from dedupe_news.filter.core import (
     Prepared,
     band_keys,
     corrupt,
+    least_equal,
     now_iso,
     pack_title,
     pack_units,
@@ -83,6 +84,7 @@ from dedupe_news.filter.recent import (
     MERGE_STEP,
     RECENT_MAX,
     RecentBands,
+    Sketches,
     merge_entries,
 )
 from dedupe_news.sketch import SCHEME
@@ -498,6 +500,8 @@ class SqliteIndex:
         """Drop what this process holds of the index's state (after a rollback: the next
         transaction reads it again)."""
         self._recent = RecentBands(self.settings.cluster.lsh.bands)
+        # (a rolled-back transaction's article numbers are given again: forget its sketches)
+        self._sketches = Sketches(self.settings.cluster.lsh.num_perm)
         self._loaded = -1  # the highest doc whose signature is held (-1: none read yet)
         self._st: dict[str, int] = {}
         self._st_read: dict[str, int] = {}
@@ -529,6 +533,7 @@ class SqliteIndex:
             keys = band_keys(sigs, lsh.bands, lsh.rows)
             docs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             self._recent.add(docs, keys)
+            self._sketches.put(docs, sigs)
             self._loaded = int(docs[-1])
 
     def _hold(self, doc: int, keys: np.ndarray) -> None:
@@ -829,12 +834,22 @@ class _Txn:
                              (_b(article_id),)).fetchone()
         return None if row is None else codec.unpack_line(row[0])
 
-    def candidate_sigs(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def candidate_sigs(self, keys: np.ndarray, sig: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
         """The canonicals sharing a band key with ``keys``: their numbers (ascending) and
         signatures, and nothing else (:meth:`indexed` reads the rows of the few the leader
         loop's ranking keeps: at 100k articles a look-up finds ~100 canonicals, most of
-        them sharing one band by chance)."""
+        them sharing one band by chance).  With the newcomer's ``sig``, those whose
+        remembered sketch proves them too dissimilar for the leader loop's ``min_jaccard``
+        (:class:`~dedupe_news.filter.recent.Sketches`) are left out unread: they would
+        fail :meth:`Filter._similar` anyway."""
         found = self._found(keys)
+        if found and sig is not None:
+            # signatures remembered by their low bytes: those that cannot pass are not read
+            lsh = self.ix.settings.cluster.lsh
+            ok = self.ix._sketches.may_pass(np.asarray(found, dtype=np.int64), sig,
+                                            least_equal(lsh.num_perm, lsh.min_jaccard))
+            found = [d for d, o in zip(found, ok.tolist(), strict=True) if o]
         if not found:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32)
         rows = self.c.execute(
@@ -847,7 +862,9 @@ class _Txn:
         except (ValueError, IndexError, TypeError) as exc:
             raise FilterIndexError(f"{self.ix.path}: an unreadable signature ({exc}); run "
                                    "dedupe-news index verify") from None
-        return np.array([r[0] for r in rows], dtype=np.int64), sigs
+        docs = np.array([r[0] for r in rows], dtype=np.int64)
+        self.ix._sketches.put(docs, sigs)
+        return docs, sigs
 
     def indexed(self, docs: Sequence[int], sigs: np.ndarray) -> list[Indexed]:
         """The canonicals ``docs`` (with their ``sigs``, from :meth:`candidate_sigs`) as
@@ -950,5 +967,6 @@ class _Txn:
             if "text" in v:
                 c.execute("INSERT INTO texts(doc, text) VALUES (?, ?)", (doc, v["text"]))
             self.ix._hold(doc, p.keys)
+            self.ix._sketches.put(np.array([doc], dtype=np.int64), p.sig[None, :])
         self.ix._merge_step(self.ix.merge_step)
         return True
