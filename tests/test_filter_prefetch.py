@@ -40,12 +40,16 @@ def _mixed_input() -> bytes:
     return b"\n".join([*out, good[0]]) + b"\n"  # the last line replays the first id
 
 
-@pytest.mark.parametrize("how", ["file", "stdin", "gzip"])
+@pytest.mark.parametrize("how", ["file", "stdin", "gzip", "review"])
 def test_reader_process_decides_as_one_process(tmp_path: Path, how: str) -> None:
+    """``--batch 7`` (a reader process) and ``--batch 1`` (one process) write the same
+    bytes; ``review``: with damage scores on every keep line (``--review-damage``)."""
     data = _mixed_input()
     src = tmp_path / ("in.jsonl.gz" if how == "gzip" else "in.jsonl")
     src.write_bytes(gzip.compress(data) if how == "gzip" else data)
     args = [] if how == "stdin" else [str(src)]
+    if how == "review":
+        args += ["--review-damage", "0.25"]
     feed = data if how == "stdin" else None
     one = cli("filter", "--index", str(tmp_path / "one.idx"), "--batch", "1",
               "--max-bytes", "100000", "--skip-bad", *args, input=feed)
@@ -57,6 +61,10 @@ def test_reader_process_decides_as_one_process(tmp_path: Path, how: str) -> None
     assert len(ahead.stdout.splitlines()) == len(data.splitlines())
     actions = {json.loads(x)["action"] for x in ahead.stdout.splitlines()}
     assert {"keep", "drop", "error"} <= actions
+    if how == "review":
+        assert "review" in actions
+        assert all(json.loads(x)["damage_score"] is not None
+                   for x in ahead.stdout.splitlines() if b'"keep"' in x)
 
 
 def test_prefetched_fingerprints_are_the_in_process_ones(tmp_path: Path) -> None:

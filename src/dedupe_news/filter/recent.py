@@ -27,7 +27,7 @@ from numba import njit
 BUCKET_SHIFT = 14  # band key (32 bits) -> bucket: its top 18 bits; entries keep the low 14
 BUCKETS = 1 << (32 - BUCKET_SHIFT)
 ENTRY = 6  # bytes an entry: doc << 14 | low 14 bits of the key, little-endian (docs < 2**34)
-RECENT_MAX = 16384  # articles after the last merged one at which a merge starts
+RECENT_MAX = 32768  # articles after the last merged one at which a merge starts
 MERGE_STEP = 2 * BUCKETS // RECENT_MAX  # buckets merged per decision: done in RECENT_MAX / 2
 _LOW = (1 << BUCKET_SHIFT) - 1
 
