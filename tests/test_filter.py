@@ -196,6 +196,41 @@ def test_sketch_bound_never_drops_a_candidate_that_could_pass() -> None:
     assert small.may_pass(np.array([3, 11]), sig, 300).tolist() == [True, False]
 
 
+def test_bucket_helpers_equal_their_numpy_definitions() -> None:
+    from dedupe_news.filter.recent import keys_and_buckets, union_sorted
+
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 128, 500):
+        keys = rng.integers(-(1 << 31), 1 << 31, n, dtype=np.int64)
+        keys[: n // 3] = keys[n // 3 : 2 * (n // 3)]  # repeats
+        k, b = keys_and_buckets(keys)
+        want = np.unique(keys & 0xFFFFFFFF)
+        assert np.array_equal(k, want) and np.array_equal(b, np.unique(want >> BUCKET_SHIFT))
+        x = np.unique(rng.integers(0, 300, n))
+        y = np.unique(rng.integers(0, 300, n // 2 + 1))
+        assert np.array_equal(union_sorted(x, y), np.union1d(x, y))
+
+
+def test_candidate_texts_read_only_when_asked(tmp_path: Path) -> None:
+    """A look-up loads candidates' units; a text is read (in the same transaction) only
+    when a copy's decision asks for it."""
+    arts = seed_articles()
+    with Filter(str(tmp_path / "t.idx")) as f:
+        f.decide(arts[2])
+        prep = f.prepare(Article("x", arts[2].text))
+        with f.index.begin() as tx:
+            (c,) = f._candidates(tx, prep)
+            tx.load([c])
+            assert c.text is None and c.ztext is None and c.fetch is not None
+            assert c.full_text() == arts[2].text and c.fetch is None
+    with Filter(str(tmp_path / "n.idx"), FilterSettings(store_text=False)) as f:
+        f.decide(arts[2])
+        with f.index.begin() as tx:
+            (c,) = f._candidates(tx, prep)
+            tx.load([c])
+            assert c.full_text() is None
+
+
 def test_sketches_forgotten_on_rollback(tmp_path: Path) -> None:
     """Article numbers of a rolled-back transaction are given again: their sketches go."""
     arts = seed_articles()

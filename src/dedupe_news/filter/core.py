@@ -154,10 +154,14 @@ class Indexed:
     title: np.ndarray | None = None  # (TITLE_K,) title stems, loaded with the units
     ztext: bytes | None = field(default=None, repr=False)  # the text as stored (codec.pack), if
     where: str = field(default="", repr=False)  # loaded but not yet read: see full_text
+    # reads the stored text (``ztext``) when first asked for, inside the decision's transaction
+    fetch: Callable[[], bytes | None] | None = field(default=None, repr=False)
 
     def full_text(self) -> str | None:
-        """The stored text (decompressed when first asked for: most candidates never need
-        it); ``None`` for an index that keeps no texts."""
+        """The stored text (read and decompressed when first asked for: most candidates never
+        need it); ``None`` for an index that keeps no texts."""
+        if self.text is None and self.ztext is None and self.fetch is not None:
+            self.ztext, self.fetch = self.fetch(), None
         if self.text is None and self.ztext is not None:
             try:
                 self.text = codec.unpack_text(self.ztext)

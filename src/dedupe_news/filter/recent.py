@@ -160,11 +160,13 @@ class RecentBands:
         self._t = _add_rows(skey, shead, nkeys, enext, self._n, rows, self._n)
         self._n = need
 
-    def find(self, keys: np.ndarray) -> np.ndarray:
-        """The docs (sorted, each once) holding any of these band keys."""
+    def find(self, keys: np.ndarray, distinct: bool = False) -> np.ndarray:
+        """The docs (sorted, each once) holding any of these band keys (``distinct``: they
+        are already 32-bit values, sorted, each once: :func:`keys_and_buckets`)."""
         if not self._n:
             return np.empty(0, dtype=np.int64)
-        q = np.unique((np.asarray(keys, dtype=np.int64) & 0xFFFFFFFF).astype(np.uint32))
+        q = np.asarray(keys).astype(np.uint32) if distinct else \
+            np.unique((np.asarray(keys, dtype=np.int64) & 0xFFFFFFFF).astype(np.uint32))
         skey, shead, _nkeys, enext, _npos = self._t
         return self.docs[_find_pos(skey, shead, enext, self.bands, q)]
 
@@ -212,7 +214,11 @@ class Sketches:
 
     def put(self, docs: np.ndarray, sigs: np.ndarray) -> None:
         """Remember these articles' signatures (rows of ``sigs``)."""
-        if len(docs):
+        if len(docs) == 1:  # a new canonical
+            at = int(docs[0]) & self._mask
+            self._tags[at] = docs[0]
+            self._low[at] = sigs[0]  # the low byte of each value (unsafe cast: wraps)
+        elif len(docs):
             at = np.asarray(docs, dtype=np.int64) & self._mask
             self._tags[at] = docs
             self._low[at] = np.asarray(sigs, dtype=np.uint32).astype(np.uint8)
@@ -239,3 +245,35 @@ def _may_pass(tags: np.ndarray, low: np.ndarray, mask: int, docs: np.ndarray,
             same += low[at, t] == sig[t]
         out[i] = same >= least
     return out
+
+
+@njit(cache=True, nogil=True)
+def keys_and_buckets(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """An article's band keys as 32-bit values (sorted, each once) and the buckets they
+    name (sorted, each once)."""
+    k = np.unique(keys & 0xFFFFFFFF)
+    b = k >> BUCKET_SHIFT
+    keep = np.ones(len(b), dtype=np.bool_)
+    for i in range(1, len(b)):
+        keep[i] = b[i] != b[i - 1]
+    return k, b[keep]
+
+
+@njit(cache=True, nogil=True)
+def union_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """The union of two sorted arrays of distinct values, sorted, each once."""
+    out = np.empty(len(a) + len(b), dtype=np.int64)
+    i = j = m = 0
+    while i < len(a) or j < len(b):
+        if j == len(b) or (i < len(a) and a[i] < b[j]):
+            out[m] = a[i]
+            i += 1
+        elif i == len(a) or b[j] < a[i]:
+            out[m] = b[j]
+            j += 1
+        else:
+            out[m] = a[i]
+            i += 1
+            j += 1
+        m += 1
+    return out[:m]

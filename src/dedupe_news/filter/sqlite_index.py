@@ -46,6 +46,7 @@ power cut the index is consistent but may miss its last decisions.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -85,7 +86,9 @@ from dedupe_news.filter.recent import (
     RECENT_MAX,
     RecentBands,
     Sketches,
+    keys_and_buckets,
     merge_entries,
+    union_sorted,
 )
 from dedupe_news.sketch import SCHEME
 from dedupe_news.verify_jit import TITLE_K
@@ -888,12 +891,11 @@ class _Txn:
         """The numbers of the articles with a band key of ``keys``: bucket rows on disk and
         the recent canonicals in memory (canonicals, and former ones a merge has not purged
         yet)."""
-        keys = np.asarray(keys, dtype=np.int64)
-        k = np.unique(keys & 0xFFFFFFFF)
-        bs = np.unique(k >> BUCKET_SHIFT).tolist()
+        k, buckets = keys_and_buckets(np.asarray(keys, dtype=np.int64))
+        bs = buckets.tolist()
         rows = self.c.execute(f"SELECT b, v FROM buckets WHERE b IN ({','.join('?' * len(bs))})",
                               bs).fetchall()
-        recent = self.ix._recent.find(k)
+        recent = self.ix._recent.find(k, distinct=True)
         if rows:
             blobs = [r[1] for r in rows]
             counts = np.fromiter((len(v) for v in blobs), dtype=np.int64, count=len(blobs))
@@ -902,7 +904,7 @@ class _Txn:
             base = _match(np.frombuffer(b"".join(blobs), dtype=np.uint8),
                           np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
                           counts // ENTRY, k)
-            recent = np.union1d(base, recent) if len(recent) else base
+            recent = union_sorted(base, recent) if len(recent) else base
         return recent.tolist()
 
     def candidates(self, keys: np.ndarray) -> list[Indexed]:
@@ -926,22 +928,27 @@ class _Txn:
                 in zip(rows, sigs, strict=True)]
 
     def load(self, docs: Sequence[Indexed]) -> None:
-        """Units and title rows of these candidates, and their texts as stored (decompressed
-        only if asked for: :meth:`Indexed.full_text`)."""
+        """Units and title rows of these candidates; their texts are read (and decompressed)
+        only if asked for (:meth:`Indexed.full_text`: a copy's decision)."""
         if not docs:
             return
         got = {r[0]: r[1:] for r in self.c.execute(
-            "SELECT u.doc, u.units, u.title, t.text FROM units u LEFT JOIN texts t ON "
-            f"t.doc = u.doc WHERE u.doc IN ({','.join('?' * len(docs))})",
+            f"SELECT doc, units, title FROM units WHERE doc IN ({','.join('?' * len(docs))})",
             [d.doc for d in docs])}
         for d in docs:
-            units, title, text = got.get(d.doc, (None, None, None))
+            units, title = got.get(d.doc, (None, None))
             try:
                 d.flat, d.off = unpack_units(units)
                 d.title = unpack_title(title)
             except (ValueError, IndexError, TypeError) as exc:
                 raise corrupt(self.ix.path, d, exc) from None
-            d.text, d.ztext, d.where = None, text, self.ix.path
+            # the text is read when asked for, in this transaction (a copy's decision only)
+            d.text, d.ztext, d.where = None, None, self.ix.path
+            d.fetch = functools.partial(self._text, d.doc)
+
+    def _text(self, doc: int) -> bytes | None:
+        row = self.c.execute("SELECT text FROM texts WHERE doc = ?", (doc,)).fetchone()
+        return None if row is None else row[0]
 
     def write(self, plan: Plan) -> bool:
         p = plan.prep
