@@ -111,17 +111,22 @@ def _gone(pid: int, within: float = 10.0) -> bool:
     return False
 
 
+def _running(index: Path) -> subprocess.Popen[bytes]:
+    """A ``filter`` fed stdin, once its first decision (a keep) is out: its reader runs."""
+    proc = subprocess.Popen([sys.executable, "-m", "dedupe_news", "filter", "--index",
+                             str(index)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(jsonl(seed_articles()[:1]))
+    proc.stdin.flush()
+    assert json.loads(proc.stdout.readline())["action"] == "keep"
+    return proc
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_reader_dies_with_its_parent_and_stdout_stays_the_parents(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "dedupe_news", "filter", "--index",
-                             str(tmp_path / "k.idx")], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _running(tmp_path / "k.idx")
     assert proc.stdin is not None and proc.stdout is not None
-    arts = seed_articles()
-    proc.stdin.write(jsonl(arts[:1]))
-    proc.stdin.flush()
-    first = proc.stdout.readline()  # decided: the reader process is running
-    assert json.loads(first)["action"] == "keep"
     kids = _children(proc.pid)
     assert kids, "no reader process"
     assert os.readlink(f"/proc/{kids[0]}/fd/1") == os.devnull  # not the decisions' pipe
@@ -138,13 +143,7 @@ def test_reader_dies_with_its_parent_and_stdout_stays_the_parents(tmp_path: Path
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_reader_killed_ends_the_run_with_one_line(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "dedupe_news", "filter", "--index",
-                             str(tmp_path / "r.idx")], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(jsonl(seed_articles()[:1]))
-    proc.stdin.flush()
-    assert proc.stdout.readline()
+    proc = _running(tmp_path / "r.idx")
     for kid in _children(proc.pid):
         os.kill(kid, signal.SIGKILL)
     _out, err = proc.communicate(timeout=30)
