@@ -223,6 +223,18 @@ class Sketches:
             self._tags[at] = docs
             self._low[at] = np.asarray(sigs, dtype=np.uint32).astype(np.uint8)
 
+    def passing(self, found: list[int], sig: np.ndarray | None, num_perm: int,
+                min_jaccard: float) -> list[int]:
+        """``found`` (article numbers) without those whose remembered sketch proves them
+        unable to reach ``min_jaccard`` against ``sig`` (None: all of them)."""
+        if not found or sig is None:
+            return found
+        from dedupe_news.filter.core import least_equal
+
+        ok = self.may_pass(np.asarray(found, dtype=np.int64), sig,
+                           least_equal(num_perm, min_jaccard))
+        return [d for d, o in zip(found, ok.tolist(), strict=True) if o]
+
     def may_pass(self, docs: np.ndarray, sig: np.ndarray, least: int) -> np.ndarray:
         """For each of ``docs``: False when its remembered sketch proves fewer than
         ``least`` values equal to ``sig``'s; True when it may pass (or is not known)."""

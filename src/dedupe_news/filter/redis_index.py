@@ -48,7 +48,6 @@ from dedupe_news.filter.core import (
     Replay,
     band_keys,
     corrupt,
-    least_equal,
     now_iso,
     pack_sig,
     pack_title,
@@ -355,11 +354,8 @@ class _Txn:
         round trip; with ``sig``, not those whose remembered sketch fails the bound), the
         rest of the row for the few the ranking keeps (:meth:`indexed`)."""
         docs = self._found(keys)
-        if docs and sig is not None:
-            lsh = self.ix.settings.cluster.lsh
-            ok = self.ix._sketches.may_pass(np.asarray(docs, dtype=np.int64), sig,
-                                            least_equal(lsh.num_perm, lsh.min_jaccard))
-            docs = [d for d, o in zip(docs, ok.tolist(), strict=True) if o]
+        lsh = self.ix.settings.cluster.lsh  # those that cannot pass are not read
+        docs = self.ix._sketches.passing(docs, sig, lsh.num_perm, lsh.min_jaccard)
         kept: list[tuple[int, bytes]] = []
         if docs:
             pipe = self.ix.r.pipeline(transaction=False)

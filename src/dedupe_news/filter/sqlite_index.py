@@ -70,7 +70,6 @@ from dedupe_news.filter.core import (
     Prepared,
     band_keys,
     corrupt,
-    least_equal,
     now_iso,
     pack_title,
     pack_units,
@@ -852,12 +851,8 @@ class _Txn:
         (:class:`~dedupe_news.filter.recent.Sketches`) are left out unread: they would
         fail :meth:`Filter._similar` anyway."""
         found = self._found(keys)
-        if found and sig is not None:
-            # signatures remembered by their low bytes: those that cannot pass are not read
-            lsh = self.ix.settings.cluster.lsh
-            ok = self.ix._sketches.may_pass(np.asarray(found, dtype=np.int64), sig,
-                                            least_equal(lsh.num_perm, lsh.min_jaccard))
-            found = [d for d, o in zip(found, ok.tolist(), strict=True) if o]
+        lsh = self.ix.settings.cluster.lsh  # those that cannot pass are not read
+        found = self.ix._sketches.passing(found, sig, lsh.num_perm, lsh.min_jaccard)
         if not found:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32)
         rows = self.c.execute(
