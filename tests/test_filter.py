@@ -198,6 +198,7 @@ def test_sketch_bound_never_drops_a_candidate_that_could_pass() -> None:
 
 def test_bucket_helpers_equal_their_numpy_definitions() -> None:
     from dedupe_news.filter.recent import keys_and_buckets, union_sorted
+    from dedupe_news.filter.sqlite_index import _held_in
 
     rng = np.random.default_rng(4)
     for n in (0, 1, 128, 500):
@@ -209,6 +210,9 @@ def test_bucket_helpers_equal_their_numpy_definitions() -> None:
         x = np.unique(rng.integers(0, 300, n))
         y = np.unique(rng.integers(0, 300, n // 2 + 1))
         assert np.array_equal(union_sorted(x, y), np.union1d(x, y))
+        if len(y):  # the merge's test for dead articles' entries
+            v = rng.integers(-5, 310, n)
+            assert np.array_equal(_held_in(v, y), np.isin(v, y))
 
 
 def test_candidate_texts_read_only_when_asked(tmp_path: Path) -> None:
@@ -945,3 +949,21 @@ def test_briefs_on_one_template_are_kept(tmp_path: Path) -> None:
         got = [flt.decide(a) for a in items]
     assert [d.action for d in got] == ["keep"] * 4 + ["drop"]
     assert got[-1].duplicate_of == "b0"
+
+
+def test_index_pages_are_read_through_a_map(tmp_path: Path) -> None:
+    """A look-up's bucket rows come from a memory map of the file (SQLite's own cap, 2 GiB),
+    not from read() calls; a read-only opening maps it too."""
+    from dedupe_news.filter.sqlite_index import MMAP_BYTES, SqliteIndex
+
+    ix = SqliteIndex(str(tmp_path / "m.idx"))
+    try:
+        got = ix.conn.execute("PRAGMA mmap_size").fetchone()[0]
+        assert 0 < got <= MMAP_BYTES
+    finally:
+        ix.close()
+    ro = SqliteIndex(str(tmp_path / "m.idx"), readonly=True)
+    try:
+        assert ro.conn.execute("PRAGMA mmap_size").fetchone()[0] > 0
+    finally:
+        ro.close()

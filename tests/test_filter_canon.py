@@ -49,6 +49,25 @@ def test_pair_damage_equals_version_scores() -> None:
     assert pd.scores([seed_articles()[0].text]) == version_scores([seed_articles()[0].text])
 
 
+def test_own_damage_equals_score_and_flags() -> None:
+    """The filter's line reports ``score_and_flags(text)``; after the pair's parts were
+    scored it reuses their answer only where the body is the text itself."""
+    from dedupe_news.damage.engine import score_and_flags
+
+    plain = seed_articles()[4].text
+    furnished = plain + "\n\nCopyright 2024 Reuters. All rights reserved."
+    for text in (plain, furnished):
+        pd = PairDamage()
+        want = score_and_flags(text)
+        assert pd.own(text) == want  # nothing scored before
+        pd.parts(text, keep=False)
+        got = pd.own(text)
+        assert got[0] == want[0] and [(f.rule, f.start, f.end) for f in got[1]] == \
+            [(f.rule, f.start, f.end) for f in want[1]]
+        pd.parts(seed_articles()[0].text)  # another text scored last
+        assert pd.own(text)[0] == want[0]
+
+
 def test_choose_equals_best_version() -> None:
     st = ClusterSettings()
     pd = PairDamage()

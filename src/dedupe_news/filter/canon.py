@@ -26,6 +26,7 @@ import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,10 @@ class PairDamage:
     def __init__(self, size: int = CACHE_TEXTS) -> None:
         self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._size = size
+        # the last body scored, with score_and_flags' whole answer: a newcomer without
+        # boilerplate is its own body, and the filter's line then reports that same score
+        # and flags (:meth:`own`) instead of scoring the text a second time
+        self._last: tuple[str, tuple[float, list[Any]]] | None = None
 
     def parts(self, text: str, keep: bool = True) -> tuple[str, float]:
         """(body with boilerplate aside, its ``check_text`` score)."""
@@ -55,12 +60,24 @@ class PairDamage:
         from dedupe_news.normalize import prepare
 
         body = prepare(text).body
-        out = (body, score_and_flags(body)[0])
+        scored = score_and_flags(body)
+        self._last = (body, scored)
+        out = (body, scored[0])
         if keep:
             self._cache[text] = out
             if len(self._cache) > self._size:
                 self._cache.popitem(last=False)
         return out
+
+    def own(self, text: str) -> tuple[float, list[Any]]:
+        """``score_and_flags(text)``: the article's own damage score and flags, as ``check``
+        gives them (taken from the last body scored when that body is ``text`` itself)."""
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1]
+        from dedupe_news.damage.engine import score_and_flags
+
+        return score_and_flags(text)
 
     def remember(self, text: str, parts: tuple[str, float]) -> None:
         self._cache[text] = parts

@@ -627,12 +627,9 @@ class Filter:
             self._furniture.popitem(last=False)
         return bp
 
-    @staticmethod
-    def _own_damage(text: str) -> tuple[float, list[Any]]:
+    def _own_damage(self, text: str) -> tuple[float, list[Any]]:
         """The article's MT damage score and flags, as ``dedupe-news check`` reports them."""
-        from dedupe_news.damage.engine import score_and_flags
-
-        return score_and_flags(text)
+        return self._damage.own(text)
 
     def _damage_review(self, d: Decision, text: str,
                        scored: tuple[float, list[Any]] | None = None) -> Decision | None:

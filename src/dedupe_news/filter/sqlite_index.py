@@ -131,6 +131,13 @@ PAGE_SIZE = 8192
 # articles the bucket table is ~80 MB: held whole; a first 2,000 look-ups on the 100k stream
 # index took 698 us each with 64 MB, 568 us with 256 MB)
 CACHE_KB = 262144
+# Pages read through a memory map instead of read() calls into that cache: at 1M articles the
+# bucket table (~600 MB) is more than the cache holds, and a look-up's 128 bucket rows took
+# 1.01 ms with read() calls, 0.56 ms mapped (10,000 look-ups on the 1M stream-fresh index).
+# SQLite caps the map at 2 GiB (SQLITE_MAX_MMAP_SIZE); the mapped pages are the OS's file
+# cache (counted in RSS once touched, given back under memory pressure), written only through
+# SQLite's own write() calls.
+MMAP_BYTES = 1 << 31
 _STATE = ("merged", "merge_to", "cursor", "gen", "last_doc", "cycle")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CAND_COLS = "d.doc, d.id, d.cluster, d.crank, s.sig, d.nshingles, d.size, d.published"
@@ -242,27 +249,35 @@ def _decode(buckets: Sequence[int], blobs: Sequence[bytes]) -> tuple[np.ndarray,
 def _match(raw: np.ndarray, buckets: np.ndarray, counts: np.ndarray, keys: np.ndarray
            ) -> np.ndarray:  # pragma: no cover - compiled
     """The docs (sorted, each once) of the entries in these bucket rows whose full band key
-    is one of ``keys`` (sorted, unsigned 32-bit values)."""
+    is one of ``keys`` (sorted, unsigned 32-bit values).  An entry's low 14 bits are its
+    first byte and the low 6 bits of its second (little-endian): only an entry whose low bits
+    are one of the bucket's keys' is decoded (at 1M articles a look-up scans ~50,000
+    entries, of which a handful match)."""
     out = np.empty(len(raw) // ENTRY, dtype=np.int64)
     m = 0
-    at = 0
+    at = 0  # in 16-bit words: an entry is 3 of them
+    words = raw.view(np.uint16)  # little-endian like the entries (x86, ARM)
     for i in range(len(buckets)):
         b = buckets[i]
         lo = np.searchsorted(keys, b << BUCKET_SHIFT)
         hi = np.searchsorted(keys, (b + 1) << BUCKET_SHIFT)
-        for _j in range(counts[i]):
-            if lo < hi:
-                e = np.int64(0)
-                for t in range(ENTRY):
-                    e |= np.int64(raw[at + t]) << (8 * t)
-                full = (b << BUCKET_SHIFT) | (e & _LOW)
-                for q in range(lo, hi):
-                    if keys[q] == full:
-                        out[m] = e >> BUCKET_SHIFT
-                        m += 1
-                        break
-            at += ENTRY
+        n = counts[i]
+        for q in range(lo, hi):  # mostly one key a bucket
+            want = keys[q] & _LOW
+            for j in range(at, at + 3 * n, 3):
+                if (words[j] & _LOW) == want:
+                    out[m] = ((np.int64(words[j + 2]) << 32) | (np.int64(words[j + 1]) << 16)
+                              | np.int64(words[j])) >> BUCKET_SHIFT
+                    m += 1
+        at += 3 * n
     return np.unique(out[:m])
+
+
+def _held_in(values: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """``numpy.isin(values, members)`` for ``members`` sorted, distinct and not empty (one
+    binary search a value; ``isin`` sorts both sides on every call)."""
+    at = np.minimum(np.searchsorted(members, values), len(members) - 1)
+    return members[at] == values
 
 
 def settings_from_meta(meta: dict[str, str]) -> FilterSettings:
@@ -346,6 +361,7 @@ class SqliteIndex:
                 # band-key pages).
                 self.conn.execute("PRAGMA wal_autocheckpoint = 50000")
             self.conn.execute(f"PRAGMA cache_size = -{CACHE_KB}")  # of pages, at most
+            self.conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             self._init(exists)
             if not readonly:
                 self._stop = threading.Event()
@@ -611,7 +627,7 @@ class SqliteIndex:
         dead articles - in the rows there too, when there are any."""
         dead = self._dead()
         if len(dead) and len(part):
-            ok = ~np.isin(owner, dead)
+            ok = ~_held_in(owner, dead)
             part, blob = part[ok], blob.reshape(-1, ENTRY)[ok].ravel()
         new: dict[int, bytes] = {}
         if len(part):
@@ -629,7 +645,7 @@ class SqliteIndex:
                     _k, docs = _decode([r[0] for r in rows], [r[1] for r in rows])
                 except ValueError:
                     raise _bad_bucket(self.path) from None
-                bad = np.isin(docs, dead)
+                bad = _held_in(docs, dead)
                 if bad.any():
                     counts = [len(r[1]) // ENTRY for r in rows]
                     which = np.repeat(np.arange(len(rows)), counts)
