@@ -967,3 +967,87 @@ def test_index_pages_are_read_through_a_map(tmp_path: Path) -> None:
         assert ro.conn.execute("PRAGMA mmap_size").fetchone()[0] > 0
     finally:
         ro.close()
+
+
+def _sketch_rows(path: Path) -> dict[int, np.ndarray]:
+    """Article number -> its row of the sketches table."""
+    con = sqlite3.connect(path)
+    try:
+        out: dict[int, np.ndarray] = {}
+        for docs, low in con.execute("SELECT docs, low FROM sketches ORDER BY hi"):
+            d = np.frombuffer(docs, dtype="<i8")
+            out.update(zip(d.tolist(), np.frombuffer(low, np.uint8).reshape(len(d), -1),
+                           strict=True))
+        return out
+    finally:
+        con.close()
+
+
+def test_a_fresh_process_loads_the_sketches_merges_wrote(tmp_path: Path) -> None:
+    """Each merge writes the low bytes of its canonicals' signatures to the sketches table;
+    a process started later loads them at its first look-up (no signature of theirs read
+    to rule a candidate out), and decides as an uninterrupted process does."""
+    from dedupe_news.filter.sqlite_index import unpack_sig_bits
+
+    arts = _stream(120)
+    with Filter(str(tmp_path / "plain.idx")) as plain:
+        want = [plain.decide(a).line for a in arts]
+    path = tmp_path / "s.idx"
+    with _small_merges(Filter(str(path))) as flt:
+        got = [flt.decide(a).line for a in arts[:70]]
+    rows = _sketch_rows(path)
+    con = sqlite3.connect(path)
+    sigs = {d: unpack_sig_bits(s, 256).astype(np.uint8)
+            for d, s in con.execute("SELECT doc, sig FROM sigs")}
+    merged = con.execute("SELECT merged FROM state").fetchone()[0]
+    con.close()
+    assert len(rows) > 20 and all(np.array_equal(rows[d], sigs[d]) for d in rows if d in sigs)
+    assert {d for d in sigs if d <= merged} <= set(rows)  # every merged canonical's
+    with _small_merges(Filter(str(path))) as flt:
+        sk = flt.index._sketches  # type: ignore[attr-defined]
+        got += [flt.decide(a).line for a in arts[70:]]
+        for d, low in rows.items():  # loaded as written
+            at = d & sk._mask
+            assert sk._tags[at] == d and np.array_equal(sk._low[at], low)
+        assert flt.index.verify()["ok"]  # type: ignore[attr-defined]
+    assert got == want
+
+
+def test_sketches_of_an_older_index_are_filled_checked_and_pruned(tmp_path: Path) -> None:
+    """An index made before the sketches table gets it, filled at its first look-up;
+    ``index verify`` finds a sketch that disagrees with its signature; ``prune`` drops the
+    rows of numbers all gone."""
+    arts = _stream(60)
+    path = tmp_path / "old.idx"
+    with _small_merges(Filter(str(path))) as flt:
+        for a in arts[:50]:
+            flt.decide(a)
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE sketches")  # as an index of the previous release
+    con.commit()
+    con.close()
+    with Filter(str(path)) as flt:
+        for a in arts[50:]:
+            flt.decide(a)
+        assert flt.index.verify()["ok"]  # type: ignore[attr-defined]
+    rows = _sketch_rows(path)
+    con = sqlite3.connect(path)
+    merged = con.execute("SELECT merged FROM state").fetchone()[0]
+    canon = {r[0] for r in con.execute("SELECT doc FROM sigs WHERE doc <= ?", (merged,))}
+    assert merged > 0 and canon <= set(rows)
+    hi, low = con.execute("SELECT hi, low FROM sketches ORDER BY hi LIMIT 1").fetchone()
+    bad = bytearray(low)
+    bad[3] ^= 0xFF
+    con.execute("UPDATE sketches SET low = ? WHERE hi = ?", (bytes(bad), hi))
+    con.commit()
+    con.close()
+    ix = SqliteIndex(str(path))
+    try:
+        report = ix.verify()
+        assert not report["ok"] and any("sketches" in p for p in report["problems"])
+        ix.prune("9999-01-01")  # everything
+    finally:
+        ix.close()
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT COUNT(*) FROM sketches").fetchone()[0] == 0
+    con.close()

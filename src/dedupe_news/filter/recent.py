@@ -223,6 +223,14 @@ class Sketches:
             self._tags[at] = docs
             self._low[at] = np.asarray(sigs, dtype=np.uint32).astype(np.uint8)
 
+    def put_low(self, docs: np.ndarray, low: np.ndarray) -> None:
+        """Remember articles by their sketches (rows of ``low``: the low byte of each
+        signature value, as the index's sketches table stores them)."""
+        if len(docs):
+            at = np.asarray(docs, dtype=np.int64) & self._mask
+            self._tags[at] = docs
+            self._low[at] = low
+
     def passing(self, found: list[int], sig: np.ndarray | None, num_perm: int,
                 min_jaccard: float) -> list[int]:
         """``found`` (article numbers) without those whose remembered sketch proves them
