@@ -565,11 +565,7 @@ class SqliteIndex:
                                  (self._loaded,)).fetchall()
         if rows:
             lsh = self.settings.cluster.lsh
-            try:
-                sigs = unpack_sigs([r[1] for r in rows], lsh.num_perm)
-            except (ValueError, IndexError, TypeError) as exc:
-                raise FilterIndexError(f"{self.path}: an unreadable signature ({exc}); run "
-                                       "dedupe-news index verify") from None
+            sigs = self._stored_sigs([r[1] for r in rows])
             keys = band_keys(sigs, lsh.bands, lsh.rows)
             docs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             self._recent.add(docs, keys)
@@ -581,6 +577,14 @@ class SqliteIndex:
         of the same batch must find it)."""
         self._recent.add(np.array([doc], dtype=np.int64), np.asarray(keys)[None, :])
         self._loaded = doc
+
+    def _stored_sigs(self, blobs: Sequence[bytes]) -> np.ndarray:
+        """Stored signatures unpacked (an unreadable one: a clean error naming the index)."""
+        try:
+            return unpack_sigs(blobs, self.settings.cluster.lsh.num_perm)
+        except (ValueError, IndexError, TypeError) as exc:
+            raise FilterIndexError(f"{self.path}: an unreadable signature ({exc}); run "
+                                   "dedupe-news index verify") from None
 
     def _save_state(self) -> None:
         if self._st and self._st != self._st_read:
@@ -626,16 +630,11 @@ class SqliteIndex:
         up to ``hi`` (never further back than ``SKETCH_SLOTS`` numbers: older ones would not
         stay in memory), from their stored signatures."""
         lo = max(self._sketched_to(), hi - SKETCH_SLOTS, 0)
-        num_perm = self.settings.cluster.lsh.num_perm
         for a in range(lo, hi, SKETCH_ROW):
             b = min(hi, a + SKETCH_ROW)
             rows = self.conn.execute("SELECT doc, sig FROM sigs WHERE doc > ? AND doc <= ? "
                                      "ORDER BY doc", (a, b)).fetchall()
-            try:
-                sigs = unpack_sigs([r[1] for r in rows], num_perm)
-            except (ValueError, IndexError, TypeError) as exc:
-                raise FilterIndexError(f"{self.path}: an unreadable signature ({exc}); run "
-                                       "dedupe-news index verify") from None
+            sigs = self._stored_sigs([r[1] for r in rows])
             docs = np.fromiter((r[0] for r in rows), dtype="<i8", count=len(rows))
             self.conn.execute("INSERT OR REPLACE INTO sketches(hi, lo, docs, low) "
                               "VALUES (?, ?, ?, ?)",
@@ -986,11 +985,7 @@ class _Txn:
             "ORDER BY doc", found).fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32)
-        try:
-            sigs = unpack_sigs([r[1] for r in rows], self.ix.settings.cluster.lsh.num_perm)
-        except (ValueError, IndexError, TypeError) as exc:
-            raise FilterIndexError(f"{self.ix.path}: an unreadable signature ({exc}); run "
-                                   "dedupe-news index verify") from None
+        sigs = self.ix._stored_sigs([r[1] for r in rows])
         docs = np.array([r[0] for r in rows], dtype=np.int64)
         self.ix._sketches.put(docs, sigs)
         return docs, sigs
