@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import random
+import signal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,17 @@ def _sync_oracle_kernels() -> None:
 
 
 _sync_oracle_kernels()
+
+
+@pytest.fixture(autouse=True)
+def _python_sigpipe() -> Any:
+    """The CLI, run in-process by a test, makes a closed pipe end the process (``| head``);
+    after the test the runner gets Python's own handling back, so a later test that writes
+    to a child it has just killed gets ``BrokenPipeError`` instead of the whole run dying
+    with SIGPIPE (exit 141)."""
+    yield
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
 
 @pytest.fixture
