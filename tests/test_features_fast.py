@@ -170,3 +170,24 @@ def test_whole_text_boilerplate_path(texts: list[str]) -> None:
 def test_empty_chunk_is_well_formed() -> None:
     f = featurize_chunk([], SK)
     assert len(f) == 0 and f.u_off.tolist() == [0] and f.doc_units.tolist() == [0]
+
+
+_TITLES = ["Advertisement", "Follow us on Twitter", "Sign up", "Tags: x", "Share this",
+           "All rights reserved", "(c) 2005 Metro Wire", "Talks fail (Reporting by Al Ray)",
+           "Source: Xinhua", "Fed holds rates &amp; signals patience", "Caf\u00e9 \u201cwar\u201d",
+           "\ufb01nance \u2014 \u00bd up", "\u4e2d\u56fd\u589e\u52a0\u4e86\u5bf9\u4fc4\u7f57\u65af",
+           "\u041f\u043e \u043c\u0430\u0442\u0435\u0440\u0438\u0430\u043b\u0430\u043c TASS",
+           "Two\nlines", "  padded   title\t", "\u0130stanbul \u03a3\u039f\u03a3", "x", " "]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_CHARS, max_size=30).map("".join), min_size=1, max_size=4))
+def test_title_rows_skip_the_scan_exactly(titles: list[str]) -> None:
+    """A title's stems without the boilerplate scan (one line, no credit mark) are its
+    stems with it (``_story``) and by the plain path."""
+    from dedupe_news.features import _story, _title_story, title_stems
+
+    for t in [*_TITLES, *titles]:
+        assert _title_story(t) == _story(t)[1], t
+    every = [*_TITLES, *titles]
+    assert np.array_equal(title_stems(every), np.stack([_plain_title_row(t) for t in every]))

@@ -289,4 +289,4 @@ def test_the_credit_marks_never_hide_a_credit(text: str) -> None:
 
     start = max(0, len(text.rstrip()) - N.CREDIT_TAIL_CHARS)
     if N._CREDIT.search(text, start) is not None:
-        assert any(c in text[start:] for c in N._CREDIT_MARKS)
+        assert any(c in text[start:] for c in N.CREDIT_MARKS)

@@ -34,9 +34,11 @@ from dedupe_news.load import (
 )
 from dedupe_news.model import Article, Reject
 from dedupe_news.normalize import (
+    CREDIT_MARKS,
     Boilerplate,
     all_boilerplate,
     boilerplate_chars_special,
+    chars_special,
     cut_boilerplate,
     hard_wrapped,
     prepare,
@@ -109,7 +111,7 @@ def title_stems(titles: Sequence[str | None]) -> np.ndarray:
     tokenised as story text is, so an MT'd headline keeps the stems it shares."""
     if not titles:
         return np.zeros((0, TITLE_K), dtype=np.uint32)
-    bodies = [_story(t)[1] if t else story_bytes("") for t in titles]
+    bodies = [_title_story(t) if t else story_bytes("") for t in titles]
     offsets = np.zeros(len(bodies) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(b.orig) for b in bodies])
     _s, _f, _o, u_flat, u_off, doc_units = shingle_jit.tokenize_chunk(
@@ -118,6 +120,19 @@ def title_stems(titles: Sequence[str | None]) -> np.ndarray:
         offsets, np.asarray([b.cjk for b in bodies], dtype=np.bool_), STOP_HASHES,
         ABBREV_HASHES)
     return shingle_jit.title_rows(u_flat, u_off, doc_units, TITLE_K)
+
+
+def _title_story(title: str) -> StoryBytes:
+    """``_story(title)[1]`` (tests hold the two equal), without the boilerplate scan where no
+    boilerplate could change the words: a title of one line without a credit's marks is
+    either all boilerplate (then kept whole) or none, and a story kept whole reads as one
+    without boilerplate."""
+    if "\n" in title or any(c in title for c in CREDIT_MARKS):
+        return _story(title)[1]
+    chars, special = chars_special(title)
+    story = _as_is(title, chars, special)
+    return story_bytes(prepare(title, []).body) if story is None else \
+        story_bytes(story, special)
 
 
 def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None,

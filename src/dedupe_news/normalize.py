@@ -513,6 +513,39 @@ def boilerplate_chars_special(text: str
                               ) -> tuple[list[Boilerplate], str | None, set[str] | None]:
     """:func:`boilerplate_and_chars`, and the distinct non-ASCII characters of ``chars`` when
     it is not None and not ASCII (else None), which it computes anyway."""
+    chars, special, enc, rest = _chars_special(text)
+    # When the characters are already normal (the usual case) and the only whitespace is the
+    # space and the line break, the text is searched whole (_scan_quick) rather than line by
+    # line; _SPECIAL characters and what they map to are not whitespace, nor "a", "l", "r".
+    plain = chars is not None and (not rest or _OTHER_SPACE.search(rest) is None)
+    if plain:
+        low = enc.lower()
+        quick = _scan_quick(text, chars, low if special is None else None,  # type: ignore[arg-type]
+                            low)
+        if quick is not None:
+            _link_lists(text, chars, quick)
+            return _with_credit(text, [quick[k] for k in sorted(quick)]), chars, special
+    if plain and "  " not in text:  # (= _spacing_is_clean(chars))
+        # a stripped line with single spaces is its own normal form: no per-line normalize()
+        found, lines, repeats = _scan_clean(text, chars)  # type: ignore[arg-type]
+    else:
+        found, lines, repeats = _scan(text, chars)
+    if repeats:
+        _repeated_captions(found, lines)
+    _link_lists(text, chars, found)
+    return _with_credit(text, [found[k] for k in sorted(found)]), chars, special
+
+
+def chars_special(text: str) -> tuple[str | None, set[str] | None]:
+    """The ``chars`` and ``special`` of :func:`boilerplate_chars_special`, without looking
+    for boilerplate (for a title, where none can change the story's words)."""
+    return _chars_special(text)[:2]
+
+
+def _chars_special(text: str) -> tuple[str | None, set[str] | None, bytes, str]:
+    """``chars``, ``special``, and for :func:`boilerplate_chars_special`'s whole-text search:
+    the text's UTF-8 (when ``chars`` is not None) and its bytes other than visible ASCII,
+    the space and the line break, decoded."""
     special: set[str] | None = None
     enc, rest = b"", ""
     chars: str | None
@@ -536,26 +569,7 @@ def boilerplate_chars_special(text: str
         special = {c for c in present if c > "\x7f"}
     else:
         chars = None
-    # When the characters are already normal (the usual case) and the only whitespace is the
-    # space and the line break, the text is searched whole (_scan_quick) rather than line by
-    # line; _SPECIAL characters and what they map to are not whitespace, nor "a", "l", "r".
-    plain = chars is not None and (not rest or _OTHER_SPACE.search(rest) is None)
-    if plain:
-        low = enc.lower()
-        quick = _scan_quick(text, chars, low if special is None else None,  # type: ignore[arg-type]
-                            low)
-        if quick is not None:
-            _link_lists(text, chars, quick)
-            return _with_credit(text, [quick[k] for k in sorted(quick)]), chars, special
-    if plain and "  " not in text:  # (= _spacing_is_clean(chars))
-        # a stripped line with single spaces is its own normal form: no per-line normalize()
-        found, lines, repeats = _scan_clean(text, chars)  # type: ignore[arg-type]
-    else:
-        found, lines, repeats = _scan(text, chars)
-    if repeats:
-        _repeated_captions(found, lines)
-    _link_lists(text, chars, found)
-    return _with_credit(text, [found[k] for k in sorted(found)]), chars, special
+    return chars, special, enc, rest
 
 
 _CLOSERS = "\"'\u201d\u2019)\u00bb]"
@@ -631,7 +645,7 @@ def _with_credit(text: str, found: list[Boilerplate]) -> list[Boilerplate]:
     if found and found[-1].span.end >= end:
         return found  # the last line is boilerplate already (the credit would be inside it)
     tail = max(0, end - CREDIT_TAIL_CHARS)
-    if not any(c in text[tail:] for c in _CREDIT_MARKS):  # most texts: a few scans, no credit
+    if not any(c in text[tail:] for c in CREDIT_MARKS):  # most texts: a few scans, no credit
         return found
     m = _CREDIT.search(text, tail)
     if m is None or len(m.group(1).split()) > CREDIT_MAX_WORDS:
@@ -647,7 +661,7 @@ def _with_credit(text: str, found: list[Boilerplate]) -> list[Boilerplate]:
 
 _CREDIT_ITEM = re.compile(CREDIT_PATTERN, re.I)
 # every credit holds one of these: a colon, an opening bracket or "(по) материалам"
-_CREDIT_MARKS = (":", "(", "\uff1a", "\uff08", "\u3010", "[",
+CREDIT_MARKS = (":", "(", "\uff1a", "\uff08", "\u3010", "[",
                  "\u0430\u0442\u0435\u0440\u0438\u0430\u043b\u0430\u043c",
                  "\u0410\u0422\u0415\u0420\u0418\u0410\u041b\u0410\u041c")
 
