@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -538,3 +539,22 @@ def test_briefs_on_one_template_are_not_copies() -> None:
                                        f"the {w} half and the manager's view of it." for w in
                                        ("first", "second", "third", "fourth", "fifth")])
     assert relate_texts(result.replace("Saturday", "Sunday"), long_story).rule != "other-item"
+
+
+_CAPITALISED_PLAIN = re.compile(r"(?<![^\W\d_])(?<![^\W\d_][-'])[^\W\d_a-z][^\W\d_A-Z]"
+                                r"[^\W\d_]*(?:[-'][^\W\d_]+)*")
+_CAPS_CHARS = st.sampled_from([*"aBcZ -'_3.\n\u00aa\u00b5\u00ba\u00c9\u00e9\u00d7\u0130\u03a3",
+                               *"\u01c5\u24b6\U0001d400\u4e2d", "Mr ", "McDonald", "x-Ray",
+                               "MPs", "\u00c9cole", "O'Neil", "ab'Cd"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_CAPS_CHARS, max_size=40).map("".join))
+def test_capitalised_words_found_first_by_their_first_letter_are_the_plain_ones(text: str
+                                                                                 ) -> None:
+    from dedupe_news import cluster as C
+
+    def caps(rx: re.Pattern[str]) -> list[tuple[int, str]]:
+        return [(m.start(), m.group()) for m in rx.finditer(text) if C._titled(m.group())]
+
+    assert caps(C._CAPITALISED) == caps(_CAPITALISED_PLAIN)
