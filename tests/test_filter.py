@@ -20,7 +20,14 @@ import numpy as np
 import pytest
 
 from dedupe_news.cluster import cluster_articles
-from dedupe_news.filter import Filter, FilterSettings, IndexMismatch, codec, open_index
+from dedupe_news.filter import (
+    Filter,
+    FilterSettings,
+    IndexMismatch,
+    codec,
+    open_index,
+    sqlite_index,
+)
 from dedupe_news.filter.sqlite_index import BUCKET_SHIFT, ENTRY, PAGE_SIZE, SqliteIndex, _decode
 from dedupe_news.model import Article
 from test_filter_support import (
@@ -976,6 +983,8 @@ def _sketch_rows(path: Path) -> dict[int, np.ndarray]:
         out: dict[int, np.ndarray] = {}
         for docs, low in con.execute("SELECT docs, low FROM sketches ORDER BY hi"):
             d = np.frombuffer(docs, dtype="<i8")
+            if not len(d):  # (a row of numbers none of which is a canonical)
+                continue
             out.update(zip(d.tolist(), np.frombuffer(low, np.uint8).reshape(len(d), -1),
                            strict=True))
         return out
@@ -1013,10 +1022,13 @@ def test_a_fresh_process_loads_the_sketches_merges_wrote(tmp_path: Path) -> None
     assert got == want
 
 
-def test_sketches_of_an_older_index_are_filled_checked_and_pruned(tmp_path: Path) -> None:
-    """An index made before the sketches table gets it, filled at its first look-up;
-    ``index verify`` finds a sketch that disagrees with its signature; ``prune`` drops the
-    rows of numbers all gone."""
+def test_sketches_of_an_older_index_are_filled_checked_and_pruned(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+        ) -> None:
+    """An index made before the sketches table gets it, filled when it is opened for
+    writing (not by the first decision), with a line on stderr when the fill is long;
+    opened read-only it is read without one; ``index verify`` finds a sketch that disagrees
+    with its signature; ``prune`` drops the rows of numbers all gone."""
     arts = _stream(60)
     path = tmp_path / "old.idx"
     with _small_merges(Filter(str(path))) as flt:
@@ -1026,6 +1038,23 @@ def test_sketches_of_an_older_index_are_filled_checked_and_pruned(tmp_path: Path
     con.execute("DROP TABLE sketches")  # as an index of the previous release
     con.commit()
     con.close()
+    ro = SqliteIndex(str(path), readonly=True)
+    try:
+        assert not ro._has_sketches and ro.stats()["articles"] == 50
+    finally:
+        ro.close()
+    monkeypatch.setattr(sqlite_index, "SKETCH_ROW", 4)  # a "long" fill: said on stderr
+    SqliteIndex(str(path)).close()
+    assert "writing the sketches" in capsys.readouterr().err
+    filled = {k: v.tobytes() for k, v in _sketch_rows(path).items()}
+    con = sqlite3.connect(path)
+    canon = {r[0] for r in con.execute("SELECT doc FROM sigs WHERE doc <= (SELECT merged "
+                                       "FROM state)")}
+    con.close()
+    assert canon and canon <= set(filled)
+    SqliteIndex(str(path)).close()  # filled already: nothing written again
+    assert {k: v.tobytes() for k, v in _sketch_rows(path).items()} == filled
+    assert not capsys.readouterr().err
     with Filter(str(path)) as flt:
         for a in arts[50:]:
             flt.decide(a)
@@ -1035,7 +1064,8 @@ def test_sketches_of_an_older_index_are_filled_checked_and_pruned(tmp_path: Path
     merged = con.execute("SELECT merged FROM state").fetchone()[0]
     canon = {r[0] for r in con.execute("SELECT doc FROM sigs WHERE doc <= ?", (merged,))}
     assert merged > 0 and canon <= set(rows)
-    hi, low = con.execute("SELECT hi, low FROM sketches ORDER BY hi LIMIT 1").fetchone()
+    hi, low = con.execute("SELECT hi, low FROM sketches WHERE length(low) > 0 ORDER BY hi "
+                          "LIMIT 1").fetchone()
     bad = bytearray(low)
     bad[3] ^= 0xFF
     con.execute("UPDATE sketches SET low = ? WHERE hi = ?", (bytes(bad), hi))

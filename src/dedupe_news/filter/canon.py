@@ -36,6 +36,7 @@ from dedupe_news.model import Article
 from dedupe_news.normalize import Boilerplate
 
 CACHE_TEXTS = 4096  # indexed canonicals whose damage parts are kept in memory
+SCORED_TEXTS = 8  # recent bodies whose whole score_and_flags answer is kept (see PairDamage)
 
 
 class PairDamage:
@@ -45,10 +46,10 @@ class PairDamage:
     def __init__(self, size: int = CACHE_TEXTS) -> None:
         self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._size = size
-        # the last body scored, with score_and_flags' whole answer: a newcomer without
-        # boilerplate is its own body, and the filter's line then reports that same score
-        # and flags (:meth:`own`) instead of scoring the text a second time
-        self._last: tuple[str, tuple[float, list[Any]]] | None = None
+        # the last few bodies' whole score_and_flags answers, by text: a newcomer without
+        # boilerplate is its own body, and the filter's line reports that same score and
+        # flags (:meth:`own`) without scoring the text a second time
+        self._scored: OrderedDict[str, tuple[float, list[Any]]] = OrderedDict()
 
     def parts(self, text: str, keep: bool = True) -> tuple[str, float]:
         """(body with boilerplate aside, its ``check_text`` score)."""
@@ -56,13 +57,10 @@ class PairDamage:
         if hit is not None:
             self._cache.move_to_end(text)
             return hit
-        from dedupe_news.damage.engine import score_and_flags
         from dedupe_news.normalize import prepare
 
         body = prepare(text).body
-        scored = score_and_flags(body)
-        self._last = (body, scored)
-        out = (body, scored[0])
+        out = (body, self._score_and_flags(body)[0])
         if keep:
             self._cache[text] = out
             if len(self._cache) > self._size:
@@ -71,13 +69,20 @@ class PairDamage:
 
     def own(self, text: str) -> tuple[float, list[Any]]:
         """``score_and_flags(text)``: the article's own damage score and flags, as ``check``
-        gives them (taken from the last body scored when that body is ``text`` itself)."""
-        last = self._last
-        if last is not None and last[0] == text:
-            return last[1]
+        gives them."""
+        return self._score_and_flags(text)
+
+    def _score_and_flags(self, body: str) -> tuple[float, list[Any]]:
+        hit = self._scored.get(body)
+        if hit is not None:
+            self._scored.move_to_end(body)
+            return hit
         from dedupe_news.damage.engine import score_and_flags
 
-        return score_and_flags(text)
+        hit = self._scored[body] = score_and_flags(body)
+        if len(self._scored) > SCORED_TEXTS:
+            self._scored.popitem(last=False)
+        return hit
 
     def remember(self, text: str, parts: tuple[str, float]) -> None:
         self._cache[text] = parts

@@ -212,24 +212,18 @@ class Sketches:
         self._tags = np.full(slots, -1, dtype=np.int64)
         self._low = np.zeros((slots, num_perm), dtype=np.uint8)
 
-    def put(self, docs: np.ndarray, sigs: np.ndarray) -> None:
-        """Remember these articles' signatures (rows of ``sigs``)."""
+    def put(self, docs: np.ndarray, rows: np.ndarray) -> None:
+        """Remember these articles by ``rows``: their signatures, or the low byte of each
+        signature value as the index's sketches table stores them (the same: the uint8
+        rows keep the low byte of what is put in them)."""
         if len(docs) == 1:  # a new canonical
             at = int(docs[0]) & self._mask
             self._tags[at] = docs[0]
-            self._low[at] = sigs[0]  # the low byte of each value (unsafe cast: wraps)
+            self._low[at] = rows[0]
         elif len(docs):
             at = np.asarray(docs, dtype=np.int64) & self._mask
             self._tags[at] = docs
-            self._low[at] = np.asarray(sigs, dtype=np.uint32).astype(np.uint8)
-
-    def put_low(self, docs: np.ndarray, low: np.ndarray) -> None:
-        """Remember articles by their sketches (rows of ``low``: the low byte of each
-        signature value, as the index's sketches table stores them)."""
-        if len(docs):
-            at = np.asarray(docs, dtype=np.int64) & self._mask
-            self._tags[at] = docs
-            self._low[at] = low
+            self._low[at] = rows
 
     def passing(self, found: list[int], sig: np.ndarray | None, num_perm: int,
                 min_jaccard: float) -> list[int]:

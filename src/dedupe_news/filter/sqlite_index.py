@@ -59,6 +59,7 @@ import functools
 import json
 import os
 import sqlite3
+import sys
 import threading
 import zlib
 from collections.abc import Iterator, Sequence
@@ -126,9 +127,11 @@ CREATE TABLE IF NOT EXISTS state(id INTEGER PRIMARY KEY CHECK (id = 0),
     merged INTEGER NOT NULL, merge_to INTEGER NOT NULL, cursor INTEGER NOT NULL,
     gen INTEGER NOT NULL, last_doc INTEGER NOT NULL, cycle INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS dead(doc INTEGER PRIMARY KEY, cycle INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS sketches(hi INTEGER PRIMARY KEY, lo INTEGER NOT NULL,
-    docs BLOB NOT NULL, low BLOB NOT NULL);
-"""
+""" + "{};\n"
+# (its own statement too: an index made before the table gets it when opened for writing)
+_SKETCHES_TABLE = """CREATE TABLE IF NOT EXISTS sketches(hi INTEGER PRIMARY KEY,
+    lo INTEGER NOT NULL, docs BLOB NOT NULL, low BLOB NOT NULL)"""
+_SCHEMA = _SCHEMA.format(_SKETCHES_TABLE)
 SCHEMA_VERSION = 5  # 5: lines and texts deflated with a preset dictionary (filter/codec.py)
 # 4: recent canonicals merged into the buckets in slices (3: at once)
 _UPGRADABLE = ("3", "4")  # upgraded in place when opened for writing
@@ -256,6 +259,11 @@ def _decode(buckets: Sequence[int], blobs: Sequence[bytes]) -> tuple[np.ndarray,
     e = wide.view("<u8").ravel().astype(np.int64)
     b = np.repeat(np.asarray(buckets, dtype=np.int64), counts)
     return (b << BUCKET_SHIFT) | (e & _LOW), e >> BUCKET_SHIFT
+
+
+# _match reads an entry as three little-endian 16-bit words, its low bits in the first
+assert ENTRY == 6 and BUCKET_SHIFT <= 16 and sys.byteorder == "little", \
+    "_match assumes 6-byte little-endian entries with the key's low bits in their first word"
 
 
 @njit(cache=True, nogil=True)
@@ -419,10 +427,37 @@ class SqliteIndex:
             self.params = json.loads(self.meta.get("params", "{}"))
         if not (self._adopt and self.meta.get("schema_version") == str(SCHEMA_VERSION)):
             self._check(self.meta)
-        if not self._readonly and "sketches" not in tables:
-            # an index made before the table (accepted above): it gets one, filled at the
-            # first look-up
-            self.conn.execute(_SCHEMA[_SCHEMA.index("CREATE TABLE IF NOT EXISTS sketches"):])
+        if self._readonly:
+            self._has_sketches = self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sketches'"
+            ).fetchone() is not None
+        else:
+            self._has_sketches = True
+            self._fill_sketches("sketches" not in tables)
+
+    def _fill_sketches(self, create: bool) -> None:
+        """An index made before the sketches table (accepted above; ``create``: it has none
+        yet), or merged since by a release without it: the rows of its last
+        ``SKETCH_SLOTS`` merged numbers, written now in one transaction (~5 s at 1M
+        articles, once; said on stderr when that long), not by the first decision."""
+        if not create and self._sketched_to() >= self._state()["merged"]:
+            return  # (the usual case: no write lock taken)
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if create:
+                self.conn.execute(_SKETCHES_TABLE)
+            merged, covered = self._state()["merged"], self._sketched_to()
+            if merged - max(covered, merged - SKETCH_SLOTS) > SKETCH_ROW:
+                print(f"dedupe-news: {self.path}: writing the sketches of its last "
+                      f"{min(merged - covered, SKETCH_SLOTS):,} article numbers (once, for "
+                      "an index made by an earlier release) ...", file=sys.stderr, flush=True)
+            if covered < merged:
+                self._write_sketches(merged)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise
 
     def _upgrade(self) -> None:
         """Schema 3 -> 5: the buckets of a version-3 index hold every canonical, so the
@@ -619,11 +654,8 @@ class SqliteIndex:
 
     def _sketched_to(self) -> int:
         """The highest article number the sketches table covers (0: none)."""
-        try:
-            return int(self.conn.execute("SELECT COALESCE(MAX(hi), 0) FROM sketches"
-                                         ).fetchone()[0])
-        except sqlite3.OperationalError:  # an index opened read-only, made before the table
-            return -1
+        return int(self.conn.execute("SELECT COALESCE(MAX(hi), 0) FROM sketches"
+                                     ).fetchone()[0])
 
     def _write_sketches(self, hi: int) -> None:
         """Rows of the sketches table for the canonicals numbered after the last covered one
@@ -641,15 +673,12 @@ class SqliteIndex:
                               (b, a, docs.tobytes(), sigs.astype(np.uint8).tobytes()))
 
     def _read_sketches(self) -> None:
-        """At a process's first look-up: the sketches table into memory (an index made
-        before the table, opened for writing, first gets the rows of its last
-        ``SKETCH_SLOTS`` numbers)."""
+        """At a process's first look-up: the sketches table into memory (filled for an
+        older index when it was opened: :meth:`_fill_sketches`; a read-only one made before
+        the table has none, and its look-ups read every band-sharing signature)."""
         self._sketches_read = True
-        covered = self._sketched_to()
-        if covered < 0:
+        if not self._has_sketches:
             return
-        if not self._readonly and covered < self._st["merged"]:
-            self._write_sketches(self._st["merged"])
         num_perm = self.settings.cluster.lsh.num_perm
         cur = self.conn.execute("SELECT hi, docs, low FROM sketches WHERE hi > ? ORDER BY hi",
                                 (self._st["last_doc"] - SKETCH_SLOTS,))
@@ -657,7 +686,7 @@ class SqliteIndex:
             if len(docs) % 8 or len(low) != len(docs) // 8 * num_perm:
                 raise FilterIndexError(f"{self.path}: a sketches row of a wrong length; run "
                                        "dedupe-news index verify")
-            self._sketches.put_low(np.frombuffer(docs, dtype="<i8"),
+            self._sketches.put(np.frombuffer(docs, dtype="<i8"),
                                    np.frombuffer(low, dtype=np.uint8).reshape(-1, num_perm))
 
     def _merge_step(self, buckets: int) -> None:
