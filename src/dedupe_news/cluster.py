@@ -105,11 +105,18 @@ class ClusterSettings:
 @dataclass
 class ClusterResult:
     records: list[dict[str, object]]  # one per article, input order (the JSONL contract)
-    boilerplate: dict[str, list[dict[str, object]]]
     signature: str
     stats: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (not output)
     evidence: Callable[[], list[dict[str, object]]] = field(default=list, repr=False)
+    furniture: Callable[[], dict[str, list[dict[str, object]]]] = field(default=dict,
+                                                                        repr=False)
+
+    @cached_property
+    def boilerplate(self) -> dict[str, list[dict[str, object]]]:
+        """Every boilerplate line set aside, by article id (built on first use, like
+        :attr:`clusters`: the JSONL output does not read it)."""
+        return self.furniture()
 
     @cached_property
     def clusters(self) -> list[dict[str, object]]:
@@ -271,8 +278,8 @@ def _cluster(articles: Sequence[Article], st: ClusterSettings,
              "leaders": len(groups)}  # every candidate is verified
     timings = {"features": t1 - t0, "verify": t2 - t1, "canonical": t3 - t2,
                "records": time.perf_counter() - t3}
-    return ClusterResult(records, core.boilerplate(), st.signature(), stats, timings,
-                         core.clusters)
+    return ClusterResult(records, st.signature(), stats, timings, core.clusters,
+                         core.boilerplate)
 
 
 def _place_pieces(core: ClusterCore, leader_of: np.ndarray, score: np.ndarray,
@@ -523,7 +530,7 @@ class ClusterCore:
     def boilerplate(self) -> dict[str, list[dict[str, object]]]:
         """Every boilerplate line set aside, by article id."""
         return {self.ids[i]: [b.to_dict() for b in bp]
-                for i, bp in enumerate(self.feats.boilerplate) if bp}
+                for i, bp in self.feats.boilerplate.found()}
 
 
 def _link_relations(links: dict[int, dict[int, float]],
@@ -945,7 +952,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
         """Where agreement ties: fewer site-furniture lines set aside (a republication's
         dateline and copyright, calls to action), then the more complete (then the order
         faults and the lede: :func:`_pick`)."""
-        return {m: (len(feats.boilerplate[m]), -c)
+        return {m: (feats.boilerplate.lines(m), -c)
                 for m, (c, _a) in zip(pools[k], measures[mpos[k]], strict=True)}
     finals = [list(p) for p in pools]  # within the completeness band
     tied = [list(p) for p in pools]  # ... and of the best agreement: damage decides
@@ -1035,7 +1042,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                                 DAMAGE_BAND if len(g) < 3 else DAMAGE_VETO,
                                 st.complete_share,
                                 len(tied[k]) > 1 and known[tuple(tied[k])][2],
-                                {m: len(feats.boilerplate[m]) for m in pools[k]}, helds[k],
+                                {m: feats.boilerplate.lines(m) for m in pools[k]}, helds[k],
                                 {m: ledes[m] for m in pools[k] if m in ledes},
                                 st.canonical_pool,
                                 {m: faults_of[m] for m in pools[k] if m in faults_of})

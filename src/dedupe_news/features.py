@@ -18,9 +18,10 @@ import multiprocessing
 import os
 from array import array
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from dedupe_news.load import (
     iter_raw_blocks,
     parse_jsonl_line,
 )
-from dedupe_news.model import Article, Reject
+from dedupe_news.model import Article, Reject, Span
 from dedupe_news.normalize import (
     CREDIT_MARKS,
     Boilerplate,
@@ -57,6 +58,65 @@ PARALLEL_MIN_DOCS = 4000  # below this, process start-up costs more than it save
 CHUNK_DOCS = 2000
 
 
+_Line = tuple[int, int, str, str, str]  # (start, end, text, rule, why) of a boilerplate line
+
+
+class BoilerplateColumn(Sequence[tuple[Boilerplate, ...]]):
+    """Every article's boilerplate lines (``column[i]``: article i's, in text order), kept
+    as plain tuples and made :class:`~dedupe_news.normalize.Boilerplate` objects when read.
+    Features cross from the worker processes pickled, and unpickling objects cost the main
+    process ~35 ms a chunk of 2,000 wire republications (~1.7 s at 100k, taken from the
+    workers' two cores); plain tuples take ~3 ms.  Most are never read: ``cluster``'s JSONL
+    output counts the lines of the versions competing to be canonical (:meth:`lines`)."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[tuple[_Line, ...]] | None = None) -> None:
+        self._rows = rows if rows is not None else []
+
+    @classmethod
+    def of(cls, found: Sequence[Sequence[Boilerplate]]) -> BoilerplateColumn:
+        return cls([tuple((b.span.start, b.span.end, b.span.text, b.rule, b.why) for b in bp)
+                    for bp in found])
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[Boilerplate, ...]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> BoilerplateColumn: ...
+
+    def __getitem__(self, i: int | slice) -> tuple[Boilerplate, ...] | BoilerplateColumn:
+        if isinstance(i, slice):
+            return BoilerplateColumn(self._rows[i])
+        return tuple(Boilerplate(Span(a, b, t), r, w) for a, b, t, r, w in self._rows[i])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BoilerplateColumn):
+            return self._rows == other._rows
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def lines(self, i: int) -> int:
+        """How many boilerplate lines article i has (no objects made)."""
+        return len(self._rows[i])
+
+    def found(self) -> Iterator[tuple[int, tuple[Boilerplate, ...]]]:
+        """(article, its lines) for the articles with any."""
+        for i, row in enumerate(self._rows):
+            if row:
+                yield i, self[i]
+
+    def extend(self, other: BoilerplateColumn) -> None:
+        self._rows.extend(other._rows)
+
+    def select(self, rows: Sequence[int]) -> BoilerplateColumn:
+        return BoilerplateColumn([self._rows[r] for r in rows])
+
+
 @dataclass
 class Features:
     """Columnar features of n articles."""
@@ -64,7 +124,7 @@ class Features:
     signatures: np.ndarray  # (n, num_perm) uint32
     sizes: np.ndarray  # content words of the story (boilerplate excluded): completeness
     shingle_counts: np.ndarray
-    boilerplate: list[tuple[Boilerplate, ...]]
+    boilerplate: BoilerplateColumn
     u_flat: np.ndarray  # distinct stem hashes of every unit (uint32)
     u_off: np.ndarray  # unit k = u_flat[u_off[k]:u_off[k+1]]
     doc_units: np.ndarray  # article d's units = doc_units[d]..doc_units[d+1]
@@ -92,7 +152,7 @@ class Features:
             base += hi - lo
             doc_units.append(doc_units[-1] + b - a)
         return Features(self.signatures[idx], self.sizes[idx], self.shingle_counts[idx],
-                        [self.boilerplate[r] for r in idx.tolist()],
+                        self.boilerplate.select(idx.tolist()),
                         np.concatenate([np.zeros(0, np.uint32), *flat_parts]),
                         np.concatenate(off_parts), np.asarray(doc_units, dtype=np.int64),
                         self.title_rows()[idx])
@@ -143,7 +203,7 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None,
     assert sk is not None
     if not texts:  # (tokenize_chunk leaves u_off[0] unset when there is no document)
         return Features(np.empty((0, sk.num_perm), dtype=np.uint32), np.zeros(0, np.int64),
-                        np.zeros(0, np.int64), [], np.zeros(0, np.uint32),
+                        np.zeros(0, np.int64), BoilerplateColumn(), np.zeros(0, np.uint32),
                         np.zeros(1, np.int64), np.zeros(1, np.int64),
                         np.zeros((0, TITLE_K), dtype=np.uint32))
     bps: list[tuple[Boilerplate, ...]] = []
@@ -163,7 +223,8 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None,
     sigs = sk.signatures_flat(sh_flat, sh_off)
     trows = title_stems(titles) if titles is not None and any(titles) else \
         np.zeros((len(texts), TITLE_K), dtype=np.uint32)
-    return Features(sigs, sizes, np.diff(sh_off), bps, u_flat, u_off, doc_units, trows)
+    return Features(sigs, sizes, np.diff(sh_off), BoilerplateColumn.of(bps), u_flat, u_off,
+                    doc_units, trows)
 
 
 def _story(text: str) -> tuple[tuple[Boilerplate, ...], StoryBytes]:
@@ -291,7 +352,7 @@ class _Table:
         self.titles = np.zeros((n, TITLE_K), dtype=np.uint32)
         self.u_flat = np.empty(max(16, flat_hint), dtype=np.uint32)
         self.u_off = np.zeros(max(16, flat_hint // 8), dtype=np.int64)
-        self.boilerplate: list[tuple[Boilerplate, ...]] = []
+        self.boilerplate = BoilerplateColumn()
         self.docs = self.flat = self.units = 0
 
     @staticmethod

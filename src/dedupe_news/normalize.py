@@ -13,6 +13,7 @@ Two jobs, both pure functions of the text:
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -680,6 +681,10 @@ def _spacing_is_clean(chars: str) -> bool:
     return not rest or _OTHER_SPACE.search(rest.decode("utf-8", "surrogatepass")) is None
 
 
+# Boilerplate is the lines a site prints on every page: the same few lines come back across
+# a stream (a wire story's republications each end in one of a few dozen), and one regex
+# call on such a line takes ~15 us.  The lines tested are short (those past the prefilter).
+@functools.lru_cache(maxsize=1 << 16)
 def _match(norm: str) -> tuple[str, str] | None:
     """(rule, why) of the first pattern matching the whole normalised line, if any."""
     m = _ANY.fullmatch(norm)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from dedupe_news.cluster import ClusterSettings, _choose_canonicals, _id_rank, explain_choice
-from dedupe_news.features import Features
+from dedupe_news.features import BoilerplateColumn, Features
 from dedupe_news.model import Article
 from dedupe_news.normalize import Boilerplate
 
@@ -149,8 +149,9 @@ def pair_features(sigs: Sequence[np.ndarray], sizes: Sequence[int], nshingles: S
         doc_units.append(doc_units[-1] + len(off) - 1)
     return Features(np.stack([np.asarray(s, dtype=np.uint32) for s in sigs]),
                     np.asarray(sizes, dtype=np.int64), np.asarray(nshingles, dtype=np.int64),
-                    [tuple(b) for b in boilerplate] if boilerplate is not None else
-                    [() for _ in sigs], np.concatenate(flats), np.concatenate(offs),
+                    BoilerplateColumn.of(boilerplate if boilerplate is not None else
+                                         [() for _ in sigs]),
+                    np.concatenate(flats), np.concatenate(offs),
                     np.asarray(doc_units, dtype=np.int64),
                     None if titles is None else
                     np.stack([np.asarray(t, dtype=np.uint32) for t in titles]))
