@@ -9,6 +9,7 @@ import random
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -558,3 +559,45 @@ def test_capitalised_words_found_first_by_their_first_letter_are_the_plain_ones(
         return [(m.start(), m.group()) for m in rx.finditer(text) if C._titled(m.group())]
 
     assert caps(C._CAPITALISED) == caps(_CAPITALISED_PLAIN)
+
+
+def _lede_shares_numpy(flat: np.ndarray, off: np.ndarray, title: np.ndarray) -> np.ndarray:
+    """The numpy definition of ``canonical_jit.lede_shares`` (as ``_lede`` first had it)."""
+    n = len(off) - 1
+    lengths = np.diff(off)
+    unit = np.repeat(np.arange(n), lengths)
+    _stems, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    has = lengths > 0
+    x = np.zeros(n, dtype=np.float64)
+    x[has] = np.bincount(unit, weights=(counts[inverse] > 1).astype(np.float64),
+                         minlength=n)[has] / lengths[has]
+    if len(title):
+        x += np.bincount(unit, weights=np.isin(flat, title).astype(np.float64),
+                         minlength=n) / len(title)
+    return x
+
+
+@needs_corpus
+def test_lede_kernel_equals_its_numpy_definition_bit_for_bit() -> None:
+    from dedupe_news.canonical_jit import lede_shares
+    from dedupe_news.features import featurize
+
+    rows = _bbc()[::9]
+    rng = random.Random(3)
+    texts = [r["text"] for r in rows] + ["One.\n\nTwo two.", "", "Short."]
+    titles = [r["title"] for r in rows] + ["Two", None, "Short"]
+    for k in range(0, len(rows), 3):  # paragraphs shuffled, titles swapped
+        paras = _paras(rows[k]["text"])
+        rng.shuffle(paras)
+        texts.append("\n".join(paras))
+        titles.append(rows[(k + 1) % len(rows)]["title"])
+    f = featurize(texts, titles=titles, workers=1)
+    for m in range(len(texts)):
+        a, b = int(f.doc_units[m]), int(f.doc_units[m + 1])
+        off = f.u_off[a:b + 1]
+        flat = f.u_flat[off[0]:off[-1]]
+        row = f.title_rows()[m]
+        for title in (row[row != 0], row[:0]):
+            got = lede_shares(flat, off, title)
+            want = _lede_shares_numpy(flat, off, title)
+            assert got.tobytes() == want.tobytes(), m

@@ -52,7 +52,7 @@ from functools import cached_property
 
 import numpy as np
 
-from dedupe_news import __version__, candidates_jit, verify_jit
+from dedupe_news import __version__, candidates_jit, canonical_jit, verify_jit
 from dedupe_news._gc import paused_gc
 from dedupe_news.candidates import LshSettings, containment_candidates
 from dedupe_news.features import Features, featurize, start_pool, workers_for
@@ -741,19 +741,10 @@ def _lede(m: int, feats: Features) -> float:
     if b - a < 2:
         return 0.0
     off = feats.u_off[a:b + 1]
-    lengths = np.diff(off)
-    flat = feats.u_flat[off[0]:off[-1]]
-    unit = np.repeat(np.arange(b - a), lengths)  # each stem's unit (distinct within one)
-    _stems, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
-    has = lengths > 0
-    x = np.zeros(b - a, dtype=np.float64)
-    x[has] = np.bincount(unit, weights=(counts[inverse] > 1).astype(np.float64),
-                         minlength=b - a)[has] / lengths[has]
     row = feats.title_rows()[m]
-    title = row[row != 0]
-    if len(title):
-        x += np.bincount(unit, weights=np.isin(flat, title).astype(np.float64),
-                         minlength=b - a) / len(title)
+    # (tests/test_relation_model.py holds the kernel equal to its numpy definition)
+    x = canonical_jit.lede_shares(feats.u_flat[off[0]:off[-1]], off, row[row != 0])
+    has = np.diff(off) > 0
     w = np.where(has, 1.0 / np.arange(1, b - a + 1), 0.0)
     weight = float(w.sum())
     return float((w * x).sum()) / weight if weight else 0.0

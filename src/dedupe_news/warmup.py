@@ -31,6 +31,13 @@ def main() -> int:
             Article("c", _TEXT.split("\n")[0]), Article("d", "完全不同的文章。另一句话！"),
             Article("e", "Unrelated sports report. The team won 3-1 at home.")]
     cluster_articles(arts)
+    import numpy as np
+
+    from dedupe_news.canonical_jit import lede_shares
+
+    # (read only for tied versions: the articles above may not reach it)
+    lede_shares(np.array([3, 5, 5, 7], dtype=np.uint32), np.array([0, 2, 4], dtype=np.int64),
+                np.array([5], dtype=np.uint32))
     relate_texts(arts[0].text, arts[2].text, None, arts[0].title, arts[1].title)
     print(f"dedupe-news: kernels ready ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
