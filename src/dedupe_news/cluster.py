@@ -371,11 +371,14 @@ class ClusterCore:
         is its leader (-1: none) whose evidence ``leader_match`` gives."""
         while pending:
             hints = held = None
+            evidence: dict[int, Match] = {}
             if leader_match is not None:  # closeness to the leader orders the pools
-                hints = [{m: (2.0 if m == lead else leader_match(m).score) for m in group}
+                evidence = {m: leader_match(m) for lead, group in pending for m in group
+                            if m != lead}
+                hints = [{m: (2.0 if m == lead else evidence[m].score) for m in group}
                          for lead, group in pending]
                 # the leader is the longest: what each member holds of it is measured
-                held = [{m: leader_match(m).coverage_canonical for m in group if m != lead}
+                held = [{m: evidence[m].coverage_canonical for m in group if m != lead}
                         if _longest(group, self.feats, self.rank) == lead else None
                         for lead, group in pending]
             canons = _choose_canonicals([m for _, m in pending], self.articles, self.feats,
@@ -395,7 +398,7 @@ class ClusterCore:
                 if not others:
                     continue
                 if canon == lead and leader_match is not None:
-                    matches = {m: leader_match(m) for m in others}
+                    matches = {m: evidence[m] for m in others}
                     rest: list[int] = []
                 else:
                     matches, rest = _reverify(others, canon, verdicts, done_checks, self.link)
