@@ -1081,3 +1081,19 @@ def test_sketches_of_an_older_index_are_filled_checked_and_pruned(
     con = sqlite3.connect(path)
     assert con.execute("SELECT COUNT(*) FROM sketches").fetchone()[0] == 0
     con.close()
+
+
+def test_sketches_put_keeps_the_low_byte_of_signatures_or_takes_it_as_stored() -> None:
+    from dedupe_news.filter.recent import Sketches
+
+    rng = np.random.default_rng(4)
+    sigs = rng.integers(0, 2**32, size=(5, 16), dtype=np.uint64).astype(np.uint32)
+    docs = np.arange(10, 15, dtype=np.int64)
+    a, b, c = Sketches(16, slots=8), Sketches(16, slots=8), Sketches(16, slots=8)
+    a.put(docs, sigs)
+    b.put(docs, (sigs & 0xFF).astype(np.uint8))
+    for d, row in zip(docs, sigs, strict=True):  # one at a time (a new canonical)
+        c.put(np.array([d]), row[None, :])
+    for s in (b, c):
+        assert np.array_equal(a._tags, s._tags) and np.array_equal(a._low, s._low)
+    assert np.array_equal(a._low[docs & 7], (sigs & 0xFF).astype(np.uint8))

@@ -683,8 +683,9 @@ def _spacing_is_clean(chars: str) -> bool:
 
 # Boilerplate is the lines a site prints on every page: the same few lines come back across
 # a stream (a wire story's republications each end in one of a few dozen), and one regex
-# call on such a line takes ~15 us.  The lines tested are short (those past the prefilter).
-@functools.lru_cache(maxsize=1 << 16)
+# call on such a line takes ~15 us.  The lines tested are short (those past the prefilter):
+# 16k of them are a few MB at most.
+@functools.lru_cache(maxsize=1 << 14)
 def _match(norm: str) -> tuple[str, str] | None:
     """(rule, why) of the first pattern matching the whole normalised line, if any."""
     m = _ANY.fullmatch(norm)

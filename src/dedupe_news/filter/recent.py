@@ -223,7 +223,9 @@ class Sketches:
         elif len(docs):
             at = np.asarray(docs, dtype=np.int64) & self._mask
             self._tags[at] = docs
-            self._low[at] = rows
+            rows = np.asarray(rows)
+            self._low[at] = rows if rows.dtype == np.uint8 else \
+                rows.astype(np.uint32).astype(np.uint8)
 
     def passing(self, found: list[int], sig: np.ndarray | None, num_perm: int,
                 min_jaccard: float) -> list[int]:

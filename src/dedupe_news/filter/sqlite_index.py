@@ -103,6 +103,9 @@ from dedupe_news.filter.recent import (
 from dedupe_news.sketch import SCHEME
 from dedupe_news.verify_jit import TITLE_K
 
+# (its own statement too: an index made before the table gets it when opened for writing)
+_SKETCHES_TABLE = """CREATE TABLE IF NOT EXISTS sketches(hi INTEGER PRIMARY KEY,
+    lo INTEGER NOT NULL, docs BLOB NOT NULL, low BLOB NOT NULL)"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs(
@@ -127,11 +130,7 @@ CREATE TABLE IF NOT EXISTS state(id INTEGER PRIMARY KEY CHECK (id = 0),
     merged INTEGER NOT NULL, merge_to INTEGER NOT NULL, cursor INTEGER NOT NULL,
     gen INTEGER NOT NULL, last_doc INTEGER NOT NULL, cycle INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS dead(doc INTEGER PRIMARY KEY, cycle INTEGER NOT NULL);
-""" + "{};\n"
-# (its own statement too: an index made before the table gets it when opened for writing)
-_SKETCHES_TABLE = """CREATE TABLE IF NOT EXISTS sketches(hi INTEGER PRIMARY KEY,
-    lo INTEGER NOT NULL, docs BLOB NOT NULL, low BLOB NOT NULL)"""
-_SCHEMA = _SCHEMA.format(_SKETCHES_TABLE)
+""" + _SKETCHES_TABLE + ";\n"
 SCHEMA_VERSION = 5  # 5: lines and texts deflated with a preset dictionary (filter/codec.py)
 # 4: recent canonicals merged into the buckets in slices (3: at once)
 _UPGRADABLE = ("3", "4")  # upgraded in place when opened for writing
@@ -433,7 +432,7 @@ class SqliteIndex:
             ).fetchone() is not None
         else:
             self._has_sketches = True
-            self._fill_sketches("sketches" not in tables)
+            self._fill_sketches(exists and "sketches" not in tables)
 
     def _fill_sketches(self, create: bool) -> None:
         """An index made before the sketches table (accepted above; ``create``: it has none
