@@ -893,3 +893,17 @@ def test_align_fill_equals_the_numpy_programme(seed: int, n: int, m: int, densit
     d_ref, back_ref = align._fill_rows(np, gains, n, m)
     assert np.array_equal(d, d_ref)
     assert np.array_equal(back, back_ref)
+
+
+def test_common_stem_set_equals_the_sorted_array() -> None:
+    """The two-sided rule's common-stem set answers as a search of the sorted hashes does."""
+    from dedupe_news.shingle import COMMON_HASHES
+    from dedupe_news.verify_jit import _is_common
+
+    rng = np.random.default_rng(11)
+    probe = np.concatenate([COMMON_HASHES, COMMON_HASHES + np.uint32(1),
+                            rng.integers(0, 2**32, 20000, dtype=np.uint64).astype(np.uint32),
+                            np.array([0, 1, 2**32 - 1], dtype=np.uint32)])
+    want = np.isin(probe, COMMON_HASHES)
+    got = np.array([_is_common(np.uint32(x)) for x in probe.tolist()])
+    assert np.array_equal(got, want) and want.sum() >= len(COMMON_HASHES)

@@ -48,6 +48,39 @@ LEAD_FWD = 0.16  # ... news, when its rare stems are this foreign to the shorter
 _COMMON = COMMON_HASHES
 
 
+def _common_table(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``hashes`` as an open-addressing set (keys, used; a quarter full at most): a stem's
+    membership in one or two probes instead of a binary search of 1,753 (the two-sided rule
+    asks it of every stem of both sides)."""
+    cap = 1024
+    while cap < 4 * len(hashes):
+        cap *= 2
+    keys = np.zeros(cap, dtype=np.uint32)
+    used = np.zeros(cap, dtype=np.bool_)
+    for x in hashes.tolist():
+        slot = x & (cap - 1)  # (stems are mixed hashes: their low bits will do)
+        while used[slot] and keys[slot] != x:
+            slot = (slot + 1) & (cap - 1)
+        keys[slot] = x
+        used[slot] = True
+    return keys, used
+
+
+_COMMON_KEYS, _COMMON_USED = _common_table(_COMMON)
+_COMMON_MASK = len(_COMMON_KEYS) - 1
+
+
+@njit(cache=True, nogil=True)
+def _is_common(x: np.uint32) -> bool:
+    """``x`` is one of ``_COMMON`` (tests hold it equal to the sorted-array search)."""
+    slot = np.int64(x) & _COMMON_MASK
+    while _COMMON_USED[slot]:
+        if _COMMON_KEYS[slot] == x:
+            return True
+        slot = (slot + 1) & _COMMON_MASK
+    return False
+
+
 @njit(cache=True, nogil=True)
 def _similarity(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray) -> np.ndarray:
     """Cosine of every unit of the short side (rows) with every unit of the long side."""
@@ -437,40 +470,44 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
         if gap[j]:
             gap_w += float(lo[j + 1] - lo[j])
     gap_share = gap_w / ltotal
-    # rare stems of the shorter side (sorted, distinct) and of the rest
-    short_rare = np.unique(sf[so[0]:so[ns]])
-    keep_s = np.ones(len(short_rare), dtype=np.bool_)
-    for k in range(len(short_rare)):
-        keep_s[k] = not _in_sorted32(_COMMON, short_rare[k])
-    short_rare = short_rare[keep_s]
-    n_rest = 0
-    fwd_hits = 0
-    buf = np.empty(lo[nl] - lo[0], dtype=np.uint32)
+    # the rare stems of the shorter side (distinct) and of the rest, in two small hash sets
+    # (sorting both sides' stems cost more than the rest of the pair's verification)
+    mask = _set_mask(so[ns] - so[0])
+    s_keys = np.zeros(mask + 1, dtype=np.uint32)
+    s_used = np.zeros(mask + 1, dtype=np.bool_)
+    n_short = 0  # distinct rare stems of the shorter side
+    for t in range(so[0], so[ns]):
+        x = sf[t]
+        if not _is_common(x) and _set_add(s_keys, s_used, mask, x):
+            n_short += 1
+    rmask = _set_mask(lo[nl] - lo[0])
+    r_keys = np.zeros(rmask + 1, dtype=np.uint32)
+    r_used = np.zeros(rmask + 1, dtype=np.bool_)
+    n_rest = 0  # the rest's rare stems (with repeats) ...
+    fwd_hits = 0  # ... how many of them the shorter side holds ...
+    shared = 0  # ... and its distinct ones the shorter side holds
     for j in range(nl):
         if rest[j]:
             for t in range(lo[j], lo[j + 1]):
                 x = lf[t]
-                if not _in_sorted32(_COMMON, x):
-                    buf[n_rest] = x
-                    n_rest += 1
-                    if _in_sorted32(short_rare, x):
-                        fwd_hits += 1
-    rest_rare = np.unique(buf[:n_rest])
-    shared = 0
-    for x in short_rare:
-        if _in_sorted32(rest_rare, x):
-            shared += 1
+                if _is_common(x):
+                    continue
+                n_rest += 1
+                held = _set_has(s_keys, s_used, mask, x)
+                fwd_hits += held
+                if _set_add(r_keys, r_used, rmask, x) and held:
+                    shared += 1
     fwd = fwd_hits / n_rest if n_rest else 0.0
-    rev = shared / len(short_rare) if len(short_rare) else 0.0
+    rev = shared / n_short if n_short else 0.0
     why[1] = rest_share
     why[2] = lead_share
     why[3] = fwd
     why[4] = rev
-    why[5] = len(short_rare)
+    why[5] = n_short
     why[8] = gap_share
     why[9] = 1.0 if same_title else 0.0
     # the rest shares almost no rare word with the shorter side, both ways: other news
-    other_news = not same_title and len(short_rare) >= CONTINUE_MIN_RARE \
+    other_news = not same_title and n_short >= CONTINUE_MIN_RARE \
         and fwd < CONTINUE_FWD and rev < CONTINUE_REV
     if rest_share < CONTAIN_REST or n_rest == 0:
         # a small rest is the shorter side's copy padded (a caption, MT verbosity) - unless,
@@ -486,6 +523,38 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     if other_news:
         return CONTAINS, R_CONTAINS_OTHER
     return COPY, R_COPY_CONTINUES
+
+
+@njit(cache=True, nogil=True)
+def _set_mask(n: int) -> int:
+    """The mask of an open-addressing set for ``n`` values (at most half full)."""
+    cap = 16
+    while cap < 2 * n:
+        cap *= 2
+    return cap - 1
+
+
+@njit(cache=True, nogil=True)
+def _set_add(keys: np.ndarray, used: np.ndarray, mask: int, x: np.uint32) -> bool:
+    """Add ``x``; whether it was new."""
+    slot = np.int64(x) & mask
+    while used[slot]:
+        if keys[slot] == x:
+            return False
+        slot = (slot + 1) & mask
+    used[slot] = True
+    keys[slot] = x
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _set_has(keys: np.ndarray, used: np.ndarray, mask: int, x: np.uint32) -> bool:
+    slot = np.int64(x) & mask
+    while used[slot]:
+        if keys[slot] == x:
+            return True
+        slot = (slot + 1) & mask
+    return False
 
 
 @njit(cache=True, nogil=True)
@@ -539,7 +608,7 @@ def _substituted(sf: np.ndarray, a: int, ae: int, lf: np.ndarray, b: int, be: in
             x = lf[b]
             only_b = True
             b += 1
-        if (x & 1) or not _in_sorted32(_COMMON, x):
+        if (x & 1) or not _is_common(x):
             telling = True
     return only_a and only_b and telling
 
