@@ -49,6 +49,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -125,9 +126,9 @@ class ClusterResult:
         return self.evidence()
 
 
-@dataclass(frozen=True)
-class Match:
-    """A member's verified copy relation to its canonical."""
+class Match(NamedTuple):
+    """A member's verified copy relation to its canonical (a named tuple: one is made for
+    every member, ~5x faster than a frozen dataclass)."""
 
     score: float
     coverage_member: float
