@@ -35,7 +35,7 @@ from dedupe_news.load import (
 )
 from dedupe_news.model import Article, Reject, Span
 from dedupe_news.normalize import (
-    CREDIT_MARKS,
+    CREDIT_MARK,
     Boilerplate,
     all_boilerplate,
     boilerplate_chars_special,
@@ -187,7 +187,7 @@ def _title_story(title: str) -> StoryBytes:
     boilerplate could change the words: a title of one line without a credit's marks is
     either all boilerplate (then kept whole) or none, and a story kept whole reads as one
     without boilerplate."""
-    if "\n" in title or any(c in title for c in CREDIT_MARKS):
+    if "\n" in title or CREDIT_MARK.search(title) is not None:
         return _story(title)[1]
     chars, special = chars_special(title)
     story = _as_is(title, chars, special)
