@@ -601,3 +601,14 @@ def test_lede_kernel_equals_its_numpy_definition_bit_for_bit() -> None:
             got = lede_shares(flat, off, title)
             want = _lede_shares_numpy(flat, off, title)
             assert got.tobytes() == want.tobytes(), m
+
+
+def test_consensus_mean_equals_numpy_bit_for_bit() -> None:
+    from dedupe_news.cluster import _mean
+
+    rng = random.Random(8)
+    for n in range(1, 12):
+        for _ in range(3000):
+            xs = [rng.random() ** rng.choice([1, 3, 7]) * rng.choice([1.0, 1e-3, 1e3])
+                  for _ in range(n)]
+            assert _mean(xs) == float(np.mean(xs)), xs
