@@ -203,7 +203,7 @@ def _speculate(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands
             for t in range(c * _CHUNK, min(m, (c + 1) * _CHUNK)):
                 for b in range(bands):
                     bkeys[t, b] = band_key(sigs[block[t]], b, rows)
-    first_key, first_at = _first_in_block(bkeys)
+    first_key, first_used, first_at = _first_in_block(bkeys)
     next_chunk[0] = 0
     for w in prange(workers):
         while True:
@@ -215,9 +215,9 @@ def _speculate(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands
                 if nshingles[i] <= 0:
                     continue
                 if nleaders == 0:
-                    _guess(t, block, sigs, bkeys, first_key, first_at, min_jaccard, u_flat,
-                           u_off, doc_units, st, cc, pt, pm, mp, mt, titles, spec_j,
-                           spec_rel, spec_score, spec_ca, spec_cb, spec_np)
+                    _guess(t, block, sigs, bkeys, first_key, first_used, first_at,
+                           min_jaccard, u_flat, u_off, doc_units, st, cc, pt, pm, mp, mt,
+                           titles, spec_j, spec_rel, spec_score, spec_ca, spec_cb, spec_np)
                     continue
                 nc = 0
                 copy = False
@@ -264,39 +264,39 @@ def _speculate(block: np.ndarray, sigs: np.ndarray, nshingles: np.ndarray, bands
                     copy |= r == COPY
                 sn[t] = p
                 if not copy:
-                    _guess(t, block, sigs, bkeys, first_key, first_at, min_jaccard, u_flat,
-                           u_off, doc_units, st, cc, pt, pm, mp, mt, titles, spec_j,
-                           spec_rel, spec_score, spec_ca, spec_cb, spec_np)
+                    _guess(t, block, sigs, bkeys, first_key, first_used, first_at,
+                           min_jaccard, u_flat, u_off, doc_units, st, cc, pt, pm, mp, mt,
+                           titles, spec_j, spec_rel, spec_score, spec_ca, spec_cb, spec_np)
     return (bkeys, sn, sj, skey, srel, sscore, sca, scb, snp, spec_j, spec_rel, spec_score,
             spec_ca, spec_cb, spec_np)
 
 
 @njit(cache=True, nogil=True)
-def _first_in_block(bkeys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An open-addressing table of the block's band keys: each key with the first block
-    position that has it (``first_at`` -1: an empty slot)."""
+def _first_in_block(bkeys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A table of the block's band keys (:func:`_table_find`'s layout): each key with the
+    first block position that has it."""
     m, bands = bkeys.shape
     cap = 1024
     while cap < 2 * m * bands:
         cap *= 2
     keys = np.zeros(cap, dtype=np.uint64)
-    at = np.full(cap, -1, dtype=np.int64)
-    mask = cap - 1
+    used = np.zeros(cap, dtype=np.bool_)
+    at = np.empty(cap, dtype=np.int64)
     for t in range(m):
         for b in range(bands):
-            key = bkeys[t, b]
-            slot = np.int64(key & U64(mask))
-            while at[slot] >= 0 and keys[slot] != key:
-                slot = (slot + 1) & mask
-            if at[slot] < 0:
-                keys[slot] = key
+            slot = _table_find(keys, used, bkeys[t, b])
+            if slot < 0:
+                slot = -1 - slot
+                keys[slot] = bkeys[t, b]
+                used[slot] = True
                 at[slot] = t
-    return keys, at
+    return keys, used, at
 
 
 @njit(cache=True, nogil=True)
 def _guess(t: int, block: np.ndarray, sigs: np.ndarray, bkeys: np.ndarray,
-           first_key: np.ndarray, first_at: np.ndarray, min_jaccard: float,
+           first_key: np.ndarray, first_used: np.ndarray, first_at: np.ndarray,
+           min_jaccard: float,
            u_flat: np.ndarray, u_off: np.ndarray, doc_units: np.ndarray, st: float, cc: float,
            pt: float, pm: int, mp: int, mt: float, titles: np.ndarray, spec_j: np.ndarray,
            spec_rel: np.ndarray, spec_score: np.ndarray, spec_ca: np.ndarray,
@@ -305,14 +305,10 @@ def _guess(t: int, block: np.ndarray, sigs: np.ndarray, bkeys: np.ndarray,
     that shares a band with it (estimate >= ``min_jaccard``): the leader of its story when
     that one leads - the sweep then reads this verdict instead of computing it alone.  Only
     the time changes: a wrong guess is never read."""
-    mask = len(first_key) - 1
     tp = t
     for b in range(bkeys.shape[1]):
-        key = bkeys[t, b]
-        slot = np.int64(key & U64(mask))
-        while first_at[slot] >= 0 and first_key[slot] != key:
-            slot = (slot + 1) & mask
-        if 0 <= first_at[slot] < tp:
+        slot = _table_find(first_key, first_used, bkeys[t, b])
+        if slot >= 0 and first_at[slot] < tp:
             tp = first_at[slot]
     if tp == t:
         return

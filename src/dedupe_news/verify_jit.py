@@ -73,12 +73,7 @@ _COMMON_MASK = len(_COMMON_KEYS) - 1
 @njit(cache=True, nogil=True)
 def _is_common(x: np.uint32) -> bool:
     """``x`` is one of ``_COMMON`` (tests hold it equal to the sorted-array search)."""
-    slot = np.int64(x) & _COMMON_MASK
-    while _COMMON_USED[slot]:
-        if _COMMON_KEYS[slot] == x:
-            return True
-        slot = (slot + 1) & _COMMON_MASK
-    return False
+    return _set_has(_COMMON_KEYS, _COMMON_USED, _COMMON_MASK, x)
 
 
 @njit(cache=True, nogil=True)
@@ -535,13 +530,20 @@ def _set_mask(n: int) -> int:
 
 
 @njit(cache=True, nogil=True)
+def _set_slot(keys: np.ndarray, used: np.ndarray, mask: int, x: np.uint32) -> int:
+    """The slot of an open-addressing set that holds ``x``, or the free one it would take."""
+    slot = np.int64(x) & mask  # (stems are mixed hashes: their low bits will do)
+    while used[slot] and keys[slot] != x:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@njit(cache=True, nogil=True)
 def _set_add(keys: np.ndarray, used: np.ndarray, mask: int, x: np.uint32) -> bool:
     """Add ``x``; whether it was new."""
-    slot = np.int64(x) & mask
-    while used[slot]:
-        if keys[slot] == x:
-            return False
-        slot = (slot + 1) & mask
+    slot = _set_slot(keys, used, mask, x)
+    if used[slot]:
+        return False
     used[slot] = True
     keys[slot] = x
     return True
@@ -549,12 +551,7 @@ def _set_add(keys: np.ndarray, used: np.ndarray, mask: int, x: np.uint32) -> boo
 
 @njit(cache=True, nogil=True)
 def _set_has(keys: np.ndarray, used: np.ndarray, mask: int, x: np.uint32) -> bool:
-    slot = np.int64(x) & mask
-    while used[slot]:
-        if keys[slot] == x:
-            return True
-        slot = (slot + 1) & mask
-    return False
+    return used[_set_slot(keys, used, mask, x)]
 
 
 @njit(cache=True, nogil=True)
