@@ -234,3 +234,10 @@ def test_what_the_whole_text_path_assumes() -> None:
     for w in words:
         w = w.replace("\\", "")
         assert factored.match(w) and factored.match(w.upper())
+
+
+@HYP
+@given(st.text(alphabet=st.sampled_from("ab \n\u00e9\u2019\u0130\u0131\u017f\u4e2d\U0001f600"),
+               max_size=40))
+def test_rights_odd_is_the_character_class(s: str) -> None:
+    assert N._rights_odd(s) == (N._RIGHTS_ODD.search(s) is not None)

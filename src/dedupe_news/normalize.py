@@ -565,7 +565,11 @@ def _chars_special(text: str) -> tuple[str | None, set[str] | None, bytes, str]:
         if present.isdisjoint(_SPECIAL_SET):
             chars = text
         else:
-            chars = _SPECIAL.sub(lambda m: _QUOTE_MAP.get(m.group(), "-"), text)
+            # (= _SPECIAL.sub(...): one str.replace a character present, each mapped to ASCII,
+            # ~1 us where the regex scans the text char by char, ~15 us an article)
+            chars = text
+            for c in present & _SPECIAL_SET:
+                chars = chars.replace(c, _QUOTE_MAP.get(c, "-"))
             present -= _SPECIAL_SET
         special = {c for c in present if c > "\x7f"}
     else:
@@ -816,6 +820,12 @@ _STR_SEARCHES = _searches(lambda rx: re.compile(rx, re.I))
 _RIGHTS_UTF8 = re.compile(_RIGHTS_AT.encode("ascii"))
 # the letters outside ASCII that re.I pairs with one of "all rights reserved" (tests hold it)
 _RIGHTS_ODD = re.compile("[\u0130\u0131\u017f]")
+
+
+def _rights_odd(chars: str) -> bool:
+    """``_RIGHTS_ODD.search(chars) is not None``: three substring tests (~20x faster on a
+    news article than the character class, which the regex engine scans for char by char)."""
+    return "\u0130" in chars or "\u0131" in chars or "\u017f" in chars
 _ASCII_SEARCHES = _searches(lambda rx: re.compile(rx.encode("utf-8")))
 
 
@@ -855,7 +865,7 @@ def _scan_quick(text: str, chars: str, low: bytes | None, utf8_low: bytes | None
     if paren_end.search(subject) is not None:
         for m in paren_end.finditer(subject):
             starts.add(chars.rfind("\n", 0, m.start()) + 1)
-    if low is None and utf8_low is not None and _RIGHTS_ODD.search(chars) is None:
+    if low is None and utf8_low is not None and not _rights_odd(chars):
         for m in _RIGHTS_UTF8.finditer(utf8_low):  # (the str search with re.I is ~8x slower)
             at = utf8_low.rfind(b"\n", 0, m.start()) + 1
             starts.add(len(utf8_low[:at].decode("utf-8", "surrogatepass")))
