@@ -241,3 +241,12 @@ def test_what_the_whole_text_path_assumes() -> None:
                max_size=40))
 def test_rights_odd_is_the_character_class(s: str) -> None:
     assert N._rights_odd(s) == (N._RIGHTS_ODD.search(s) is not None)
+
+
+def test_pattern_widths_are_the_parsed_ones() -> None:
+    """The widths written down in normalize (to spare parsing every pattern at start-up)
+    are the ones the patterns' parse gives."""
+    widths = {name: w for name, _, _, w in N.compiled_rules()}
+    assert max(widths.values()) == N._ANY_WIDTH
+    assert widths["copyright"] == N._RIGHTS_WIDTH
+    assert [r[0] for r in N.compiled_rules()] == [p[0] for p in N.BOILERPLATE_PATTERNS]

@@ -45,7 +45,7 @@ def _ref_find_boilerplate(text: str) -> list[N.Boilerplate]:
     for span, norm in lines:
         if norm.count(" ") >= N.MAX_BOILERPLATE_WORDS:
             continue
-        for name, rx, why, width in N._COMPILED:
+        for name, rx, why, width in N.compiled_rules():
             if len(norm) <= width and rx.fullmatch(norm):
                 found[span.start] = N.Boilerplate(span, name, why)
                 break

@@ -441,14 +441,24 @@ def _max_width(rx: str) -> int:
         return 1 << 30
 
 
-_COMPILED = tuple((name, re.compile(rx, re.I), why, _max_width(rx))
-                  for name, rx, why in BOILERPLATE_PATTERNS)
+@functools.cache
+def compiled_rules() -> tuple[tuple[str, re.Pattern[str], str, int], ...]:
+    """Each pattern compiled on its own, with its width: (name, regex, why, width) - the
+    rule as a loop over the patterns reads it (the tests' reference; :data:`_ANY` is what
+    runs)."""
+    return tuple((name, re.compile(rx, re.I), why, _max_width(rx))
+                 for name, rx, why in BOILERPLATE_PATTERNS)
+
+
 # All patterns as one alternation: fullmatch tries the branches in order, so the branch that
-# matches is the first pattern that matches the whole line, as a loop over _COMPILED would
+# matches is the first pattern that matches the whole line, as a loop over compiled_rules() would
 # find (one regex call a line instead of eight).
 _ANY = re.compile("|".join(f"(?P<r{k}>{rx})" for k, (_, rx, _) in
                            enumerate(BOILERPLATE_PATTERNS)), re.I)
-_ANY_WIDTH = max(w for *_, w in _COMPILED)
+# The longest line any pattern, and the copyright pattern, can match (``_max_width``; parsing
+# every pattern for it took ~80 ms at each start: a test holds these equal to it)
+_ANY_WIDTH = 1 << 30  # (some patterns are unbounded)
+_RIGHTS_WIDTH = 179
 _RULE = {f"r{k}": (name, why) for k, (name, _, why) in enumerate(BOILERPLATE_PATTERNS)}
 
 # A cheap necessary condition for _ANY.fullmatch (most lines are story text and fail it): a
@@ -475,7 +485,6 @@ _HEADS = re.compile(
                        _LIST_HEADS + MENU_WORDS + LEGAL_WORDS + SHARE_WORDS if w != "x"})),
     re.I)
 _RIGHTS = re.compile("all rights reserved", re.I)
-_RIGHTS_WIDTH = next(w for name, _, _, w in _COMPILED if name == "copyright")
 # whitespace other than the space and the line break (str.split() and \s agree on it)
 _OTHER_SPACE = re.compile(r"[^\S \n]")
 

@@ -24,13 +24,14 @@ from dedupe_news.cli.cluster import (
     _summary,
     match_options,
 )
-from dedupe_news.report.names import slug
 
 REPORTS = "reports"
 
 
 def default_folder(paths: tuple[str, ...]) -> str:
     """``reports/<name>/`` after the first input (``seeds/`` -> ``reports/seeds``)."""
+    from dedupe_news.report.names import slug  # (the report package: ~55 ms, report only)
+
     first = paths[0] if paths else "-"
     stem = "stdin" if first == "-" else Path(first.rstrip("/\\") or first).name
     for suffix in (".gz", ".jsonl"):
