@@ -191,3 +191,26 @@ def test_title_rows_skip_the_scan_exactly(titles: list[str]) -> None:
         assert _title_story(t) == _story(t)[1], t
     every = [*_TITLES, *titles]
     assert np.array_equal(title_stems(every), np.stack([_plain_title_row(t) for t in every]))
+
+
+def _frozen(_: int) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_workers_never_walk_the_heap_they_inherit() -> None:
+    """start_pool forks its workers with the parent's objects in the collector's permanent
+    generation (their collections skip them) and gives the parent its objects back."""
+    import gc
+
+    from dedupe_news.features import start_pool
+
+    before = gc.get_freeze_count()
+    pool = start_pool(2, 16, 1)
+    try:
+        frozen = list(pool.map(_frozen, range(4)))
+    finally:
+        pool.shutdown()
+    assert gc.get_freeze_count() == before
+    assert all(n > 10_000 for n in frozen), frozen

@@ -26,7 +26,7 @@ from typing import overload
 import numpy as np
 
 from dedupe_news import shingle_jit
-from dedupe_news._gc import paused_gc
+from dedupe_news._gc import frozen_for_fork, paused_gc
 from dedupe_news.load import (
     DEFAULT_MAX_BYTES,
     RawBlock,
@@ -330,8 +330,9 @@ def start_pool(workers: int, num_perm: int = 128, seed: int = 1) -> ProcessPoolE
     initializer runs again); none of them runs threads."""
     _init(num_perm, seed)
     featurize_chunk(["A short text. It has two sentences."], titles=["A title"])
-    ex = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    list(ex.map(_ready, range(workers)))
+    with frozen_for_fork():  # (a fork context forks every worker at the first task)
+        ex = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        list(ex.map(_ready, range(workers)))
     return ex
 
 

@@ -27,6 +27,7 @@ import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from dedupe_news._gc import frozen_for_fork
 from dedupe_news.filter.core import FilterSettings, Prepared, prepare_articles
 from dedupe_news.filter.reader import Line, batches, iter_lines
 from dedupe_news.model import Article, Reject
@@ -57,7 +58,8 @@ class Prefetch:
             self._proc = ctx.Process(target=_child, args=(list(paths), settings, most, pack,
                                                           send, self._recv, os.getpid(), stdin),
                                      name="dedupe-news-reader", daemon=True)
-            self._proc.start()
+            with frozen_for_fork():
+                self._proc.start()
         finally:
             send.close()
             if stdin >= 0:
