@@ -157,3 +157,36 @@ def test_explain_every_rule_that_reads_figures(tmp_path: Path) -> None:
     assert "rule other-item" in res.stdout and "1 give other figures" in res.stdout
     doc = json.loads(run("explain", str(a), str(b), "--format", "json").stdout)
     assert doc["verdict"] == "none" and doc["rule"] == "other-item"
+
+
+_ENTRY = ("import atexit, sys\n"
+          "atexit.register(lambda: print('exit handlers ran', file=sys.stderr))\n"
+          "from dedupe_news.cli import run\n"
+          "sys.argv = ['dedupe-news', *sys.argv[1:]]\n"
+          "run()\n"
+          "print('not reached', file=sys.stderr)\n")
+
+
+def test_process_entry_skips_only_the_teardown(tmp_path: Path) -> None:
+    """`cluster` ends its process without the interpreter's teardown: the output complete
+    and flushed, the exit handlers run, the exit status kept (0, and 1 for a skipped
+    input); other commands exit as usual."""
+    ok = subprocess.run([sys.executable, "-c", _ENTRY, "cluster", str(SEEDS), "-q",
+                         "--format", "jsonl"], capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    assert [json.loads(x)["id"][:3] for x in ok.stdout.splitlines()] == \
+        ["000", "001", "002", "003", "004"]
+    assert "exit handlers ran" in ok.stderr and "not reached" not in ok.stderr
+    for f in SEEDS.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00binary")
+    bad = subprocess.run([sys.executable, "-c", _ENTRY, "cluster", str(tmp_path),
+                          "--format", "jsonl"], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1
+    assert len(bad.stdout.splitlines()) == 5
+    assert "bad.txt" in bad.stderr and "exit handlers ran" in bad.stderr
+    other = subprocess.run([sys.executable, "-c", _ENTRY, "check", str(SEEDS / next(
+        p.name for p in sorted(SEEDS.iterdir())))], capture_output=True, text=True,
+        timeout=300)
+    assert other.returncode in (0, 1), other.stderr
+    assert "exit handlers ran" in other.stderr

@@ -1,4 +1,4 @@
-from dedupe_news.cli import main
+from dedupe_news.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -241,6 +241,9 @@ def cluster(paths: tuple[str, ...], fmt: str | None, num_perm: int, bands: int, 
                           for k, v in result.timings.items())
         echo_err(f"dedupe-news: {_summary(len(articles), result.stats['clusters'])} "
                  f"({spent})")
+    from dedupe_news.cli import skip_teardown
+
+    skip_teardown()  # the batch is written: no need to free it object by object
     finish(rejects, skip_bad, quiet=quiet_rejects)
 
 
