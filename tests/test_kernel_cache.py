@@ -59,3 +59,22 @@ def test_a_cache_elsewhere_is_left_alone(fake_pkg: Path,
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(fake_pkg / "elsewhere"))
     _check(monkeypatch)
     assert all(f.exists() for f in files)
+
+
+def test_warmup_byte_compiles_the_package(tmp_path: Path) -> None:
+    """The set-up step leaves every module's bytecode beside it (where Python would not
+    write it itself: PYTHONDONTWRITEBYTECODE)."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    import dedupe_news
+
+    pkg = Path(dedupe_news.__file__).resolve().parent
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run([sys.executable, "-m", "dedupe_news.warmup"], check=True, env=env,
+                   capture_output=True, timeout=600)
+    for mod in ("normalize.py", "cluster.py", "filter/core.py"):
+        src = pkg / mod
+        assert Path(importlib.util.cache_from_source(str(src))).exists(), mod
