@@ -32,6 +32,7 @@ from dedupe_news.load import (
     RawBlock,
     iter_raw_blocks,
     parse_jsonl_line,
+    plain_record,
 )
 from dedupe_news.model import Article, Reject, Span
 from dedupe_news.normalize import (
@@ -298,8 +299,16 @@ def _lines_worker(payload: tuple[list[str], list[int], bytes, list[int]]
     odd: _Odd = []
     pos = 0
     for k, (where, lineno, n) in enumerate(zip(wheres, linenos, lengths, strict=True)):
-        item = parse_jsonl_line(blob[pos : pos + n], where, lineno)
+        raw = blob[pos : pos + n]
         pos += n
+        obj = plain_record(raw)  # the common record: its fields, without an Article
+        if obj is not None:
+            texts.append(obj["text"])  # type: ignore[arg-type]
+            titles.append(obj.get("title"))  # type: ignore[arg-type]
+            ids.append(obj["id"])  # type: ignore[arg-type]
+            published.append(obj.get("published"))  # type: ignore[arg-type]
+            continue
+        item = parse_jsonl_line(raw, where, lineno)
         if item is None or isinstance(item, Reject):
             odd.append((k, item))
         else:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import orjson
+
 from dedupe_news.model import Article, Reject
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -229,15 +231,16 @@ def _str_field(obj: dict[str, object], key: str) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def parse_jsonl_line(raw: bytes, where: str, lineno: int) -> Item | None:
+def parse_jsonl_line(raw: bytes, where: str, lineno: int, fast: bool = True) -> Item | None:
     """One JSONL line -> Article, Reject, or None for a blank line.
 
     Never raises on the line's content: whatever fails while parsing one record (bad JSON,
     nesting deeper than the recursion limit, a number over Python's digit limit, ...) is a
     ``bad_json`` Reject naming ``where:lineno``, and the rest of the batch goes on.
+    ``fast``: the common record by :func:`plain_record` (the same result; False: json only).
     """
     try:
-        return _parse_jsonl_line(raw, where, lineno)
+        return _parse_jsonl_line(raw, where, lineno, fast)
     except RecursionError:
         why = "nested too deeply"
     except (ValueError, TypeError, OverflowError, MemoryError) as exc:
@@ -249,12 +252,17 @@ def parse_jsonl_line(raw: bytes, where: str, lineno: int) -> Item | None:
                   f"{where}:{lineno}: unusable JSON record ({why}); fix or drop that line")
 
 
-def _parse_jsonl_line(raw: bytes, where: str, lineno: int) -> Item | None:
+def _parse_jsonl_line(raw: bytes, where: str, lineno: int, fast: bool = True) -> Item | None:
     raw = raw.rstrip(b"\n").rstrip(b"\r")
     if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if not raw.strip():
         return None
+    obj = plain_record(raw) if fast else None
+    if obj is not None:  # (the path below takes the same object to the same Article)
+        return Article(id=obj["id"], text=obj["text"], title=obj.get("title"),
+                       url=obj.get("url"), source=obj.get("source"),
+                       published=obj.get("published"), origin=f"{where}:{lineno}")
     text, problem = decode(raw)
     if text is None:
         return Reject(where, lineno, "not_utf8",
@@ -284,6 +292,39 @@ def _parse_jsonl_line(raw: bytes, where: str, lineno: int) -> Item | None:
     return Article(id=str(art_id), text=body, title=_str_field(obj, "title"),
                    url=_str_field(obj, "url"), source=_str_field(obj, "source"),
                    published=_str_field(obj, "published"), origin=f"{where}:{lineno}")
+
+
+_PLAIN_FIELDS = ("title", "url", "source", "published")
+
+
+def plain_record(raw: bytes) -> dict[str, object] | None:
+    """``json.loads(decode(raw))`` when that is the common record - an object whose
+    ``id`` is a non-empty string, whose ``text`` is a string with more than whitespace,
+    whose other fields are strings or absent and which holds no object or array - else
+    None (:func:`parse_jsonl_line`'s full path then says what is wrong, as before).
+    orjson parses a news article ~3x faster than json and refuses everything json refuses
+    here (invalid UTF-8, encoded surrogates) and more (escaped lone surrogates, NaN,
+    integers past 64 bits): those lines take the full path.  Nesting could go the other
+    way (json's recursion limit, orjson's 1,024 levels): a record holding an object or an
+    array takes the full path too.  A test holds the two paths equal."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if type(obj) is not dict:
+        return None
+    art_id, body = obj.get("id"), obj.get("text")
+    if type(art_id) is not str or not art_id or type(body) is not str or not body \
+            or body.isspace():  # (= not body.strip(), without the copy)
+        return None
+    for key in _PLAIN_FIELDS:
+        value = obj.get(key)
+        if value is not None and type(value) is not str:
+            return None
+    for value in obj.values():
+        if type(value) is dict or type(value) is list:
+            return None
+    return obj
 
 
 def _too_large(where: str, lineno: int, max_bytes: int) -> Reject:
