@@ -796,8 +796,11 @@ def order_faults(text: str) -> int:
     # capitalised words only (the plain definition reads every word: tests/test_relation_model
     # holds the two equal); a word's predecessor is a capitalised word exactly when no letter
     # lies between them
-    caps = [(m.start(), m.group()) for m in _CAPITALISED.finditer(text)
-            if _titled(m.group())]
+    caps: list[tuple[int, str]] = []
+    for m in _CAPITALISED.finditer(text):
+        w = m.group()
+        if w[0].isupper() and w[1].islower():  # (= _titled(w): a match has two letters)
+            caps.append((m.start(), w))
     full: dict[str, int] = {}
     for (start, first), (pos, last) in itertools.pairwise(caps):
         if pos == start + len(first) + 1 and first not in HONORIFICS and last not in full \
