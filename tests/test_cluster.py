@@ -183,3 +183,46 @@ def test_settings_signature_names_the_choices() -> None:
     sig = ClusterSettings().signature()
     for part in ("perm256", "b128r2", "stem4", "verify:", "boilerplate", "merge3"):
         assert part in sig
+
+
+def test_merge_look_ahead_changes_nothing() -> None:
+    """The merge pass's verdicts made ahead in one call, and its damage scores made ahead in
+    the workers, give the clusters the one-by-one pass gives (both are functions of their
+    pair only): the same records with worker processes and without, merges included."""
+    import json
+    import random
+
+    from conftest import SHARED
+
+    with (SHARED / "corpus" / "bbc-news-2004-2005.jsonl").open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    rng = random.Random(7)
+    vocab = [w for r in rows[:300] for w in r["text"].split()]
+    arts = []
+    for r in rows[:120]:
+        arts.append(Article(r["id"], r["text"], title=r["title"]))
+        for k in range(4):  # noisy replicas: 10% of the words replaced
+            words = [rng.choice(vocab) if rng.random() < 0.1 else w
+                     for w in r["text"].split(" ")]
+            arts.append(Article(f"{r['id']}-n{k}", " ".join(words), title=r["title"]))
+        paras, other = r["text"].split("\n"), rows[rng.randrange(300, 2000)]
+        arts.append(Article(f"{r['id']}-p", "\n".join(paras[: len(paras) // 2]) + "\n"
+                            + other["text"], title=other["title"]))
+    pooled = cluster_articles(arts, ClusterSettings(workers=2))
+    alone = cluster_articles(arts, ClusterSettings(workers=1))
+    assert pooled.stats["merged"] > 0
+    assert pooled.records == alone.records
+
+
+def test_damage_scores_in_the_workers_are_the_ones_made_here() -> None:
+    from dedupe_news.cluster import _damage_scores, _score_pools
+    from dedupe_news.features import start_pool
+
+    pools = [[seed_text("002"), seed_text("004")], [seed_text("000"), seed_text("001")],
+             [seed_text("004"), seed_text("002")]]
+    pool = start_pool(2, 16, 1)
+    try:
+        there = [r for batch in pool.map(_score_pools, [pools[:2], pools[2:]]) for r in batch]
+    finally:
+        pool.shutdown()
+    assert there == [_damage_scores(p) for p in pools]
