@@ -391,8 +391,7 @@ class ClusterCore:
             # every member re-verified against a new canonical, in one compiled call
             checks = [(m, canon) for (lead, group), canon in zip(pending, canons, strict=True)
                       if canon != lead or leader_match is None for m in group if m != canon]
-            verdicts = _verify_pairs(checks, self.feats, self.vargs)
-            done_checks = 0
+            verdicts = _verdicts(checks, self.feats, self.vargs)
             for (lead, group), canon in zip(pending, canons, strict=True):
                 self.assignment[canon] = (canon, None)
                 self.members[canon] = {}
@@ -403,8 +402,7 @@ class ClusterCore:
                     matches = {m: evidence[m] for m in others}
                     rest: list[int] = []
                 else:
-                    matches, rest = _reverify(others, canon, verdicts, done_checks, self.link)
-                    done_checks += len(others)
+                    matches, rest = _reverify(others, canon, verdicts, self.link)
                 for m, mt in matches.items():
                     self.assignment[m] = (canon, mt.score)
                 self.members[canon] = matches
@@ -456,9 +454,7 @@ class ClusterCore:
             for (ca, cb), union, canon in zip(todo, unions, canons, strict=True):
                 if ca in touched or cb in touched:
                     continue
-                others = _by_completeness(
-                    [m for m in union if m != canon and assignment[m][0] != canon], feats.sizes,
-                    rank).tolist()
+                others = self._others(union, canon)
                 # the most complete few first: when none of them is a copy of the canonical,
                 # the rest are not verified (bounded cost when two big clusters are linked)
                 matches = _copies_of(canon, others[:MERGE_PROBE], feats, vargs, link, ahead)
@@ -501,6 +497,12 @@ class ClusterCore:
                 break
         return merged
 
+    def _others(self, union: list[int], canon: int) -> list[int]:
+        """The members of ``union`` not yet in ``canon``'s cluster, most complete first."""
+        assignment = self.assignment
+        return _by_completeness([m for m in union if m != canon and assignment[m][0] != canon],
+                                self.feats.sizes, self.rank).tolist()
+
     def _look_ahead(self, todo: list[tuple[int, int]], unions: list[list[int]],
                     canons: list[int]
                     ) -> tuple[dict[tuple[int, int], Verdict], dict[tuple[int, int], list[float]]]:
@@ -512,10 +514,8 @@ class ClusterCore:
         scored them one by one in this process: ~3 ms a pair, ~0.5 s on the light corpus at
         100k).  Pure functions of their pairs: a union the loop meets in another state reads
         what still applies and makes the rest."""
-        members, assignment, feats = self.members, self.assignment, self.feats
-        plans = [_by_completeness([m for m in union if m != canon and assignment[m][0] != canon],
-                                  feats.sizes, self.rank).tolist()
-                 for union, canon in zip(unions, canons, strict=True)]
+        members, feats = self.members, self.feats
+        plans = [self._others(union, canon) for union, canon in zip(unions, canons, strict=True)]
         ahead = _verdicts(list(dict.fromkeys(
             (m, canon) for others, canon in zip(plans, canons, strict=True)
             for m in others[:MERGE_PROBE])), feats, self.vargs)
@@ -644,37 +644,26 @@ def _copies_of(canon: int, candidates: list[int], feats: Features, vargs: tuple[
     if not candidates:
         return {}
     known = {} if ahead is None else ahead
-    missing = [(m, canon) for m in candidates if (m, canon) not in known]
-    known.update(_verdicts(missing, feats, vargs))
-    matches: dict[int, Match] = {}
-    for m in candidates:  # (as _reverify reads the rows)
-        rel, score, cov_a, cov_b, npairs = known[(m, canon)]
-        if rel == verify_jit.COPY:
-            matches[m] = Match(score, cov_a, cov_b, npairs)
-        elif rel != verify_jit.NONE:  # partial or containment: a link
-            link(m, canon, score)
-    return matches
+    known.update(_verdicts([(m, canon) for m in candidates if (m, canon) not in known],
+                           feats, vargs))
+    return _reverify(candidates, canon, known, link)[0]
 
 
-def _reverify(others: list[int], canon: int,
-              verdicts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-              first: int,
+def _reverify(others: list[int], canon: int, verdicts: dict[tuple[int, int], Verdict],
               link: Callable[[int, int, float], None]) -> tuple[dict[int, Match], list[int]]:
-    """Members verified as copies of ``canon`` (with evidence), and the ones that are not.
-
-    ``verdicts``: :func:`verify_jit.compare_many` results, row ``first + k`` for ``others[k]``.
-    """
-    rel, score, cov, npairs, _faithful = verdicts
+    """Members verified as copies of ``canon`` (with evidence), and the ones that are not
+    (``partial`` and containment ones are linked); ``verdicts``: :func:`_verdicts` of every
+    (member, ``canon``) pair."""
     matches: dict[int, Match] = {}
     rest: list[int] = []
-    for k, m in enumerate(others, first):
-        if rel[k] == verify_jit.COPY:
-            matches[m] = Match(float(score[k]), float(cov[k, 0]), float(cov[k, 1]),
-                               int(npairs[k]))
+    for m in others:
+        rel, score, cov_a, cov_b, npairs = verdicts[(m, canon)]
+        if rel == verify_jit.COPY:
+            matches[m] = Match(score, cov_a, cov_b, npairs)
         else:
             rest.append(m)
-            if rel[k] != verify_jit.NONE:  # partial or containment: a link
-                link(m, canon, float(score[k]))
+            if rel != verify_jit.NONE:  # partial or containment: a link
+                link(m, canon, score)
     return matches, rest
 
 

@@ -829,13 +829,13 @@ _STR_SEARCHES = _searches(lambda rx: re.compile(rx, re.I))
 _RIGHTS_UTF8 = re.compile(_RIGHTS_AT.encode("ascii"))
 # the letters outside ASCII that re.I pairs with one of "all rights reserved" (tests hold it)
 _RIGHTS_ODD = re.compile("[\u0130\u0131\u017f]")
+_ASCII_SEARCHES = _searches(lambda rx: re.compile(rx.encode("utf-8")))
 
 
 def _rights_odd(chars: str) -> bool:
     """``_RIGHTS_ODD.search(chars) is not None``: three substring tests (~20x faster on a
     news article than the character class, which the regex engine scans for char by char)."""
     return "\u0130" in chars or "\u0131" in chars or "\u017f" in chars
-_ASCII_SEARCHES = _searches(lambda rx: re.compile(rx.encode("utf-8")))
 
 
 def _scan_quick(text: str, chars: str, low: bytes | None, utf8_low: bytes | None = None
