@@ -621,6 +621,38 @@ def bbc_set() -> tuple[tuple[str, ...], object]:
 
 
 @needs_corpus
+@pytest.mark.parametrize("threads", [1, 2])
+def test_compare_many_is_compare_docs_pair_by_pair(threads: int) -> None:
+    """The parallel batch (threads taking runs of pairs off a shared counter) gives every
+    pair exactly what ``compare_docs`` gives it alone, in the pairs' order, on any number of
+    threads; more pairs than runs x lanes, clustered pairs as the consensus lists them."""
+    import numba
+
+    texts, feats = bbc_set()
+    rng = random.Random(5)
+    n = len(texts)
+    pairs = [(i, j) for i in rng.sample(range(n), 40) for j in rng.sample(range(n), 60)]
+    pairs += [(k, 300 + k) for k in range(80)]  # (original, its copy): copies
+    arr = np.array(pairs, dtype=np.int64)
+    args = verify.VerifySettings().args()
+    trows = feats.title_rows()
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        rel, score, cov, npairs, faithful = verify_jit.compare_many(
+            arr, feats.u_flat, feats.u_off, feats.doc_units, *args, trows)
+    finally:
+        numba.set_num_threads(before)
+    assert len(pairs) > verify_jit._RUN * verify_jit._LANES
+    for k, (i, j) in enumerate(pairs):
+        r, s, ca, cb, pa, _pb, _ps, why = verify_jit.compare_docs(
+            i, j, feats.u_flat, feats.u_off, feats.doc_units, *args, trows)
+        assert (rel[k], score[k], cov[k, 0], cov[k, 1], npairs[k]) == (r, s, ca, cb, len(pa))
+        assert (faithful[k, 0], faithful[k, 1]) == (ca - why[10], cb - why[11])
+    assert (rel == verify_jit.COPY).sum() >= 60 and (rel == verify_jit.NONE).sum() > 1000
+
+
+@needs_corpus
 @pytest.mark.parametrize(("bands", "rows"), [(64, 2), (32, 4)])
 def test_band_candidates_match_datasketch(bands: int, rows: int) -> None:
     from datasketch import MinHashLSH

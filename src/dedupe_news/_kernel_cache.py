@@ -79,3 +79,34 @@ def sync(dirs: list[Path], stamp: Path) -> None:
     except OSError:  # read-only install: numba compiles in memory then
         pass
 
+
+
+_ready = False
+
+
+def numba_ready() -> None:
+    """Load numba's NumPy support now, once per process, without SciPy's linear algebra.
+
+    The first kernel a process loads (from the cache or compiled) makes numba load its
+    NumPy support (~0.3 s), and with it import ``scipy.linalg`` only to probe for a BLAS
+    (~0.4 s): what ``np.dot`` and ``np.linalg`` need in a kernel.  No kernel of ours uses
+    them (tests/test_kernel_cache.py holds it), so when ``scipy.linalg`` is not imported
+    yet it is hidden during that load: numba records "no BLAS" and goes on.  It imports
+    normally afterwards (``align`` uses SciPy).  The cluster command's worker processes are
+    forked after this and inherit it."""
+    global _ready
+    if _ready:
+        return
+    _ready = True
+    import sys
+
+    from numba.core.registry import cpu_target
+
+    hide = "scipy.linalg" not in sys.modules
+    if hide:  # (import scipy.linalg...: ImportError)
+        sys.modules["scipy.linalg"] = None  # type: ignore[assignment]
+    try:
+        cpu_target.target_context.refresh()
+    finally:
+        if hide and "scipy.linalg" in sys.modules and sys.modules["scipy.linalg"] is None:
+            del sys.modules["scipy.linalg"]

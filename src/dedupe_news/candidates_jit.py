@@ -12,12 +12,10 @@ import os
 from collections.abc import Callable
 
 import numpy as np
-from numba import get_num_threads, njit, prange, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import get_num_threads, njit, prange
 
 from dedupe_news._hashing import _M1, _M2, _Q, _S33, _SEED, U64
-from dedupe_news.verify_jit import COPY, NONE, TITLE_K, compare_docs
+from dedupe_news.verify_jit import COPY, NONE, TITLE_K, _fetch_add, compare_docs
 
 # numba's OpenMP threads spin (burn a core) for a while after each parallel region by
 # default.  The leader loop alternates short parallel phases with sequential ones, and on two
@@ -134,24 +132,11 @@ def _add_link(links: np.ndarray, link_score: np.ndarray, nlinks: int, i: int, j:
 # pair (light replicas at 100k: the verify stage 3.3 -> 2.9 s).  A wrong guess costs one
 # verification, in parallel, and is never read.
 
-_BLOCK = 4096  # articles per block
+_BLOCK = 1024  # articles per block: the smaller, the sooner a new leader is in the table,
+# so fewer of its copies wait for the sequential sweep (leader loop, 4096 -> 1024: noisy
+# replicas 30k 1.35 -> 0.98 s, 100k 2.9 -> 2.3 s; light 100k 2.4 -> 1.9 s; syndication 100k
+# 2.1 -> 1.8 s; 512 no better at 100k)
 _CHUNK = 16  # articles a worker takes at a time in phase 1
-
-
-@intrinsic
-def _fetch_add(typingctx: object, ary: types.Type, idx: types.Type, val: types.Type):
-    """Atomic ``ary[idx] += val`` on an int64 array; returns the old value."""
-    if not (isinstance(ary, types.Array) and ary.dtype == types.int64):
-        return None
-    sig = types.int64(ary, types.intp, types.int64)
-
-    def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
-        arr = context.make_array(aryty)(context, builder, args[0])
-        ptr = cgutils.get_item_pointer(context, builder, aryty, arr, [args[1]])
-        return builder.atomic_rmw("add", ptr, args[2], "monotonic")
-
-    return sig, codegen
 
 
 @njit(cache=True, nogil=True, parallel=True)

@@ -27,6 +27,7 @@ import numpy as np
 
 from dedupe_news import shingle_jit
 from dedupe_news._gc import frozen_for_fork, paused_gc
+from dedupe_news._kernel_cache import numba_ready
 from dedupe_news.load import (
     DEFAULT_MAX_BYTES,
     RawBlock,
@@ -200,6 +201,7 @@ def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None,
                     titles: Sequence[str | None] | None = None) -> Features:
     """Features of a few thousand texts (one process); ``titles`` (one a text, or None)
     give the title evidence of the relation model."""
+    numba_ready()  # (once a process)
     sk = sketcher or _SKETCHER
     assert sk is not None
     if not texts:  # (tokenize_chunk leaves u_off[0] unset when there is no document)
