@@ -226,3 +226,35 @@ def test_damage_scores_in_the_workers_are_the_ones_made_here() -> None:
     finally:
         pool.shutdown()
     assert there == [_damage_scores(p) for p in pools]
+
+
+def test_consensus_verdicts_read_either_way_round_are_fresh_verdicts() -> None:
+    """What settle reads from the consensus (:class:`Verified`: rows A < B) for a pair in
+    either order is what verifying that very pair gives: the relation mirrored, coverages
+    swapped (containment both ways round included), and a pair it does not hold is
+    verified."""
+    from dedupe_news import verify_jit
+    from dedupe_news.cluster import Verified, _verdicts, _verify_pairs
+    from dedupe_news.features import featurize_chunk
+
+    seeds = [a.text for a in _seeds()]
+    paras = [s.split("\n") for s in seeds]
+    texts = [*seeds,
+             seeds[0] + "\n" + seeds[3],  # one article inside other news: containment
+             "\n".join(paras[2][: max(1, len(paras[2]) // 2)]),  # a cut copy
+             "\n".join(paras[1][:3] + paras[3][:3])]  # shared passages
+    feats = featurize_chunk(texts, Sketcher(), titles=[None] * len(texts))
+    vargs = ClusterSettings().verify.args()
+    n = len(texts)
+    held = [(a, b) for a in range(n) for b in range(a + 1, n) if (a * b) % 4 != 1]
+    made = Verified(n)
+    rel, score, cov, npairs, _faithful = _verify_pairs(held, feats, vargs)
+    made.add(held, rel, score, cov, npairs)
+    every = [(a, b) for a in range(n) for b in range(n) if a != b]
+    fresh = _verdicts(every, feats, vargs)
+    got = made.read(every)
+    assert set(got) == {p for p in every if (min(p), max(p)) in set(held)}
+    assert all(got[p] == fresh[p] for p in got)
+    assert _verdicts(every, feats, vargs, made) == fresh
+    kinds = {v[0] for v in got.values()}
+    assert {verify_jit.CONTAINS, verify_jit.CONTAINED_IN, verify_jit.NONE} <= kinds, kinds

@@ -383,15 +383,17 @@ class ClusterCore:
                 held = [{m: evidence[m].coverage_canonical for m in group if m != lead}
                         if _longest(group, self.feats, self.rank) == lead else None
                         for lead, group in pending]
+            made = Verified(len(self.ids))
             canons = _choose_canonicals([m for _, m in pending], self.articles, self.feats,
                                         self.rank, self.st, self.damage, self.executor,
                                         self.known, self.choices, hints, held,
-                                        self.read)
+                                        self.read, made)
             again: list[tuple[int, list[int]]] = []
-            # every member re-verified against a new canonical, in one compiled call
+            # every member re-verified against a new canonical, in one compiled call (the
+            # pairs the consensus verified are read from it)
             checks = [(m, canon) for (lead, group), canon in zip(pending, canons, strict=True)
                       if canon != lead or leader_match is None for m in group if m != canon]
-            verdicts = _verdicts(checks, self.feats, self.vargs)
+            verdicts = _verdicts(checks, self.feats, self.vargs, made)
             for (lead, group), canon in zip(pending, canons, strict=True):
                 self.assignment[canon] = (canon, None)
                 self.members[canon] = {}
@@ -625,15 +627,70 @@ def _verify_pairs(checks: Sequence[tuple[int, int]], feats: Features, vargs: tup
 Verdict = tuple[int, float, float, float, int]  # relation, score, coverages, matched pairs
 
 
-def _verdicts(checks: Sequence[tuple[int, int]], feats: Features, vargs: tuple[object, ...]
-              ) -> dict[tuple[int, int], Verdict]:
-    """:func:`_verify_pairs` as a mapping from each (A, B) row to its verdict."""
+def _verdicts(checks: Sequence[tuple[int, int]], feats: Features, vargs: tuple[object, ...],
+              made: Verified | None = None) -> dict[tuple[int, int], Verdict]:
+    """:func:`_verify_pairs` as a mapping from each (A, B) row to its verdict; the rows
+    ``made`` holds (either way round) are read from it, not verified again."""
     if not checks:
         return {}
-    rel, score, cov, npairs, _faithful = _verify_pairs(checks, feats, vargs)
-    return dict(zip(checks, zip(rel.tolist(), score.tolist(), cov[:, 0].tolist(),
-                                cov[:, 1].tolist(), npairs.tolist(), strict=True),
-                    strict=True))
+    out = made.read(checks) if made is not None else {}
+    todo = [c for c in checks if c not in out] if out else checks
+    if todo:
+        rel, score, cov, npairs, _faithful = _verify_pairs(todo, feats, vargs)
+        out.update(zip(todo, zip(rel.tolist(), score.tolist(), cov[:, 0].tolist(),
+                                 cov[:, 1].tolist(), npairs.tolist(), strict=True),
+                       strict=True))
+    return out
+
+
+_MIRROR_REL = np.array([verify_jit.NONE, verify_jit.PARTIAL, verify_jit.COPY,
+                        verify_jit.CONTAINED_IN, verify_jit.CONTAINS], dtype=np.int64)
+assert all(_MIRROR_REL[r] == r for r in (verify_jit.NONE, verify_jit.PARTIAL, verify_jit.COPY))
+
+
+class Verified:
+    """Verdicts made in one step of the canonical choice, as (A, B) rows with A < B: the
+    consensus verifies each pair once, and the re-verification of a group's members against
+    its new canonical reads the ones it holds instead of verifying them again (~40% of
+    them on noisy replicas).  (B, A) is read as the same verdict seen from the other side:
+    the relation mirrored, the coverages swapped, score and matched pairs the same - the
+    verifier is symmetric (tests/test_kernels.py); tests/test_cluster.py holds the reads
+    equal to fresh verifications.  Arrays, not a dict: ~50 bytes a pair."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.rows = np.zeros((0, 5), dtype=np.float64)  # relation, score, cov A, cov B, pairs
+
+    def add(self, checks: Sequence[tuple[int, int]], rel: np.ndarray, score: np.ndarray,
+            cov: np.ndarray, npairs: np.ndarray) -> None:
+        """Keep the verdicts of ``checks`` (rows with A < B)."""
+        arr = np.asarray(checks, dtype=np.int64).reshape(-1, 2)
+        keys = arr[:, 0] * self.n + arr[:, 1]
+        rows = np.column_stack([rel, score, cov[:, 0], cov[:, 1], npairs]).astype(np.float64)
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.rows = keys[order], rows[order]
+
+    def read(self, checks: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Verdict]:
+        """The verdicts held for the rows of ``checks`` (either way round)."""
+        if not len(self.keys) or not checks:
+            return {}
+        arr = np.asarray(checks, dtype=np.int64).reshape(-1, 2)
+        lo, hi = arr.min(axis=1), arr.max(axis=1)
+        keys = lo * self.n + hi
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        hit = np.flatnonzero(self.keys[at] == keys)
+        if not len(hit):
+            return {}
+        rows = self.rows[at[hit]]
+        swap = arr[hit, 0] > arr[hit, 1]  # read from B's side
+        rel = rows[:, 0].astype(np.int64)
+        rel = np.where(swap, _MIRROR_REL[rel], rel)
+        cov_a = np.where(swap, rows[:, 3], rows[:, 2])
+        cov_b = np.where(swap, rows[:, 2], rows[:, 3])
+        return dict(zip([checks[k] for k in hit.tolist()],
+                        zip(rel.tolist(), rows[:, 1].tolist(), cov_a.tolist(), cov_b.tolist(),
+                            rows[:, 4].astype(np.int64).tolist(), strict=True), strict=True))
 
 
 def _copies_of(canon: int, candidates: list[int], feats: Features, vargs: tuple[object, ...],
@@ -746,7 +803,7 @@ def _references(group: list[int], pool: list[int], feats: Features, rank: np.nda
 
 
 def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
-               vargs: tuple[object, ...]
+               vargs: tuple[object, ...], made: Verified | None = None
                ) -> tuple[list[list[tuple[float, float]]], list[dict[tuple[int, int], float]]]:
     """For each pool member: (completeness, agreement) against its references; and for each
     pool, the verification score of every (member, reference) pair measured.
@@ -772,7 +829,9 @@ def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
         return [[(1.0, 1.0)] * len(p) for p in pools], [{} for _ in pools]
     # completeness reads the faithful coverage: a sentence MT garbled past the threshold
     # (aligned by its anchors) tells one source, not that the version holds that content
-    _rel, score, _cov, _np, cov = _verify_pairs(checks, feats, vargs)
+    rel, score, cov_all, npairs, cov = _verify_pairs(checks, feats, vargs)
+    if made is not None:
+        made.add(checks, rel, score, cov_all, npairs)
     scores = score.tolist()
     held = cov.tolist()
     out: list[list[tuple[float, float]]] = []
@@ -978,13 +1037,15 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
                        choices: dict[int, Choice] | None = None,
                        hints: list[dict[int, float] | None] | None = None,
                        held: list[dict[int, float] | None] | None = None,
-                       read: ReadOnce | None = None) -> list[int]:
+                       read: ReadOnce | None = None, made: Verified | None = None
+                       ) -> list[int]:
     """The canonical member of each group (see the module docstring).
 
     ``known``: canonicals (and damage scores) of tied finalist sets scored before (the
     choice among them depends on them only); updated with the new ones.  ``choices``:
     filled with what was measured, by canonical (for :func:`explain_choice`).  ``read``:
-    the tie-breaks read before (an article's own measures, read once a run).
+    the tie-breaks read before (an article's own measures, read once a run).  ``made``:
+    filled with the consensus verdicts.
     """
     known = {} if known is None else known
     vargs = st.verify.args()
@@ -995,7 +1056,7 @@ def _choose_canonicals(groups: list[list[int]], articles: Sequence[Article], fea
     multi = [k for k, p in enumerate(pools) if len(p) > 1]
     mpos = {k: t for t, k in enumerate(multi)}
     refs = [_references(groups[k], pools[k], feats, rank) for k in multi]
-    measures, pairs = _consensus([pools[k] for k in multi], refs, feats, vargs)
+    measures, pairs = _consensus([pools[k] for k in multi], refs, feats, vargs, made)
 
     read = read or ReadOnce()
     ledes: dict[int, float] = {}  # what this call read (the choices record these)
