@@ -233,14 +233,21 @@ def test_consensus_verdicts_read_either_way_round_are_fresh_verdicts() -> None:
     either order is what verifying that very pair gives: the relation mirrored, coverages
     swapped (containment both ways round included), and a pair it does not hold is
     verified."""
+    import json
+
+    from conftest import SHARED
     from dedupe_news import verify_jit
     from dedupe_news.cluster import Verified, _verdicts, _verify_pairs
     from dedupe_news.features import featurize_chunk
 
+    corpus = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
+    with corpus.open(encoding="utf-8") as f:
+        bbc = [json.loads(line)["text"] for line in f]
     seeds = [a.text for a in _seeds()]
     paras = [s.split("\n") for s in seeds]
     texts = [*seeds,
-             seeds[0] + "\n" + seeds[3],  # one article inside other news: containment
+             bbc[1500] + "\n" + bbc[10],  # an article inside other news: containment
+             bbc[10], bbc[20] + "\n" + bbc[2000], bbc[20],
              "\n".join(paras[2][: max(1, len(paras[2]) // 2)]),  # a cut copy
              "\n".join(paras[1][:3] + paras[3][:3])]  # shared passages
     feats = featurize_chunk(texts, Sketcher(), titles=[None] * len(texts))
