@@ -612,3 +612,82 @@ def test_consensus_mean_equals_numpy_bit_for_bit() -> None:
             xs = [rng.random() ** rng.choice([1, 3, 7]) * rng.choice([1.0, 1e-3, 1e3])
                   for _ in range(n)]
             assert _mean(xs) == float(np.mean(xs)), xs
+
+
+def _consensus_loop(pools: list[list[int]], refs: list[list[int]], feats: object,
+                    vargs: tuple[object, ...]
+                    ) -> tuple[list[list[tuple[float, float]]], list[dict[tuple[int, int], float]]]:
+    """The consensus as a loop over its cells (the definition ``_consensus`` was)."""
+    from dedupe_news.cluster import _mean, _verify_pairs
+
+    # the verifier is symmetric (A, B) <-> (B, A), so each pair is verified once: the pool
+    # members are each other's references, and half the checks were the same pair twice
+    slot: dict[tuple[int, int], int] = {}
+    checks: list[tuple[int, int]] = []
+    for p, rs in zip(pools, refs, strict=True):
+        for c in p:
+            for r in rs:
+                if r != c:
+                    key = (r, c) if r < c else (c, r)
+                    if key not in slot:
+                        slot[key] = len(checks)
+                        checks.append(key)
+    if not checks:
+        return [[(1.0, 1.0)] * len(p) for p in pools], [{} for _ in pools]
+    # completeness reads the faithful coverage: a sentence MT garbled past the threshold
+    # (aligned by its anchors) tells one source, not that the version holds that content
+    _rel, score, _cov, _np, cov = _verify_pairs(checks, feats, vargs)
+    scores = score.tolist()
+    held = cov.tolist()
+    out: list[list[tuple[float, float]]] = []
+    pairs: list[dict[tuple[int, int], float]] = []
+    for p, rs in zip(pools, refs, strict=True):
+        row = []
+        seen: dict[tuple[int, int], float] = {}
+        for c in p:
+            others = [r for r in rs if r != c]
+            if not others:
+                row.append((1.0, 1.0))
+                continue
+            ks = [slot[(r, c) if r < c else (c, r)] for r in others]
+            # the reference's side of each check: 0 when it was verified as A
+            held_r = [held[k][0 if r < c else 1] for r, k in zip(others, ks, strict=True)]
+            got = [scores[k] for k in ks]
+            row.append((_mean(held_r), _mean(got)))
+            for r, x in zip(others, got, strict=True):
+                seen[(c, r)] = x
+        out.append(row)
+        pairs.append(seen)
+    return out, pairs
+
+
+@needs_corpus
+def test_consensus_grid_equals_the_loop_bit_for_bit() -> None:
+    """The consensus's array code gives every pool member the completeness and agreement
+    the loop over its cells gives, and every pool the same measured scores (pools of one
+    to ten members, references from one to ten, overlapping pools, a pool wider than the
+    default eight: numpy's mean)."""
+    from dedupe_news.cluster import ClusterSettings, _consensus
+    from dedupe_news.features import featurize_chunk
+    from dedupe_news.sketch import Sketcher
+
+    with CORPUS.open(encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for _, line in zip(range(120), fh, strict=False)]
+    rng = random.Random(4)
+    texts += [" ".join(w for w in t.split() if rng.random() > 0.1) for t in texts[:60]]
+    feats = featurize_chunk(texts, Sketcher())
+    vargs = ClusterSettings().verify.args()
+    pools, refs = [], []
+    for _ in range(150):
+        members = rng.sample(range(len(texts)), rng.randint(1, 12))
+        k = rng.randint(1, min(10, len(members)))
+        pools.append(members[:k])
+        refs.append((members[:k] + members[k:])[:max(rng.randint(1, 10), k)])
+    pools.append([])
+    refs.append([])
+    want = _consensus_loop(pools, refs, feats, vargs)
+    got = _consensus(pools, refs, feats, vargs)
+    assert got[0] == want[0]
+    assert got[1] == want[1]
+    assert [list(d) for d in got[1]] == [list(d) for d in want[1]]
+    assert any(len(p) > 8 for p in pools) and any(len(p) == 1 for p in pools)

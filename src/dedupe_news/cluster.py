@@ -811,48 +811,78 @@ def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
     completeness = mean share of each other reference's content words that align with the
     member in recognisable wording (content the member holds; faithful coverage, anchored
     units aside); agreement = mean verification score.  One compiled
-    call for every pool.
+    call for every pool.  (Array code: one grid of (pool, member, reference) cells for all
+    pools instead of a loop over the ~30 cells of each; tests/test_relation_model.py holds
+    it equal to the loop, bit for bit.)
     """
+    if not pools:
+        return [], []
+    width = max(max(len(p) for p in pools), max(len(r) for r in refs))
+    npool = len(pools)
+    pgrid = np.full((npool, width), -1, dtype=np.int64)
+    rgrid = np.full((npool, width), -1, dtype=np.int64)
+    for g, (p, rs) in enumerate(zip(pools, refs, strict=True)):
+        pgrid[g, :len(p)] = p
+        rgrid[g, :len(rs)] = rs
+    c = np.broadcast_to(pgrid[:, :, None], (npool, width, width))
+    r = np.broadcast_to(rgrid[:, None, :], (npool, width, width))
+    valid = (c >= 0) & (r >= 0) & (c != r)  # the cells, in the loop order (pool, member, ref)
+    cv, rv = c[valid], r[valid]
+    if not len(cv):
+        return [[(1.0, 1.0)] * len(p) for p in pools], [{} for _ in pools]
     # the verifier is symmetric (A, B) <-> (B, A), so each pair is verified once: the pool
     # members are each other's references, and half the checks were the same pair twice
-    slot: dict[tuple[int, int], int] = {}
-    checks: list[tuple[int, int]] = []
-    for p, rs in zip(pools, refs, strict=True):
-        for c in p:
-            for r in rs:
-                if r != c:
-                    key = (r, c) if r < c else (c, r)
-                    if key not in slot:
-                        slot[key] = len(checks)
-                        checks.append(key)
-    if not checks:
-        return [[(1.0, 1.0)] * len(p) for p in pools], [{} for _ in pools]
+    lo, hi = np.minimum(cv, rv), np.maximum(cv, rv)
+    n = max(int(hi.max()) + 1, 1)
+    keys, inv = np.unique(lo * n + hi, return_inverse=True)
+    checks = list(zip((keys // n).tolist(), (keys % n).tolist(), strict=True))
     # completeness reads the faithful coverage: a sentence MT garbled past the threshold
     # (aligned by its anchors) tells one source, not that the version holds that content
     rel, score, cov_all, npairs, cov = _verify_pairs(checks, feats, vargs)
     if made is not None:
         made.add(checks, rel, score, cov_all, npairs)
-    scores = score.tolist()
-    held = cov.tolist()
+    got = score[inv]
+    # the reference's side of each check: A (column 0) when it is the smaller number
+    held = np.where(rv < cv, cov[inv, 0], cov[inv, 1])
+    # means in the loop's order, added one reference at a time as sum() does (a grid cell
+    # without a reference adds 0.0, which changes no sum of scores >= 0)
+    gsum = np.zeros((npool, width, width), dtype=np.float64)
+    hsum = np.zeros((npool, width, width), dtype=np.float64)
+    gsum[valid] = got
+    hsum[valid] = held
+    agree = gsum[:, :, 0].copy()
+    compl = hsum[:, :, 0].copy()
+    for j in range(1, width):
+        agree += gsum[:, :, j]
+        compl += hsum[:, :, j]
+    count = valid.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agree = (agree / count).tolist()
+        compl = (compl / count).tolist()
+    counts = count.tolist()
+    cells = list(zip(cv.tolist(), rv.tolist(), strict=True))
+    values = got.tolist()
     out: list[list[tuple[float, float]]] = []
     pairs: list[dict[tuple[int, int], float]] = []
-    for p, rs in zip(pools, refs, strict=True):
+    at = 0
+    for g, p in enumerate(pools):
         row = []
-        seen: dict[tuple[int, int], float] = {}
-        for c in p:
-            others = [r for r in rs if r != c]
-            if not others:
+        for k in range(len(p)):
+            m = counts[g][k]
+            if not m:
                 row.append((1.0, 1.0))
-                continue
-            ks = [slot[(r, c) if r < c else (c, r)] for r in others]
-            # the reference's side of each check: 0 when it was verified as A
-            held_r = [held[k][0 if r < c else 1] for r, k in zip(others, ks, strict=True)]
-            got = [scores[k] for k in ks]
-            row.append((_mean(held_r), _mean(got)))
-            for r, x in zip(others, got, strict=True):
-                seen[(c, r)] = x
+            elif m < 8:
+                row.append((compl[g][k], agree[g][k]))
+            else:  # (a pool wider than the default: numpy's mean, as _mean takes it)
+                held_k = held[at: at + m].tolist()
+                row.append((_mean(held_k), _mean(values[at: at + m])))
+            at += m
         out.append(row)
-        pairs.append(seen)
+    at = 0
+    for g, p in enumerate(pools):
+        m = sum(counts[g][:len(p)])
+        pairs.append(dict(zip(cells[at: at + m], values[at: at + m], strict=True)))
+        at += m
     return out, pairs
 
 
