@@ -80,7 +80,6 @@ def sync(dirs: list[Path], stamp: Path) -> None:
         pass
 
 
-
 _ready = False
 
 
@@ -89,7 +88,7 @@ def numba_ready() -> None:
 
     The first kernel a process loads (from the cache or compiled) makes numba load its
     NumPy support (~0.3 s), and with it import ``scipy.linalg`` only to probe for a BLAS
-    (~0.4 s): what ``np.dot`` and ``np.linalg`` need in a kernel.  No kernel of ours uses
+    (~0.25 s): what ``np.dot`` and ``np.linalg`` need in a kernel.  No kernel of ours uses
     them (tests/test_kernel_cache.py holds it), so when ``scipy.linalg`` is not imported
     yet it is hidden during that load: numba records "no BLAS" and goes on.  It imports
     normally afterwards (``align`` uses SciPy).  The cluster command's worker processes are

@@ -193,8 +193,13 @@ def _title_story(title: str) -> StoryBytes:
         return _story(title)[1]
     chars, special = chars_special(title)
     story = _as_is(title, chars, special)
-    return story_bytes(prepare(title, []).body) if story is None else \
-        story_bytes(story, special)
+    if story is None:
+        return story_bytes(prepare(title, []).body)
+    if " ".join(story.split()) != story:
+        # whitespace prepare collapses: a title that is all boilerplate is kept as prepare's
+        # body, so the scan decides (the stems are the same either way; the bytes are not)
+        return _story(title)[1]
+    return story_bytes(story, special)
 
 
 def featurize_chunk(texts: Sequence[str], sketcher: Sketcher | None = None,
