@@ -60,7 +60,7 @@ from dedupe_news.features import Features, featurize, start_pool, workers_for
 from dedupe_news.model import Article
 from dedupe_news.normalize import STEPS
 from dedupe_news.shingle import NGRAM, STEM_CHARS
-from dedupe_news.verify import MIRROR, VerifySettings
+from dedupe_news.verify import MIRROR, RELATION_NAMES, VerifySettings
 from dedupe_news.words import HONORIFICS, word_zipf
 
 FULL_LENGTH = 0.95
@@ -608,14 +608,14 @@ def _link_relations(links: dict[int, dict[int, float]],
             if r == verify_jit.COPY:
                 names[(i, j)] = names[(j, i)] = None
                 continue
-            name = {verify_jit.CONTAINS: "contains", verify_jit.CONTAINED_IN: "contained_in"}.get(
-                r, "partial")
+            name = RELATION_NAMES[r] or "partial"
             names[(i, j)] = name
             names[(j, i)] = MIRROR[name]
     return lambda i, j: names.get((i, j), "partial")
 
 
-def _verify_pairs(checks: Sequence[tuple[int, int]], feats: Features, vargs: tuple[object, ...]
+def _verify_pairs(checks: Sequence[tuple[int, int]] | np.ndarray, feats: Features,
+                  vargs: tuple[object, ...]
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`verify_jit.compare_many` over (member, canonical) rows: relation, score,
     coverages, matched pairs, faithful coverages."""
@@ -662,12 +662,13 @@ class Verified:
         self.keys = np.zeros(0, dtype=np.int64)
         self.rows = np.zeros((0, 5), dtype=np.float64)  # relation, score, cov A, cov B, pairs
 
-    def add(self, checks: Sequence[tuple[int, int]], rel: np.ndarray, score: np.ndarray,
-            cov: np.ndarray, npairs: np.ndarray) -> None:
-        """Keep the verdicts of ``checks`` (rows with A < B)."""
+    def add(self, checks: Sequence[tuple[int, int]] | np.ndarray, rel: np.ndarray,
+            score: np.ndarray, cov: np.ndarray, npairs: np.ndarray) -> None:
+        """Keep the verdicts of ``checks`` (rows with A < B) with those held."""
         arr = np.asarray(checks, dtype=np.int64).reshape(-1, 2)
-        keys = arr[:, 0] * self.n + arr[:, 1]
-        rows = np.column_stack([rel, score, cov[:, 0], cov[:, 1], npairs]).astype(np.float64)
+        keys = np.concatenate([self.keys, arr[:, 0] * self.n + arr[:, 1]])
+        rows = np.concatenate([self.rows, np.column_stack(
+            [rel, score, cov[:, 0], cov[:, 1], npairs]).astype(np.float64)])
         order = np.argsort(keys, kind="stable")
         self.keys, self.rows = keys[order], rows[order]
 
@@ -835,7 +836,7 @@ def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
     lo, hi = np.minimum(cv, rv), np.maximum(cv, rv)
     n = max(int(hi.max()) + 1, 1)
     keys, inv = np.unique(lo * n + hi, return_inverse=True)
-    checks = list(zip((keys // n).tolist(), (keys % n).tolist(), strict=True))
+    checks = np.column_stack([keys // n, keys % n])  # (A, B) rows, A < B
     # completeness reads the faithful coverage: a sentence MT garbled past the threshold
     # (aligned by its anchors) tells one source, not that the version holds that content
     rel, score, cov_all, npairs, cov = _verify_pairs(checks, feats, vargs)

@@ -315,7 +315,7 @@ def _lines_worker(payload: tuple[list[str], list[int], bytes, list[int]]
             ids.append(obj["id"])  # type: ignore[arg-type]
             published.append(obj.get("published"))  # type: ignore[arg-type]
             continue
-        item = parse_jsonl_line(raw, where, lineno)
+        item = parse_jsonl_line(raw, where, lineno, fast=False)  # (plain_record: tried)
         if item is None or isinstance(item, Reject):
             odd.append((k, item))
         else:

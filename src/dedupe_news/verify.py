@@ -134,7 +134,8 @@ from dedupe_news import verify_jit
 from dedupe_news.shingle import Unit, stem_hash, story_units
 
 MIN_PASSAGE_STEMS = 4  # a shared "passage" has at least this many content words
-_RELATIONS = {verify_jit.COPY: "copy", verify_jit.PARTIAL: "partial", verify_jit.NONE: None,
+#: The relation codes of :mod:`verify_jit` by name (none: None).
+RELATION_NAMES = {verify_jit.COPY: "copy", verify_jit.PARTIAL: "partial", verify_jit.NONE: None,
               verify_jit.CONTAINS: "contains", verify_jit.CONTAINED_IN: "contained_in"}
 #: Relation names and their mirror (the same pair read from the other side).
 RELATIONS = ("copy", "contains", "contained_in", "partial")
@@ -260,7 +261,7 @@ def compare(a: Profile, b: Profile, settings: VerifySettings | None = None) -> E
     if int(why[0]) == verify_jit.R_OTHER_FACTS or why[6] or why[7]:
         rest["number_conflicts"] = float(why[6])
         rest["number_agreements"] = float(why[7])
-    return Evidence(_RELATIONS[int(rel)], float(score), float(cov_a), float(cov_b), pairs,
+    return Evidence(RELATION_NAMES[int(rel)], float(score), float(cov_a), float(cov_b), pairs,
                     rule, rest)
 
 

@@ -147,4 +147,3 @@ def run() -> None:
             atexit._run_exitfuncs()
             os._exit(code or 0)
         raise
-

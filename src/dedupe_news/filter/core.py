@@ -56,7 +56,7 @@ from dedupe_news.filter.canon import (
 from dedupe_news.load import DEFAULT_MAX_BYTES
 from dedupe_news.model import Article, Reject
 from dedupe_news.sketch import SCHEME, Sketcher
-from dedupe_news.verify import RULES
+from dedupe_news.verify import RELATION_NAMES, RULES
 from dedupe_news.verify_jit import TITLE_K, TITLE_MIN, TITLE_SHARE, titles_match
 
 # What a canonical's record holds, in every index: recorded in the parameters (``schema``)
@@ -67,8 +67,6 @@ RECORD_VERSION = 3
 ACTIONS = ("keep", "drop", "replace", "review", "error")
 FIELDS = ("id", "action", "reason", "duplicate_of", "cluster", "relation", "similarity",
           "damage_score", "flags", "links")
-_NAMES = {kernels.COPY: "copy", kernels.PARTIAL: "partial", kernels.CONTAINS: "contains",
-          kernels.CONTAINED_IN: "contained_in"}
 _RULES = {code: name for code, (name, _why) in RULES.items()}
 ONLY_COMPLETE = "the only complete version (the others are shorter)"  # best_version's words
 MAX_RETRIES = 50  # optimistic commits (Redis) retried at most this often per decision
@@ -578,7 +576,7 @@ class Filter:
                     best = (c, score, _RULES.get(int(why[0]), "covered"),
                             float(cov_b) if c.size >= prep.size else float(cov_a))
             elif rel != kernels.NONE:
-                near.append((c, score, _NAMES[rel], max(float(cov_a), float(cov_b))))
+                near.append((c, score, RELATION_NAMES[rel], max(float(cov_a), float(cov_b))))
         if best is not None:
             near = [t for t in near if t[0].cluster != best[0].cluster]
         links = [{"id": c.id, "cluster": c.cluster, "relation": r, "score": round(s, 4)}
