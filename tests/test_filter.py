@@ -601,6 +601,56 @@ def test_merges_in_slices_decide_as_one_table(tmp_path: Path) -> None:
     assert _all_bands(path) == _all_bands(tmp_path / "plain.idx")
 
 
+def test_lookups_made_ahead_decide_as_looking_up_then(tmp_path: Path) -> None:
+    """The reader process's look-ups (:class:`LookAhead`, two batches ahead of the decision,
+    against a snapshot the merges have rewritten since, with replaces and another writer's
+    removal between) give the decisions of looking up at decision time; the deciding side
+    reads only the buckets rewritten since, and ignores a snapshot from before someone
+    else's commit."""
+    from dedupe_news.filter.sqlite_index import LookAhead
+
+    arts = _stream(120)
+    with _small_merges(Filter(str(tmp_path / "plain.idx"))) as plain:
+        want = [plain.decide(a).line for a in arts[:-10]]
+        plain.index.remove([arts[3].id, arts[40].id])  # type: ignore[attr-defined]
+        want += [plain.decide(a).line for a in arts[-10:]]
+    path = str(tmp_path / "ahead.idx")
+    ahead = LookAhead(path)
+    ahead.look([None])  # no index yet: nothing looked up, nothing counted against it
+    assert ahead.conn is None and ahead.failures == 0
+    got: list[str] = []
+    with _small_merges(Filter(path)) as flt, Filter(path) as other:
+        ix = flt.index
+        for part, removal in ((arts[:-10], False), (arts[-10:], True)):
+            preps = flt.prepare_many(part)
+            batches = [preps[i : i + 4] for i in range(0, len(preps), 4)]
+            for b in batches[:2]:
+                ahead.look(b)
+            if removal:  # another writer commits after the look-ups: they are not used
+                other.index.remove([arts[3].id, arts[40].id])  # type: ignore[attr-defined]
+            for i, b in enumerate(batches):
+                if i + 2 < len(batches):
+                    ahead.look(b)  # (a look twice is the same numbers)
+                    ahead.look(batches[i + 2])
+                with ix.begin() as tx:  # type: ignore[attr-defined]
+                    for p in b:
+                        if p.early is not None:
+                            fresh = set(tx._found(p.keys))
+                            early = set(tx._found(p.keys, p.early))
+                            assert fresh <= early
+                            assert all(tx.c.execute("SELECT canonical FROM docs WHERE doc = ?",
+                                                    (d,)).fetchone() in (None, (0,))
+                                       for d in early - fresh)
+                got += [d.line for d in flt.decide_items(
+                    [(p.article, "-", None) for p in b], b)]
+        counts = dict(ix.lookahead)  # type: ignore[attr-defined]
+    ahead.close()
+    assert got == want
+    actions = {x["action"] for x in map(json.loads, want)}
+    assert actions >= {"keep", "drop", "replace"}, actions
+    assert counts["used"] > 100 and counts["reread"] > 0 and counts["missed"] > 0, counts
+
+
 def test_two_connections_merging_alternately_equal_one(tmp_path: Path) -> None:
     """Two indexes on one file, each merging: each reads the canonicals and the merge
     progress the other committed (a merge begun by one is finished by the other)."""

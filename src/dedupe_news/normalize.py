@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from dedupe_news import _regex_cache as _rc
 from dedupe_news.model import Span
 
 STEPS = ("entities", "nfkc", "quotes", "dashes", "ws")
@@ -31,18 +32,18 @@ _QUOTE_MAP = {
     "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
 }
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_SPECIAL = re.compile("[" + "".join(_QUOTE_MAP) + _DASHES + "]")
+_SPECIAL = _rc.compile("[" + "".join(_QUOTE_MAP) + _DASHES + "]")
 _SPECIAL_SET = frozenset(_QUOTE_MAP) | frozenset(_DASHES)
 
 
 # An HTML character reference ("&amp;", "&#8217;", "&#x2019;"; the semicolon required, so
 # "AT&T" or "R&D;" stay): feeds and CMS exports often carry a story's text escaped, once or
 # twice ("&amp;#8217;"), where another outlet's copy has the characters themselves.
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY = _rc.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # A reference escaped any number of times ("&amp;amp;#8217;"), decoded in one step: the
 # work stays linear in the text however deep the nesting (a hostile record cannot make it
 # quadratic); see decode_entities.
-_NESTED = re.compile(r"&(?:amp;)*(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_NESTED = _rc.compile(r"&(?:amp;)*(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 ENTITY_PASSES = 3  # decoding passes at most (a decoded "&" may start a reference again)
 
 
@@ -453,7 +454,7 @@ def compiled_rules() -> tuple[tuple[str, re.Pattern[str], str, int], ...]:
 # All patterns as one alternation: fullmatch tries the branches in order, so the branch that
 # matches is the first pattern that matches the whole line, as a loop over compiled_rules() would
 # find (one regex call a line instead of eight).
-_ANY = re.compile("|".join(f"(?P<r{k}>{rx})" for k, (_, rx, _) in
+_ANY = _rc.compile("|".join(f"(?P<r{k}>{rx})" for k, (_, rx, _) in
                            enumerate(BOILERPLATE_PATTERNS)), re.I)
 # The longest line any pattern, and the copyright pattern, can match (``_max_width``; parsing
 # every pattern for it took ~80 ms at each start: a test holds these equal to it)
@@ -467,7 +468,7 @@ _RULE = {f"r{k}": (name, why) for k, (name, _, why) in enumerate(BOILERPLATE_PAT
 # trailing whitespace is dropped) or contains "all rights reserved" (copyright's second
 # form).  Case-insensitive with re.I like the patterns themselves, so the same characters
 # match ("ſ" is an "s", "K" a "k").  tests/test_boilerplate_fast.py holds it necessary.
-_HEADS = re.compile(
+_HEADS = _rc.compile(
     r"subscribe|sign up|sign in|log in|register now|follow|join|share|like|download |"
     r"get the app|read more|read also|see also|related|more from|click here|advertisement|"
     r"sponsored content|newsletter|"  # call_to_action
@@ -484,9 +485,9 @@ _HEADS = re.compile(
     + "|".join(sorted({re.escape(w.lower()).replace("\\ ", " ") for w in
                        _LIST_HEADS + MENU_WORDS + LEGAL_WORDS + SHARE_WORDS if w != "x"})),
     re.I)
-_RIGHTS = re.compile("all rights reserved", re.I)
+_RIGHTS = _rc.compile("all rights reserved", re.I)
 # whitespace other than the space and the line break (str.split() and \s agree on it)
-_OTHER_SPACE = re.compile(r"[^\S \n]")
+_OTHER_SPACE = _rc.compile(r"[^\S \n]")
 
 
 def _may_be_boilerplate(norm: str) -> bool:
@@ -645,7 +646,7 @@ CREDIT_PATTERN = (
     r"|\(\s*(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\b[^()\n]{1,160}\)"
     r"|(?:sources?|quelle|fuente|fonte|\u017ar\u00f3d\u0142o)\s*:\s*[^.!?\n]{1,60}\.?")
 CREDIT_WHY = "a credit or source line closing the story names the carrier, not the content"
-_CREDIT = re.compile(r"(?:^|(?<=[.!?\u3002\uff01\uff1f\u201d\"\u00bb])[ \t]*)"
+_CREDIT = _rc.compile(r"(?:^|(?<=[.!?\u3002\uff01\uff1f\u201d\"\u00bb])[ \t]*)"
                      rf"((?:{CREDIT_PATTERN})(?:[ \t]*(?:{CREDIT_PATTERN}))*)\s*\Z", re.I | re.M)
 CREDIT_TAIL_CHARS = 200  # the credit, with what precedes it, lies in the text's last chars
 CREDIT_MAX_WORDS = 16
@@ -673,12 +674,12 @@ def _with_credit(text: str, found: list[Boilerplate]) -> list[Boilerplate]:
     return out
 
 
-_CREDIT_ITEM = re.compile(CREDIT_PATTERN, re.I)
+_CREDIT_ITEM = _rc.compile(CREDIT_PATTERN, re.I)
 # every credit holds one of these: a colon, an opening bracket or "(по) материалам"
 CREDIT_MARKS = (":", "(", "\uff1a", "\uff08", "\u3010", "[",
                  "\u0430\u0442\u0435\u0440\u0438\u0430\u043b\u0430\u043c",
                  "\u0410\u0422\u0415\u0420\u0418\u0410\u041b\u0410\u041c")
-CREDIT_MARK = re.compile("|".join(map(re.escape, CREDIT_MARKS)))  # (any of them, one search)
+CREDIT_MARK = _rc.compile("|".join(map(re.escape, CREDIT_MARKS)))  # (any of them, one search)
 
 
 _Line = tuple[int, str, str]  # (start of the stripped line, stripped, normalised)
@@ -804,7 +805,7 @@ def _scan_clean(text: str, chars: str) -> tuple[dict[int, Boilerplate], list[_Li
 # A line whose normal form _HEADS matches: "\n" (or the text's start), spaces, a _HEADS word
 # (its spaces runs).  ``*+`` (possessive): the spaces are the line's, never part of the word.
 _HEADS_AT = " *+(?:" + _by_first_char(_HEADS.pattern.replace(" ", " +")) + ")"
-_HEADS_FACTORED = re.compile(_by_first_char(_HEADS.pattern), re.I)  # (= _HEADS, faster)
+_HEADS_FACTORED = _rc.compile(_by_first_char(_HEADS.pattern), re.I)  # (= _HEADS, faster)
 # A ")" that ends a stripped line: followed by spaces and the line's end.
 _PAREN_END = r"\) *(?=\n|\Z)"
 # The first MIN_REPEAT_CHARS characters of a line whose stripped form is at least that long:
@@ -825,11 +826,11 @@ def _searches(compile: Callable[[str], re.Pattern]) -> tuple[re.Pattern, ...]:
             compile(_HEADS_AT), compile(_PAREN_END), compile(_RIGHTS_AT))
 
 
-_STR_SEARCHES = _searches(lambda rx: re.compile(rx, re.I))
-_RIGHTS_UTF8 = re.compile(_RIGHTS_AT.encode("ascii"))
+_STR_SEARCHES = _searches(lambda rx: _rc.compile(rx, re.I))
+_RIGHTS_UTF8 = _rc.compile(_RIGHTS_AT.encode("ascii"))
 # the letters outside ASCII that re.I pairs with one of "all rights reserved" (tests hold it)
-_RIGHTS_ODD = re.compile("[\u0130\u0131\u017f]")
-_ASCII_SEARCHES = _searches(lambda rx: re.compile(rx.encode("utf-8")))
+_RIGHTS_ODD = _rc.compile("[\u0130\u0131\u017f]")
+_ASCII_SEARCHES = _searches(lambda rx: _rc.compile(rx.encode("utf-8")))
 
 
 def _rights_odd(chars: str) -> bool:
@@ -953,7 +954,7 @@ _SENTENCE_ENDS = (".", "!", "?", ":", ";", '"', "'", ")", "\u201d", "\u2019", "\
 
 # a stripped line longer than WRAP_MAX (it holds a run of WRAP_MAX + 1 characters or more that
 # starts and ends with one that is not whitespace, and only such a line does)
-_LONG_LINE = re.compile(rf"\S[^\n]{{{WRAP_MAX - 1},}}\S")
+_LONG_LINE = _rc.compile(rf"\S[^\n]{{{WRAP_MAX - 1},}}\S")
 
 
 def hard_wrapped(text: str) -> bool:

@@ -145,10 +145,11 @@ def _input(paths: tuple[str, ...], kw: dict[str, Any], settings: Any
     from dedupe_news.filter.reader import batches, iter_lines
 
     if kw["batch"] > 1:
-        from dedupe_news.filter import index_packer
+        from dedupe_news.filter import index_looker, index_packer
         from dedupe_news.filter.prefetch import Prefetch
 
-        return Prefetch(paths, settings, kw["batch"], index_packer(kw["location"], settings))
+        return Prefetch(paths, settings, kw["batch"], index_packer(kw["location"], settings),
+                        index_looker(kw["location"]))
     return ((batch, None) for batch in batches(iter_lines(paths, settings.max_bytes), 1))
 
 

@@ -44,6 +44,17 @@ def index_packer(location: str, settings: FilterSettings
     return functools.partial(stored_values, store_text=settings.store_text)
 
 
+def index_looker(location: str) -> Callable[[], object] | None:
+    """What makes the look-ups ahead for the index at ``location`` in the reader process
+    (:class:`~dedupe_news.filter.sqlite_index.LookAhead`; None: the index looks up
+    itself, Redis in one round trip)."""
+    if is_redis(location):
+        return None
+    from dedupe_news.filter.sqlite_index import LookAhead
+
+    return functools.partial(LookAhead, location)
+
+
 def open_index(location: str, settings: FilterSettings | None = None,
                busy_timeout: float = 30.0, create: bool = True):  # -> Index
     """The index at ``location``: an SQLite file path, or ``redis://host:port/db``."""
@@ -57,4 +68,5 @@ def open_index(location: str, settings: FilterSettings | None = None,
 
 
 __all__ = ["ACTIONS", "FIELDS", "Decision", "Filter", "FilterIndexError", "FilterSettings",
-           "IndexBusy", "IndexMismatch", "index_packer", "is_redis", "open_index"]
+           "IndexBusy", "IndexMismatch", "index_looker", "index_packer", "is_redis",
+           "open_index"]

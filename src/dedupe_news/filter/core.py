@@ -132,6 +132,10 @@ class Prepared:
     # what the index writes for it as a canonical, packed ahead (:func:`prepare_articles`'s
     # ``pack``); None: packed when written
     stored: dict[str, bytes] | None = field(default=None, repr=False)
+    # the disk half of its look-up made ahead by the reader process, against a snapshot of
+    # the index (SQLite: :class:`~dedupe_news.filter.sqlite_index.LookAhead`): the
+    # snapshot's state and the article numbers found; None: looked up when decided
+    early: tuple[tuple[int, ...], np.ndarray] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -523,7 +527,7 @@ class Filter:
         if hasattr(tx, "candidate_sigs"):
             # signatures first, rows only for those the ranking can keep: every candidate
             # as similar as the max_candidates-th best (the cluster ranks then decide ties)
-            docs, sigs = tx.candidate_sigs(prep.keys, prep.sig)
+            docs, sigs = tx.candidate_sigs(prep.keys, prep.sig, prep.early)
             if not len(docs):
                 return []
             eq, ok = self._similar(sigs, prep.sig)

@@ -348,11 +348,13 @@ class _Txn:
         self.snapshot = ",".join(map(str, docs))
         return docs
 
-    def candidate_sigs(self, keys: np.ndarray, sig: np.ndarray | None = None
-                       ) -> tuple[np.ndarray, np.ndarray]:
+    def candidate_sigs(self, keys: np.ndarray, sig: np.ndarray | None = None,
+                       early: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """As the SQLite index's: the canonicals' numbers and signatures only (one pipelined
         round trip; with ``sig``, not those whose remembered sketch fails the bound), the
-        rest of the row for the few the ranking keeps (:meth:`indexed`)."""
+        rest of the row for the few the ranking keeps (:meth:`indexed`).  ``early`` (a
+        look-up made ahead, SQLite only) is not used: the look-up script is one round
+        trip."""
         docs = self._found(keys)
         lsh = self.ix.settings.cluster.lsh  # those that cannot pass are not read
         docs = self.ix._sketches.passing(docs, sig, lsh.num_perm, lsh.min_jaccard)

@@ -155,6 +155,7 @@ MMAP_BYTES = 1 << 31
 SKETCH_ROW = 32768  # at most this many article numbers a row of the sketches table covers
 _STATE = ("merged", "merge_to", "cursor", "gen", "last_doc", "cycle")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_EPOCH_MAX = 1 << 14  # rewrites (or states) remembered for look-ups made ahead
 _CAND_COLS = "d.doc, d.id, d.cluster, d.crank, s.sig, d.nshingles, d.size, d.published"
 
 
@@ -291,6 +292,23 @@ def _match(raw: np.ndarray, buckets: np.ndarray, counts: np.ndarray, keys: np.nd
                     m += 1
         at += 3 * n
     return np.unique(out[:m])
+
+
+def matched(rows: Sequence[tuple[int, bytes]], keys: np.ndarray) -> np.ndarray:
+    """The article numbers (sorted, each once) in these ``(bucket, blob)`` rows whose full
+    band key is one of ``keys`` (:func:`~dedupe_news.filter.recent.keys_and_buckets`' first
+    half); ValueError for a blob that is not whole entries."""
+    blobs = [r[1] for r in rows]
+    counts = np.fromiter((len(v) for v in blobs), dtype=np.int64, count=len(blobs))
+    if (counts % ENTRY).any():
+        raise ValueError("a bucket's length is not a whole number of entries")
+    return _match(np.frombuffer(b"".join(blobs), dtype=np.uint8),
+                  np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                  counts // ENTRY, keys)
+
+
+def _key(st: dict[str, int]) -> tuple[int, ...]:
+    return tuple(st[k] for k in _STATE)
 
 
 def _held_in(values: np.ndarray, members: np.ndarray) -> np.ndarray:
@@ -566,6 +584,10 @@ class SqliteIndex:
                 self.conn.execute("ROLLBACK")
             self._forget()
             raise _clean(exc, self.path) from None
+        now = _key(self._st_read)
+        if len(self._rewrites) > _EPOCH_MAX or len(self._epoch) > _EPOCH_MAX:
+            self._rewrites, self._epoch = [], {}
+        self._epoch[now] = len(self._rewrites)
 
     # --- the recent canonicals (memory) and their merge into the buckets ---------------
 
@@ -582,11 +604,21 @@ class SqliteIndex:
         self._merge_plan: tuple[int, int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._dead_gen = -1
         self._dead_docs = np.empty(0, dtype=np.int64)
+        # look-ups made ahead (:class:`LookAhead`): the bucket ranges this process rewrote
+        # since the index was last in a state it knows, and for each such state (one it
+        # committed, or found at a transaction's start after someone else's commit) where
+        # in that list it stood; an early look-up whose snapshot is one of them is read
+        # again only in the buckets rewritten since
+        self._rewrites: list[tuple[int, int]] = []
+        self._epoch: dict[tuple[int, ...], int] = {}
+        self.lookahead = {"used": 0, "reread": 0, "missed": 0}
 
     def _sync(self) -> None:
         """At a transaction's start: the state row, and the signatures of the canonicals
         written since this process last looked (by anyone) into :class:`RecentBands`."""
         st = self._state()
+        if st != self._st_read:  # someone else committed (or a first look): a new epoch
+            self._rewrites, self._epoch = [], {_key(st): 0}
         merged = st["merged"]
         if self._loaded < 0 or merged < self._st_read.get("merged", 0):
             self._recent = RecentBands(self.settings.cluster.lsh.bands)
@@ -611,6 +643,20 @@ class SqliteIndex:
         of the same batch must find it)."""
         self._recent.add(np.array([doc], dtype=np.int64), np.asarray(keys)[None, :])
         self._loaded = doc
+
+    def _since(self, state: tuple[int, ...]) -> list[tuple[int, int]] | None:
+        """The bucket ranges rewritten since the index was in ``state`` (coalesced), or None
+        when that is not a state of this epoch (someone else wrote since, or long ago)."""
+        pos = self._epoch.get(state)
+        if pos is None:
+            return None
+        out: list[tuple[int, int]] = []
+        for a, b in sorted(self._rewrites[pos:]):
+            if out and a <= out[-1][1]:
+                out[-1] = (out[-1][0], max(b, out[-1][1]))
+            else:
+                out.append((a, b))
+        return out
 
     def _stored_sigs(self, blobs: Sequence[bytes]) -> np.ndarray:
         """Stored signatures unpacked (an unreadable one: a clean error naming the index)."""
@@ -719,6 +765,7 @@ class SqliteIndex:
         """Append entries (``part``: their buckets, ascending; ``blob``: 6 bytes each;
         ``owner``: their articles) to the buckets in ``[start, stop)``, leaving out those of
         dead articles - in the rows there too, when there are any."""
+        self._rewrites.append((start, stop))
         dead = self._dead()
         if len(dead) and len(part):
             ok = ~_held_in(owner, dead)
@@ -992,7 +1039,8 @@ class _Txn:
                              (_b(article_id),)).fetchone()
         return None if row is None else codec.unpack_line(row[0])
 
-    def candidate_sigs(self, keys: np.ndarray, sig: np.ndarray | None = None
+    def candidate_sigs(self, keys: np.ndarray, sig: np.ndarray | None = None,
+                       early: tuple[tuple[int, ...], np.ndarray] | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
         """The canonicals sharing a band key with ``keys``: their numbers (ascending) and
         signatures, and nothing else (:meth:`indexed` reads the rows of the few the leader
@@ -1000,8 +1048,9 @@ class _Txn:
         them sharing one band by chance).  With the newcomer's ``sig``, those whose
         remembered sketch proves them too dissimilar for the leader loop's ``min_jaccard``
         (:class:`~dedupe_news.filter.recent.Sketches`) are left out unread: they would
-        fail :meth:`Filter._similar` anyway."""
-        found = self._found(keys)
+        fail :meth:`Filter._similar` anyway.  ``early``: the disk half of the look-up made
+        ahead (:class:`LookAhead`), used when its snapshot is a state this process knows."""
+        found = self._found(keys, early)
         if not self.ix._sketches_read:
             self.ix._read_sketches()
         lsh = self.ix.settings.cluster.lsh  # those that cannot pass are not read
@@ -1031,25 +1080,44 @@ class _Txn:
         return [Indexed(doc, _s(aid) or "", _s(cluster) or "", crank, sig_of[doc], nsh, size,
                         _s(pub)) for doc, aid, cluster, crank, nsh, size, pub in rows]
 
-    def _found(self, keys: np.ndarray) -> list[int]:
+    def _found(self, keys: np.ndarray,
+               early: tuple[tuple[int, ...], np.ndarray] | None = None) -> list[int]:
         """The numbers of the articles with a band key of ``keys``: bucket rows on disk and
         the recent canonicals in memory (canonicals, and former ones a merge has not purged
-        yet)."""
+        yet).  ``early``: the bucket rows' numbers as a snapshot held them (the state it
+        read, the numbers) - only the buckets this process rewrote since are read (the same
+        numbers, but for dead entries a rewrite purged since: those are no canonicals, and
+        no signature row is found for them); a snapshot of an unknown state is ignored."""
+        ix = self.ix
         k, buckets = keys_and_buckets(np.asarray(keys, dtype=np.int64))
-        bs = buckets.tolist()
-        rows = self.c.execute(f"SELECT b, v FROM buckets WHERE b IN ({','.join('?' * len(bs))})",
-                              bs).fetchall()
-        recent = self.ix._recent.find(k, distinct=True)
-        if rows:
-            blobs = [r[1] for r in rows]
-            counts = np.fromiter((len(v) for v in blobs), dtype=np.int64, count=len(blobs))
-            if (counts % ENTRY).any():
-                raise _bad_bucket(self.ix.path)
-            base = _match(np.frombuffer(b"".join(blobs), dtype=np.uint8),
-                          np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-                          counts // ENTRY, k)
-            recent = union_sorted(base, recent) if len(recent) else base
-        return recent.tolist()
+        recent = ix._recent.find(k, distinct=True)
+        base = None
+        if early is not None:
+            ranges = ix._since(early[0])
+            if ranges is None:
+                ix.lookahead["missed"] += 1
+            else:
+                base = early[1]
+                ix.lookahead["used"] += 1
+                stale = np.zeros(len(buckets), dtype=np.bool_)
+                for a, b in ranges:
+                    stale |= (buckets >= a) & (buckets < b)
+                buckets = buckets[stale]
+                ix.lookahead["reread"] += len(buckets)
+        if base is None or len(buckets):
+            bs = buckets.tolist()
+            rows = self.c.execute(
+                f"SELECT b, v FROM buckets WHERE b IN ({','.join('?' * len(bs))})",
+                bs).fetchall()
+            if rows:
+                try:
+                    got = matched(rows, k)
+                except ValueError:
+                    raise _bad_bucket(ix.path) from None
+                base = got if base is None else union_sorted(base, got)
+        if base is None or not len(base):
+            return recent.tolist()
+        return (union_sorted(base, recent) if len(recent) else base).tolist()
 
     def candidates(self, keys: np.ndarray) -> list[Indexed]:
         """Every canonical sharing a band key with ``keys``, with its row (see
@@ -1126,3 +1194,86 @@ class _Txn:
             self.ix._sketches.put(np.array([doc], dtype=np.int64), p.sig[None, :])
         self.ix._merge_step(self.ix.merge_step)
         return True
+
+
+class LookAhead:
+    """The disk half of a decision's look-up (:meth:`_Txn._found`: the bucket rows of the
+    article's band keys, matched), made ahead of the decision in the filter's reader process
+    (:mod:`~dedupe_news.filter.prefetch`) on a read-only connection of its own, so that the
+    deciding process reads only the few buckets it rewrote since.
+
+    Each batch is looked up in one read transaction (one WAL snapshot), whose state row
+    goes with the numbers found (:attr:`Prepared.early`).  The deciding process uses them
+    only when that state is one it knows (:meth:`SqliteIndex._since`: it committed it, or
+    found it at a transaction's start, and nobody else has written since); otherwise, or
+    when this side could not look (no index yet, another schema, an SQLite error), it looks
+    up as before.  Bucket rows change only by the merge's rewrites, and every rewrite moves
+    the state row, so a known state and the ranges rewritten since give the same numbers as
+    a fresh read (tests/test_filter_prefetch.py holds the decisions equal byte for byte)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.conn: sqlite3.Connection | None = None
+        self.failures = 0  # after a few, stop trying (the deciding side looks up itself)
+
+    def _open(self) -> sqlite3.Connection | None:
+        if self.failures >= 3 or not os.path.isfile(self.path) or \
+                os.path.getsize(self.path) == 0:
+            return None  # (the deciding process creates a new index after this one starts)
+        conn = None
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                   isolation_level=None, check_same_thread=False, timeout=5)
+            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'"
+                               ).fetchone()
+        except sqlite3.Error:  # (not made yet: tried again at the next batch)
+            row = None
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            if conn is not None:
+                conn.close()
+            return None
+        self.conn = conn
+        return conn
+
+    def look(self, preps: Sequence[Prepared | None]) -> None:
+        """Set ``early`` on each of ``preps`` with shingles (the same snapshot for all)."""
+        todo = [p for p in preps if p is not None and p.nshingles > 0]
+        conn = (self.conn or self._open()) if todo else None
+        if conn is None:
+            return
+        found: list[np.ndarray | None] = []
+        try:
+            conn.execute("BEGIN")
+            try:
+                row = conn.execute(f"SELECT {', '.join(_STATE)} FROM state").fetchone()
+                for p in todo if row is not None else ():
+                    k, buckets = keys_and_buckets(np.asarray(p.keys, dtype=np.int64))
+                    bs = buckets.tolist()
+                    rows = conn.execute(
+                        f"SELECT b, v FROM buckets WHERE b IN ({','.join('?' * len(bs))})",
+                        bs).fetchall()
+                    try:
+                        found.append(matched(rows, k) if rows else np.zeros(0, np.int64))
+                    except ValueError:  # the deciding side reports it
+                        found.append(None)
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error:
+            self.failures += 1
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+            self.conn = None
+            return
+        if row is None:
+            return
+        state = tuple(int(x) for x in row)
+        for p, f in zip(todo, found, strict=True):
+            if f is not None:
+                p.early = (state, f)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.close()
+            self.conn = None
