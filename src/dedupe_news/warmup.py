@@ -6,7 +6,9 @@ numba compiles each kernel on its first call and caches the machine code beside 
 run on a small input takes about a second.  Safe to run again: cached kernels load in
 milliseconds.  It also byte-compiles the package's modules where Python will not on its own
 (``PYTHONDONTWRITEBYTECODE`` set, as in many containers: every start then compiled ~17,000
-lines of source again, ~0.13 s).
+lines of source again, ~0.13 s), keeps the boilerplate patterns' compiled form
+(:mod:`dedupe_news._regex_cache`) and compiles the filter's kernels (a few decisions against
+a throw-away index: its first run otherwise compiled for ~25 s).
 """
 
 from __future__ import annotations
@@ -43,10 +45,42 @@ def main() -> int:
     lede_shares(np.array([3, 5, 5, 7], dtype=np.uint32), np.array([0, 2, 4], dtype=np.int64),
                 np.array([5], dtype=np.uint32))
     relate_texts(arts[0].text, arts[2].text, None, arts[0].title, arts[1].title)
+    _filter(arts)
+    from dedupe_news import _regex_cache
+
+    _regex_cache.save()  # the patterns compiled above, for every later start
     # the modules' bytecode beside them (read-only installs: left as they are)
     compileall.compile_dir(str(Path(__file__).resolve().parent), quiet=2)
     print(f"dedupe-news: kernels ready ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
+
+
+def _filter(arts: list) -> None:  # type: ignore[type-arg]
+    """The filter's kernels (band keys, the bucket merge and look-up, the reader process's
+    packing): a few decisions against a throw-away embedded index, merging as it goes."""
+    import tempfile
+
+    from dedupe_news.filter import Filter, index_looker, index_packer
+    from dedupe_news.filter.core import prepare_articles
+    from dedupe_news.filter.recent import BUCKETS
+    from dedupe_news.sketch import Sketcher
+
+    with tempfile.TemporaryDirectory(prefix="dedupe-news-warmup-") as tmp:
+        path = str(Path(tmp) / "warmup.idx")
+        with Filter(path) as flt:
+            flt.index.recent_max, flt.index.merge_step = 2, BUCKETS  # type: ignore[attr-defined]
+            lsh = flt.settings.cluster.lsh
+            preps = prepare_articles(arts, flt.settings, Sketcher(lsh.num_perm, lsh.seed),
+                                     index_packer(path, flt.settings))
+            flt.decide_items([(p.article, "-", None) for p in preps[:3]], preps[:3])
+            look = index_looker(path)
+            ahead = look() if look is not None else None
+            if ahead is not None:
+                ahead.look(preps[3:])  # type: ignore[attr-defined]
+                ahead.close()  # type: ignore[attr-defined]
+            for p in preps[3:]:
+                flt.decide_items([(p.article, "-", None)], [p])
+            flt.index.merge_all()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
