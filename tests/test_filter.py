@@ -651,6 +651,37 @@ def test_lookups_made_ahead_decide_as_looking_up_then(tmp_path: Path) -> None:
     assert counts["used"] > 100 and counts["reread"] > 0 and counts["missed"] > 0, counts
 
 
+def test_a_failing_lookup_ahead_is_only_a_lost_head_start(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """Any failure of a look-up made ahead leaves the articles to be looked up when decided
+    (the stream goes on), and after three the reader stops trying."""
+    from dedupe_news.filter import sqlite_index
+    from dedupe_news.filter.sqlite_index import LookAhead
+
+    path = str(tmp_path / "x.idx")
+    arts = _stream(10)
+    with Filter(path) as flt:
+        preps = flt.prepare_many(arts)
+        flt.decide_items([(p.article, "-", None) for p in preps[:5]], preps[:5])
+        ahead = LookAhead(path)
+
+        def broken(keys: object) -> object:
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(sqlite_index, "keys_and_buckets", broken)
+        for k in range(5):
+            ahead.look(preps[5 + k : 6 + k])
+        monkeypatch.undo()
+        assert ahead.failures == 3 and ahead.conn is None
+        assert all(p.early is None for p in preps[5:10])
+        got = [d.line for d in flt.decide_items([(p.article, "-", None) for p in preps[5:]],
+                                                 preps[5:])]
+    with Filter(str(tmp_path / "plain.idx")) as plain:
+        want = [plain.decide(a).line for a in arts]
+    assert got == want[5:]
+
+
 def test_two_connections_merging_alternately_equal_one(tmp_path: Path) -> None:
     """Two indexes on one file, each merging: each reads the canonicals and the merge
     progress the other committed (a merge begun by one is finished by the other)."""

@@ -1,14 +1,14 @@
-"""Compile the clustering kernels once, at set-up (``python -m dedupe_news.warmup``).
+"""Compile the kernels once, at set-up (``python -m dedupe_news.warmup``).
 
 numba compiles each kernel on its first call and caches the machine code beside the module
 (``cache=True``); without this step the first ``dedupe-news cluster`` on a machine spends
-~40 s compiling before it prints anything.  ``scripts/bootstrap`` runs it, so the first real
-run on a small input takes about a second.  Safe to run again: cached kernels load in
-milliseconds.  It also byte-compiles the package's modules where Python will not on its own
-(``PYTHONDONTWRITEBYTECODE`` set, as in many containers: every start then compiled ~17,000
-lines of source again, ~0.13 s), keeps the boilerplate patterns' compiled form
-(:mod:`dedupe_news._regex_cache`) and compiles the filter's kernels (a few decisions against
-a throw-away index: its first run otherwise compiled for ~25 s).
+~40 s compiling before it prints anything (the first ``filter`` ~25 s).
+``scripts/bootstrap`` runs it, so the first real run on a small input takes about a second.
+Safe to run again: cached kernels load in milliseconds.  It also byte-compiles the
+package's modules where Python will not on its own (``PYTHONDONTWRITEBYTECODE`` set, as in
+many containers: every start then compiled ~17,000 lines of source again, ~0.13 s), keeps
+the boilerplate patterns' compiled form (:mod:`dedupe_news._regex_cache`) and compiles the
+filter's kernels (a few decisions against a throw-away index).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _TEXT = ("The finance minister said on Monday that the budget would cut taxes. "
 
 def main() -> int:
     t0 = time.perf_counter()
-    print("dedupe-news: compiling the clustering kernels (once per install, ~40 s) ...",
+    print("dedupe-news: compiling the kernels (once per install, ~80 s) ...",
           file=sys.stderr, flush=True)
     from dedupe_news.cluster import cluster_articles
     from dedupe_news.model import Article

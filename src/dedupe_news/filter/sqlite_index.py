@@ -1259,7 +1259,7 @@ class LookAhead:
                         found.append(None)
             finally:
                 conn.execute("COMMIT")
-        except sqlite3.Error:
+        except Exception:  # (a look-up ahead is only a head start: never the stream's end)
             self.failures += 1
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
