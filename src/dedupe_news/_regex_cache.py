@@ -72,9 +72,7 @@ def compile(pattern: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
     entry = _load().get(key)
     if entry is not None:
         try:
-            final, code, groups, groupindex = entry
-            built = _sre.compile(pattern, final, code, groups, groupindex,
-                                 tuple(_index_groups(groupindex, groups)))
+            built = _build(pattern, entry)
             global hits
             hits += 1
             _used.add(key)
@@ -87,19 +85,21 @@ def compile(pattern: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
         state = parsed.state
         entry = [int(flags | state.flags), [int(c) for c in code], state.groups - 1,
                  dict(state.groupdict)]
-        compiled = _sre.compile(pattern, entry[0], code, entry[2], entry[3],
-                                tuple(_index_groups(entry[3], entry[2])))
+        compiled = _build(pattern, entry)
     except Exception:  # pragma: no cover - re's internals changed: the public way
         return re.compile(pattern, flags)
     _remember(key, entry)
     return compiled
 
 
-def _index_groups(groupindex: dict[str, int], groups: int) -> list[str | None]:
-    out: list[str | None] = [None] * (groups + 1)
+def _build(pattern: AnyStr, entry: list[Any]) -> re.Pattern[AnyStr]:
+    """The pattern object of a stored entry (final flags, opcodes, groups, group names), as
+    ``re``'s compiler makes it from the same parts."""
+    final, code, groups, groupindex = entry
+    indexgroup: list[str | None] = [None] * (groups + 1)
     for name, i in groupindex.items():
-        out[i] = name
-    return out
+        indexgroup[i] = name
+    return _sre.compile(pattern, final, code, groups, groupindex, tuple(indexgroup))
 
 
 def _remember(key: str, entry: list[Any]) -> None:

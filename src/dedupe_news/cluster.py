@@ -643,9 +643,10 @@ def _verdicts(checks: Sequence[tuple[int, int]], feats: Features, vargs: tuple[o
     return out
 
 
-_MIRROR_REL = np.array([verify_jit.NONE, verify_jit.PARTIAL, verify_jit.COPY,
-                        verify_jit.CONTAINED_IN, verify_jit.CONTAINS], dtype=np.int64)
-assert all(_MIRROR_REL[r] == r for r in (verify_jit.NONE, verify_jit.PARTIAL, verify_jit.COPY))
+# each relation code's mirror (verify.MIRROR, by code: index = code)
+_CODE = {name: code for code, name in RELATION_NAMES.items()}
+_MIRROR_REL = np.array([_CODE[MIRROR[RELATION_NAMES[c]]] for c in range(len(RELATION_NAMES))],
+                       dtype=np.int64)
 
 
 class Verified:
@@ -867,6 +868,7 @@ def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
     pairs: list[dict[tuple[int, int], float]] = []
     at = 0
     for g, p in enumerate(pools):
+        start = at
         row = []
         for k in range(len(p)):
             m = counts[g][k]
@@ -879,11 +881,7 @@ def _consensus(pools: list[list[int]], refs: list[list[int]], feats: Features,
                 row.append((_mean(held_k), _mean(values[at: at + m])))
             at += m
         out.append(row)
-    at = 0
-    for g, p in enumerate(pools):
-        m = sum(counts[g][:len(p)])
-        pairs.append(dict(zip(cells[at: at + m], values[at: at + m], strict=True)))
-        at += m
+        pairs.append(dict(zip(cells[start:at], values[start:at], strict=True)))
     return out, pairs
 
 

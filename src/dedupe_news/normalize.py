@@ -455,7 +455,7 @@ def compiled_rules() -> tuple[tuple[str, re.Pattern[str], str, int], ...]:
 # matches is the first pattern that matches the whole line, as a loop over compiled_rules() would
 # find (one regex call a line instead of eight).
 _ANY = _rc.compile("|".join(f"(?P<r{k}>{rx})" for k, (_, rx, _) in
-                           enumerate(BOILERPLATE_PATTERNS)), re.I)
+                            enumerate(BOILERPLATE_PATTERNS)), re.I)
 # The longest line any pattern, and the copyright pattern, can match (``_max_width``; parsing
 # every pattern for it took ~80 ms at each start: a test holds these equal to it)
 _ANY_WIDTH = 1 << 30  # (some patterns are unbounded)
@@ -647,7 +647,7 @@ CREDIT_PATTERN = (
     r"|(?:sources?|quelle|fuente|fonte|\u017ar\u00f3d\u0142o)\s*:\s*[^.!?\n]{1,60}\.?")
 CREDIT_WHY = "a credit or source line closing the story names the carrier, not the content"
 _CREDIT = _rc.compile(r"(?:^|(?<=[.!?\u3002\uff01\uff1f\u201d\"\u00bb])[ \t]*)"
-                     rf"((?:{CREDIT_PATTERN})(?:[ \t]*(?:{CREDIT_PATTERN}))*)\s*\Z", re.I | re.M)
+                      rf"((?:{CREDIT_PATTERN})(?:[ \t]*(?:{CREDIT_PATTERN}))*)\s*\Z", re.I | re.M)
 CREDIT_TAIL_CHARS = 200  # the credit, with what precedes it, lies in the text's last chars
 CREDIT_MAX_WORDS = 16
 MIN_BODY_CHARS = 24  # a story shorter than this and 5 words is all boilerplate: kept whole

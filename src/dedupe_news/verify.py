@@ -136,7 +136,7 @@ from dedupe_news.shingle import Unit, stem_hash, story_units
 MIN_PASSAGE_STEMS = 4  # a shared "passage" has at least this many content words
 #: The relation codes of :mod:`verify_jit` by name (none: None).
 RELATION_NAMES = {verify_jit.COPY: "copy", verify_jit.PARTIAL: "partial", verify_jit.NONE: None,
-              verify_jit.CONTAINS: "contains", verify_jit.CONTAINED_IN: "contained_in"}
+                  verify_jit.CONTAINS: "contains", verify_jit.CONTAINED_IN: "contained_in"}
 #: Relation names and their mirror (the same pair read from the other side).
 RELATIONS = ("copy", "contains", "contained_in", "partial")
 MIRROR = {"copy": "copy", "contains": "contained_in", "contained_in": "contains",

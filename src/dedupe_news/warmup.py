@@ -45,10 +45,7 @@ def main() -> int:
     lede_shares(np.array([3, 5, 5, 7], dtype=np.uint32), np.array([0, 2, 4], dtype=np.int64),
                 np.array([5], dtype=np.uint32))
     relate_texts(arts[0].text, arts[2].text, None, arts[0].title, arts[1].title)
-    _filter(arts)
-    from dedupe_news import _regex_cache
-
-    _regex_cache.save()  # the patterns compiled above, for every later start
+    _filter(arts)  # (the patterns compiled at import are stored at exit: _regex_cache)
     # the modules' bytecode beside them (read-only installs: left as they are)
     compileall.compile_dir(str(Path(__file__).resolve().parent), quiet=2)
     print(f"dedupe-news: kernels ready ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)

@@ -307,6 +307,13 @@ def matched(rows: Sequence[tuple[int, bytes]], keys: np.ndarray) -> np.ndarray:
                   counts // ENTRY, keys)
 
 
+def _bucket_rows(conn: sqlite3.Connection, buckets: np.ndarray) -> list[tuple[int, bytes]]:
+    """The ``(bucket, blob)`` rows of these buckets (those that have one)."""
+    bs = buckets.tolist()
+    return conn.execute(f"SELECT b, v FROM buckets WHERE b IN ({','.join('?' * len(bs))})",
+                        bs).fetchall()
+
+
 def _key(st: dict[str, int]) -> tuple[int, ...]:
     return tuple(st[k] for k in _STATE)
 
@@ -586,7 +593,7 @@ class SqliteIndex:
             raise _clean(exc, self.path) from None
         now = _key(self._st_read)
         if len(self._rewrites) > _EPOCH_MAX or len(self._epoch) > _EPOCH_MAX:
-            self._rewrites, self._epoch = [], {}
+            self._new_epoch(now)
         self._epoch[now] = len(self._rewrites)
 
     # --- the recent canonicals (memory) and their merge into the buckets ---------------
@@ -609,8 +616,7 @@ class SqliteIndex:
         # committed, or found at a transaction's start after someone else's commit) where
         # in that list it stood; an early look-up whose snapshot is one of them is read
         # again only in the buckets rewritten since
-        self._rewrites: list[tuple[int, int]] = []
-        self._epoch: dict[tuple[int, ...], int] = {}
+        self._new_epoch(None)
         self.lookahead = {"used": 0, "reread": 0, "missed": 0}
 
     def _sync(self) -> None:
@@ -618,7 +624,7 @@ class SqliteIndex:
         written since this process last looked (by anyone) into :class:`RecentBands`."""
         st = self._state()
         if st != self._st_read:  # someone else committed (or a first look): a new epoch
-            self._rewrites, self._epoch = [], {_key(st): 0}
+            self._new_epoch(_key(st))
         merged = st["merged"]
         if self._loaded < 0 or merged < self._st_read.get("merged", 0):
             self._recent = RecentBands(self.settings.cluster.lsh.bands)
@@ -644,18 +650,29 @@ class SqliteIndex:
         self._recent.add(np.array([doc], dtype=np.int64), np.asarray(keys)[None, :])
         self._loaded = doc
 
+    def _new_epoch(self, state: tuple[int, ...] | None) -> None:
+        """Forget the rewrites and states of the epoch before; ``state``: the index's now."""
+        self._rewrites: list[tuple[int, int]] = []
+        self._epoch: dict[tuple[int, ...], int] = {} if state is None else {state: 0}
+        self._since_last: tuple[int, int, list[tuple[int, int]]] | None = None
+
     def _since(self, state: tuple[int, ...]) -> list[tuple[int, int]] | None:
         """The bucket ranges rewritten since the index was in ``state`` (coalesced), or None
-        when that is not a state of this epoch (someone else wrote since, or long ago)."""
+        when that is not a state of this epoch (someone else wrote since, or long ago).  The
+        articles of a batch share a snapshot: the last answer is kept until a rewrite."""
         pos = self._epoch.get(state)
         if pos is None:
             return None
+        last = self._since_last
+        if last is not None and last[:2] == (pos, len(self._rewrites)):
+            return last[2]
         out: list[tuple[int, int]] = []
         for a, b in sorted(self._rewrites[pos:]):
             if out and a <= out[-1][1]:
                 out[-1] = (out[-1][0], max(b, out[-1][1]))
             else:
                 out.append((a, b))
+        self._since_last = (pos, len(self._rewrites), out)
         return out
 
     def _stored_sigs(self, blobs: Sequence[bytes]) -> np.ndarray:
@@ -1105,10 +1122,7 @@ class _Txn:
                 buckets = buckets[stale]
                 ix.lookahead["reread"] += len(buckets)
         if base is None or len(buckets):
-            bs = buckets.tolist()
-            rows = self.c.execute(
-                f"SELECT b, v FROM buckets WHERE b IN ({','.join('?' * len(bs))})",
-                bs).fetchall()
+            rows = _bucket_rows(self.c, buckets)
             if rows:
                 try:
                     got = matched(rows, k)
@@ -1249,10 +1263,7 @@ class LookAhead:
                 row = conn.execute(f"SELECT {', '.join(_STATE)} FROM state").fetchone()
                 for p in todo if row is not None else ():
                     k, buckets = keys_and_buckets(np.asarray(p.keys, dtype=np.int64))
-                    bs = buckets.tolist()
-                    rows = conn.execute(
-                        f"SELECT b, v FROM buckets WHERE b IN ({','.join('?' * len(bs))})",
-                        bs).fetchall()
+                    rows = _bucket_rows(conn, buckets)
                     try:
                         found.append(matched(rows, k) if rows else np.zeros(0, np.int64))
                     except ValueError:  # the deciding side reports it
