@@ -145,7 +145,7 @@ def test_candidates_ranked_from_signatures_first_are_the_full_ranking(tmp_path: 
     can keep (``candidate_sigs`` / ``indexed``): the candidates equal the ranking of every
     candidate's row (the path an index without it takes), ties on similarity included; and
     the compiled similarity equals its numpy definition."""
-    from dedupe_news.filter.core import _similar_rows, least_equal
+    from dedupe_news.filter.core import least_equal, similar_rows
     from dedupe_news.filter.sqlite_index import _Txn
 
     arts = agreement_corpus()
@@ -170,7 +170,7 @@ def test_candidates_ranked_from_signatures_first_are_the_full_ranking(tmp_path: 
         eq_rows = sigs == sig[None, :]
         eq = eq_rows.sum(axis=1)
         banded = eq_rows[:, : bands * rows].reshape(300, bands, rows).all(axis=2).any(axis=1)
-        e, ok = _similar_rows(sigs, sig, bands, rows, least_equal(256, minj))
+        e, ok = similar_rows(sigs, sig, bands, rows, least_equal(256, minj))
         assert (e == eq).all() and (ok == (banded & (eq / 256 >= minj))).all()
 
 

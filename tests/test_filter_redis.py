@@ -174,3 +174,81 @@ def test_candidates_ranked_from_signatures_first(redis_url: str) -> None:
         finally:
             _Txn.candidate_sigs = fast
     assert got == want and sum(map(len, got)) > len(arts) // 2
+
+
+def _stream_with_replaces() -> list[Article]:
+    """The agreement corpus, then each seed's first half before the seed itself (a copy the
+    complete version replaces), and ids sent twice within a few lines (replays)."""
+    arts = agreement_corpus()
+    for a in seed_articles():
+        cut = a.text[: len(a.text) // 2]
+        arts += [Article(a.id + "-half", cut), Article(a.id + "-whole", a.text)]
+    return arts + arts[3:9] + [arts[-1]]
+
+
+def test_batches_decide_as_one_by_one(redis_url: str) -> None:
+    """A batch's decisions share one look-up and one commit; they see each other's writes
+    (a copy of an article kept earlier in the batch, a replace of one, an id sent twice)
+    and equal deciding one by one, byte for byte."""
+    arts = _stream_with_replaces()
+    with Filter(redis_url + "?prefix=one:") as one:
+        want = [one.decide(a).line for a in arts]
+    with Filter(redis_url + "?prefix=batch:") as f:
+        got = []
+        for i in range(0, len(arts), 7):
+            got += [d.line for d in f.decide_items([(a, "-", None) for a in arts[i : i + 7]])]
+        assert f.index.verify()["ok"]
+    assert got == want
+    actions = [json.loads(x)["action"] for x in got]
+    assert {"keep", "drop", "replace"} <= set(actions)
+    # the same input again: every line replayed (from the index, or earlier in its batch)
+    with Filter(redis_url + "?prefix=batch:") as f:
+        again = [d.line for d in f.decide_items([(a, "-", None) for a in arts])]
+    assert again == want
+
+
+def test_cli_batches_write_what_one_by_one_writes(redis_url: str) -> None:
+    """Through the CLI (a reader process fingerprints and packs ahead): ``--batch 7`` and
+    ``--batch 1`` on two indexes of one server write the same bytes."""
+    data = jsonl(_stream_with_replaces())
+    one = cli("filter", "--index", redis_url + "?prefix=one:", "--batch", "1", input=data)
+    seven = cli("filter", "--index", redis_url + "?prefix=seven:", "--batch", "7", input=data)
+    assert one.returncode == seven.returncode == 0, seven.stderr
+    assert seven.stdout == one.stdout and len(lines(one.stdout)) == len(data.splitlines())
+    a, b = ([(r["id"], r["cluster"], r["canonical"], r.get("minhash")) for r in
+             lines(cli("index", "export", "--index", redis_url + f"?prefix={p}:").stdout)]
+            for p in ("one", "seven"))
+    assert a == b and len(a) == len(set(r[0] for r in a))
+
+
+def test_a_batch_another_writer_disturbed_is_decided_again(redis_url: str,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """Another worker commits a story between a batch's look-up and its commit: the commit
+    sees it (the epoch moved, the band sets differ), writes nothing, and the batch is
+    decided again one by one - one keep for the story, not two."""
+    from dedupe_news.filter.redis_index import _Txn
+
+    seeds = seed_articles()
+    story = seeds[0]
+    ahead = _Txn.ahead
+    calls = []
+
+    def disturbed(self: _Txn, preps: list) -> None:
+        ahead(self, preps)
+        if not calls:
+            calls.append(1)
+            with Filter(redis_url) as other:
+                assert other.decide(Article("other-worker", story.text)).action == "keep"
+
+    monkeypatch.setattr(_Txn, "ahead", disturbed)
+    batch = [Article("mine", story.text), seeds[1], seeds[3]]
+    with Filter(redis_url) as f:
+        rows = [json.loads(d.line) for d in f.decide_items([(a, "-", None) for a in batch])]
+        assert f.index.verify()["ok"]
+    assert calls == [1]
+    # the same text: the lower id wins, so "mine" takes over as the story's canonical
+    assert [r["action"] for r in rows] == ["replace", "keep", "keep"]
+    assert rows[0]["duplicate_of"] == "other-worker"
+    stats = json.loads(cli("index", "stats", "--index", redis_url).stdout)
+    assert stats["articles"] == 4 and stats["actions"] == {"keep": 3, "replace": 1}

@@ -38,7 +38,9 @@ def index_packer(location: str, settings: FilterSettings
     """How the index at ``location`` packs what it writes for a canonical, for
     :func:`~dedupe_news.filter.core.prepare_articles` to do ahead (None: it packs itself)."""
     if is_redis(location):
-        return None
+        from dedupe_news.filter.redis_index import stored_values as redis_values
+
+        return functools.partial(redis_values, store_text=settings.store_text)
     from dedupe_news.filter.sqlite_index import stored_values
 
     return functools.partial(stored_values, store_text=settings.store_text)

@@ -88,6 +88,12 @@ class Replay(Exception):
         self.line = line
 
 
+class BatchConflict(Exception):
+    """An optimistic index (Redis) could not commit a batch: another writer changed what
+    its look-ups read.  Nothing of it was written; its articles are decided again one by
+    one."""
+
+
 class IndexBusy(FilterIndexError):
     """The index stayed locked (or contended) past the timeout."""
 
@@ -262,7 +268,7 @@ def _band_keys64(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _similar_rows(sigs: np.ndarray, sig: np.ndarray, bands: int, rows: int,
+def similar_rows(sigs: np.ndarray, sig: np.ndarray, bands: int, rows: int,
                   least: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """For each row of ``sigs``: the values equal to ``sig``'s, and whether a band (``rows``
     values) is equal whole and at least ``least`` values are (see ``Filter._similar``)."""
@@ -439,9 +445,10 @@ class Filter:
     def decide_items(self, items: Sequence[tuple[Article | Reject | None, str, int | None]],
                      preps: Sequence[Prepared | None] | None = None) -> list[Decision]:
         """Decisions for several input lines, in order.  On an index that takes batches
-        (SQLite) the articles share one transaction: all committed, or none (a crash
+        (SQLite, Redis) the articles share one transaction: all committed, or none (a crash
         mid-batch leaves the index as before it, and nothing of the batch was written
-        out).  ``preps``: the items' fingerprints where already made (:func:`
+        out); on Redis, a batch another writer disturbed is decided again article by
+        article.  ``preps``: the items' fingerprints where already made (:func:`
         prepare_articles` with this filter's settings, e.g. in a reader process), one per
         item, each holding that item's own :class:`Article` object (otherwise, or None:
         made here)."""
@@ -476,9 +483,15 @@ class Filter:
         made = iter(self.prepare_many([a for k, a in fresh if k not in given]))
         todo = [(k, given[k] if k in given else next(made)) for k, _a in fresh]
         if len(todo) > 1 and getattr(self.index, "batches", False):
-            with self.index.begin() as tx:
+            try:
+                with self.index.begin() as tx:
+                    if hasattr(tx, "ahead"):  # the batch's look-ups in one (Redis)
+                        tx.ahead([prep for _k, prep in todo])
+                    for k, prep in todo:
+                        out[k] = self._decide_in(tx, prep)
+            except BatchConflict:
                 for k, prep in todo:
-                    out[k] = self._decide_in(tx, prep)
+                    out[k] = self._decide(prep)
         else:
             for k, prep in todo:
                 out[k] = self._decide(prep)
@@ -555,7 +568,7 @@ class Filter:
         leader loop considers it (a band in common, the estimated Jaccard at least
         ``min_jaccard``)."""
         lsh = self.settings.cluster.lsh
-        return _similar_rows(np.ascontiguousarray(sigs, dtype=np.uint32),
+        return similar_rows(np.ascontiguousarray(sigs, dtype=np.uint32),
                              np.ascontiguousarray(sig, dtype=np.uint32), lsh.bands, lsh.rows,
                              least_equal(lsh.num_perm, lsh.min_jaccard))
 

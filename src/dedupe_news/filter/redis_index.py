@@ -13,14 +13,22 @@ URL changes it):
 * ``PREFIX d:<doc>`` (hash) - an article: id, cluster, crank, canonical, action, published,
   ingested and, for canonicals, sig, units, text and title (the non-zero title-stem hashes,
   :func:`~dedupe_news.filter.core.pack_title`; absent for an article without title);
-* ``PREFIX b:<key>`` (set of doc numbers) - the LSH table, canonicals only.
+* ``PREFIX b:<key>`` (set of doc numbers) - the LSH table, canonicals only;
+* ``PREFIX epoch`` - counts the commits and removals: unchanged, nothing changed.
 
-A decision is two round trips plus one atomic commit: a Lua *lookup* returns the id's stored
-line (a replay) or the union of the band sets (pipelined candidate fetches follow), the
-decision is made in the worker, and a Lua *commit* re-reads the union of the article's band
-sets and applies the writes only if it is unchanged (and the id still undecided) - else
-the worker decides again.  A story two workers send at once therefore gets one ``keep``: the
-second commit sees the first's band entries and retries into a ``drop`` or ``replace``.
+A batch of decisions (``filter`` reads 32 lines at a time; :meth:`_Txn.ahead`) costs three
+round trips however many articles it holds: one Lua *look-up* gives each article's stored
+line (a replay) or the union of its band sets, the candidate rows of every article found,
+the epoch and a block of article numbers; one pipeline reads the units, titles and texts of
+the candidates similar enough to be verified; the decisions are made in the worker, each
+seeing the batch's earlier writes (its new canonicals, the ones it replaced, its ids); one
+Lua *commit* writes them all, or none.  The commit trusts the look-up when the epoch has not
+moved; when it has, it checks every article first (its id still undecided, the union of its
+band sets as the look-up saw it) and, on any difference, writes nothing: the batch is
+decided again one article at a time.  One decision alone takes the same path without the
+epoch (always checked), its candidates read in pipelined round trips.  A story two workers
+send at once therefore gets one ``keep``: the second commit sees the first's band entries
+and retries into a ``drop`` or ``replace``.
 Standalone Redis (not Redis Cluster: the scripts build key names).
 """
 
@@ -31,6 +39,7 @@ import json
 import time
 import zlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -39,19 +48,23 @@ import numpy as np
 from dedupe_news import __version__
 from dedupe_news.filter.core import (
     RECORD_VERSION,
+    BatchConflict,
     FilterIndexError,
     FilterSettings,
     IndexBusy,
     Indexed,
     IndexMismatch,
     Plan,
+    Prepared,
     Replay,
     band_keys,
     corrupt,
+    least_equal,
     now_iso,
     pack_sig,
     pack_title,
     pack_units,
+    similar_rows,
     unpack_sig,
     unpack_title,
     unpack_units,
@@ -63,61 +76,119 @@ _LOOKUP = """
 local p = ARGV[1]
 local line = redis.call('HGET', p .. 'line', ARGV[2])
 if line then return {line} end
-local seen, out = {}, {''}
-for i = 3, #ARGV do
-  local m = redis.call('SMEMBERS', p .. 'b:' .. ARGV[i])
-  for _, d in ipairs(m) do
-    if not seen[d] then seen[d] = true; out[#out + 1] = d end
-  end
-end
+local keys = {}
+for i = 3, #ARGV do keys[#keys + 1] = p .. 'b:' .. ARGV[i] end
+local out = {''}
+if #keys == 0 then return out end
+for _, d in ipairs(redis.call('SUNION', unpack(keys))) do out[#out + 1] = d end
 return out
 """
 
-# ARGV: prefix, id, snapshot ("" or sorted doc numbers joined by ","), canonical (0/1),
-# old doc ("" unless replace), nkeys, nold, keys..., old keys..., then the fields:
-# cluster, crank ("" = the new doc), action, published, ingested (unix seconds),
-# ingested_iso, size, nshingles, sig, units, text, line, title ("" = none)
-_COMMIT = """
+# Band keys travel as one blob of int32 (little-endian) per article; a script turns them
+# back into the band sets' names (a number prints as Python prints the int).
+_KEYS_LUA = """
+local function bandkeys(p, blob)
+  local n = #blob / 4
+  local keys = {}
+  if n == 0 then return keys end
+  local v = {struct.unpack('<' .. string.rep('i4', n), blob)}
+  for j = 1, n do keys[j] = p .. 'b:' .. v[j] end
+  return keys
+end
+"""
+
+# A batch's look-ups in one call (:meth:`_Txn.ahead`).  ARGV: prefix, n, reserve, then per
+# article: id, band keys (a blob).  Returns the epoch; the last of ``reserve`` article numbers
+# taken from the counter (the batch's); per article {line} (decided before) or {"",
+# docs...} (the union of its band sets); then, once for every article found, its number
+# and its candidate fields (``_CAND_FIELDS``), flat.
+_LOOKUP_MANY = _KEYS_LUA + """
 local p = ARGV[1]
-local id = ARGV[2]
-local line = redis.call('HGET', p .. 'line', id)
-if line then return {0, line} end
-local nk, nold = tonumber(ARGV[6]), tonumber(ARGV[7])
-local seen, members = {}, {}
-for i = 1, nk do
-  local m = redis.call('SMEMBERS', p .. 'b:' .. ARGV[7 + i])
-  for _, d in ipairs(m) do
-    if not seen[d] then seen[d] = true; members[#members + 1] = tonumber(d) end
+local n = tonumber(ARGV[2])
+local out = {redis.call('GET', p .. 'epoch') or '0',
+             redis.call('INCRBY', p .. 'seq', tonumber(ARGV[3]))}
+local seen, rows = {}, {}
+for a = 1, n do
+  local line = redis.call('HGET', p .. 'line', ARGV[2 + 2 * a])
+  if line then
+    out[#out + 1] = {line}
+  else
+    local keys, r = bandkeys(p, ARGV[3 + 2 * a]), {''}
+    if #keys > 0 then
+      for _, d in ipairs(redis.call('SUNION', unpack(keys))) do
+        r[#r + 1] = d
+        if not seen[d] then
+          seen[d] = true
+          rows[#rows + 1] = d
+          local f = redis.call('HMGET', p .. 'd:' .. d, 'id', 'cluster', 'crank', 'sig',
+                               'nshingles', 'size', 'published', 'canonical')
+          for k = 1, 8 do rows[#rows + 1] = f[k] end
+        end
+      end
+    end
+    out[#out + 1] = r
   end
 end
-table.sort(members)
-if table.concat(members, ',') ~= ARGV[3] then return {1} end
-local f = 7 + nk + nold
-local cluster, crank, action = ARGV[f + 1], ARGV[f + 2], ARGV[f + 3]
-local published, ingested, iso = ARGV[f + 4], ARGV[f + 5], ARGV[f + 6]
-local doc = redis.call('INCR', p .. 'seq')
-if crank == '' then crank = tostring(doc) end
-local key = p .. 'd:' .. doc
-redis.call('HSET', key, 'id', id, 'cluster', cluster, 'crank', crank,
-           'canonical', ARGV[4], 'action', action, 'published', published,
-           'ingested', iso, 'size', ARGV[f + 7], 'nshingles', ARGV[f + 8])
-if ARGV[4] == '1' then
-  redis.call('HSET', key, 'sig', ARGV[f + 9], 'units', ARGV[f + 10])
-  if ARGV[f + 11] ~= '' then redis.call('HSET', key, 'text', ARGV[f + 11]) end
-  if ARGV[f + 13] ~= '' then redis.call('HSET', key, 'title', ARGV[f + 13]) end
-  for i = 1, nk do redis.call('SADD', p .. 'b:' .. ARGV[7 + i], doc) end
+out[#out + 1] = rows
+return out
+"""
+
+# The commit of one decision or of a batch's, all or nothing.  ARGV: prefix, epoch (as the
+# look-up read it; "" = check), n, then per article a record: id, snapshot ("" or the
+# sorted doc numbers its band sets held, joined by ","), canonical (0/1), old doc ("" unless
+# replace), doc ("" = the next from the counter), band keys, the old doc's band keys
+# (blobs), then 13 fields: cluster, crank ("" = the new doc), action, published, ingested
+# (unix seconds), ingested_iso, size, nshingles, sig, units, text, line, title ("" = none).
+# When another writer committed since the look-up (the epoch moved), every record is
+# checked first - its id still undecided ({0, line} if not), the union of its band sets
+# still its snapshot ({1} if not) - and nothing is written unless all pass.  Returns {2}.
+_COMMIT = _KEYS_LUA + """
+local p, n = ARGV[1], tonumber(ARGV[3])
+if (redis.call('GET', p .. 'epoch') or '0') ~= ARGV[2] then
+  for a = 1, n do
+    local b = 4 + 20 * (a - 1)
+    local line = redis.call('HGET', p .. 'line', ARGV[b])
+    if line then return {0, line} end
+    local keys, members = bandkeys(p, ARGV[b + 5]), {}
+    if #keys > 0 then
+      for _, d in ipairs(redis.call('SUNION', unpack(keys))) do
+        members[#members + 1] = tonumber(d)
+      end
+      table.sort(members)
+    end
+    if table.concat(members, ',') ~= ARGV[b + 1] then return {1} end
+  end
 end
-local old = ARGV[5]
-if old ~= '' then
-  for i = 1, nold do redis.call('SREM', p .. 'b:' .. ARGV[7 + nk + i], old) end
-  redis.call('HSET', p .. 'd:' .. old, 'canonical', '0')
-  redis.call('HDEL', p .. 'd:' .. old, 'units', 'text', 'title')
+for a = 1, n do
+  local b = 4 + 20 * (a - 1)
+  local id, canon, old = ARGV[b], ARGV[b + 2], ARGV[b + 3]
+  local f = b + 6
+  local doc = ARGV[b + 4]
+  if doc == '' then doc = tostring(redis.call('INCR', p .. 'seq')) end
+  local crank = ARGV[f + 2]
+  if crank == '' then crank = doc end
+  local key = p .. 'd:' .. doc
+  redis.call('HSET', key, 'id', id, 'cluster', ARGV[f + 1], 'crank', crank,
+             'canonical', canon, 'action', ARGV[f + 3], 'published', ARGV[f + 4],
+             'ingested', ARGV[f + 6], 'size', ARGV[f + 7], 'nshingles', ARGV[f + 8])
+  if canon == '1' then
+    redis.call('HSET', key, 'sig', ARGV[f + 9], 'units', ARGV[f + 10])
+    if ARGV[f + 11] ~= '' then redis.call('HSET', key, 'text', ARGV[f + 11]) end
+    if ARGV[f + 13] ~= '' then redis.call('HSET', key, 'title', ARGV[f + 13]) end
+    for _, k in ipairs(bandkeys(p, ARGV[b + 5])) do redis.call('SADD', k, doc) end
+  end
+  if old ~= '' then
+    for _, k in ipairs(bandkeys(p, ARGV[f])) do redis.call('SREM', k, old) end
+    redis.call('HSET', p .. 'd:' .. old, 'canonical', '0')
+    redis.call('HDEL', p .. 'd:' .. old, 'units', 'text', 'title')
+  end
+  redis.call('HSET', p .. 'line', id, ARGV[f + 12])
+  redis.call('HSET', p .. 'doc', id, doc)
+  redis.call('ZADD', p .. 'ingested', ARGV[f + 5], doc)
+  redis.call('HINCRBY', p .. 'actions', ARGV[f + 3], 1)
 end
-redis.call('HSET', p .. 'line', id, ARGV[f + 12])
-redis.call('HSET', p .. 'doc', id, doc)
-redis.call('ZADD', p .. 'ingested', ingested, doc)
-redis.call('HINCRBY', p .. 'actions', action, 1)
-return {2, doc}
+redis.call('INCR', p .. 'epoch')
+return {2}
 """
 
 # ARGV: prefix, doc, nkeys, keys...: remove one article (and its band entries)
@@ -133,11 +204,18 @@ redis.call('DEL', key)
 redis.call('HDEL', p .. 'line', id)
 redis.call('HDEL', p .. 'doc', id)
 redis.call('ZREM', p .. 'ingested', doc)
+redis.call('INCR', p .. 'epoch')
 return 1
 """
 
 _CAND_FIELDS = ("id", "cluster", "crank", "sig", "nshingles", "size", "published",
                 "canonical")
+_LOAD_FIELDS = ("units", "text", "title")
+
+
+def _keys_blob(keys: Any) -> bytes:
+    """Band keys as the scripts read them: int32 little-endian, one blob."""
+    return np.asarray(keys, dtype="<i4").tobytes()
 
 
 def _b(text: str) -> bytes:
@@ -149,8 +227,21 @@ def _s(b: bytes | None) -> str | None:
     return None if b is None else b.decode("utf-8", "surrogatepass")
 
 
+def stored_values(p: Prepared, store_text: bool) -> dict[str, bytes]:
+    """What a commit stores for ``p`` as a canonical: signature, sentence units, title
+    stems and (``store_text``) its text, zlib'd.  Pure: the filter's reader process packs
+    them ahead (:func:`dedupe_news.filter.core.prepare_articles`)."""
+    out = {"sig": pack_sig(p.sig), "units": pack_units(p.flat, p.off),
+           "title": pack_title(p.title)}
+    if store_text:
+        out["text"] = zlib.compress(p.article.text.encode("utf-8", "surrogatepass"), 6)
+    return out
+
+
 class RedisIndex:
     """An index in a Redis database (``redis://host:port/db[?prefix=dn:]``)."""
+
+    batches = True  # a batch's decisions share one look-up and one commit (Filter.decide_items)
 
     def __init__(self, url: str, settings: FilterSettings | None = None,
                  busy_timeout: float = 30.0, create: bool = True, adopt: bool = False) -> None:
@@ -173,6 +264,7 @@ class RedisIndex:
                                           socket_connect_timeout=5)
             self.r.ping()
             self._lookup = self.r.register_script(_LOOKUP)
+            self._lookup_many = self.r.register_script(_LOOKUP_MANY)
             self._commit = self.r.register_script(_COMMIT)
             self._remove = self.r.register_script(_REMOVE)
             self._init(create, adopt)
@@ -224,7 +316,9 @@ class RedisIndex:
     @contextlib.contextmanager
     def begin(self) -> Iterator[_Txn]:
         try:
-            yield _Txn(self)
+            tx = _Txn(self)
+            yield tx
+            tx.commit()
         except self._redis.RedisError as exc:
             raise FilterIndexError(f"{self.url}: {exc}") from None
 
@@ -323,23 +417,102 @@ class RedisIndex:
         return {"index": self.url, "ok": not problems, "problems": problems}
 
 
+@dataclass
+class _Batch:
+    """What a batch's transaction knows beyond the index: its look-ups (made together at
+    its start), the numbers it took, and its decisions so far (written at its end)."""
+
+    epoch: bytes
+    next_doc: int
+    lines: dict[str, str] = field(default_factory=dict)  # id -> line decided before
+    found: dict[str, list[int]] = field(default_factory=dict)  # id -> its band sets' union
+    read: dict[int, Any] = field(default_factory=dict)  # doc -> its candidate fields, as read
+    loaded: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # doc -> units, text..
+    decided: dict[str, str] = field(default_factory=dict)  # id -> line, decided in the batch
+    bands: dict[int, list[int]] = field(default_factory=dict)  # band key -> new canonicals
+    rows: dict[int, Indexed] = field(default_factory=dict)  # the batch's new canonicals
+    dropped: set[int] = field(default_factory=set)  # canonicals the batch replaced
+    records: list[Any] = field(default_factory=list)  # the commit's arguments
+    written: int = 0  # decisions in ``records``
+
+
 class _Txn:
-    """One optimistic decision: look-up now, commit checked by :data:`_COMMIT`."""
+    """One optimistic decision (look-up now, commit checked by :data:`_COMMIT`), or a
+    batch's (:meth:`ahead`; the commit when the block ends)."""
 
     def __init__(self, ix: RedisIndex) -> None:
         self.ix = ix
         self.snapshot = ""
         self.keys: list[int] = []
+        self.batch: _Batch | None = None
+
+    def ahead(self, preps: Sequence[Prepared]) -> None:
+        """Look up a batch's articles in one round trip (and take an article number for
+        each).  Its decisions then see the index as it was, plus their own writes, which
+        wait for :meth:`commit`."""
+        ix = self.ix
+        args: list[Any] = [ix.prefix, len(preps), len(preps)]
+        for p in preps:
+            args += [_b(p.article.id), _keys_blob(p.keys)]
+        out = ix._lookup_many(args=args)
+        b = _Batch(out[0], int(out[1]) - len(preps) + 1)
+        for p, r in zip(preps, out[2:-1], strict=True):
+            if r and r[0] != b"":
+                b.lines[p.article.id] = _s(r[0]) or ""
+            else:
+                b.found[p.article.id] = sorted(int(d) for d in r[1:])
+        rows, w = out[-1], 1 + len(_CAND_FIELDS)
+        b.read = {int(rows[i]): rows[i + 1 : i + w] for i in range(0, len(rows), w)}
+        self.batch = b
+        self._load_ahead(preps)
+
+    def _load_ahead(self, preps: Sequence[Prepared]) -> None:
+        """The units, texts and titles of the canonicals the batch's articles will verify
+        (those similar enough to one of them), in one more round trip."""
+        b = self.batch
+        assert b is not None
+        lsh = self.ix.settings.cluster.lsh
+        least = least_equal(lsh.num_perm, lsh.min_jaccard)
+        want: set[int] = set()
+        for p in preps:
+            docs = [d for d in b.found.get(p.article.id, ())
+                    if (r := b.read.get(d)) is not None and r[3] is not None
+                    and r[7] == b"1"]
+            if not docs:
+                continue
+            sigs = np.stack([unpack_sig(b.read[d][3]) for d in docs])
+            _eq, ok = similar_rows(sigs, np.ascontiguousarray(p.sig, dtype=np.uint32),
+                                   lsh.bands, lsh.rows, least)
+            want.update(d for d, o in zip(docs, ok.tolist(), strict=True) if o)
+        if not want:
+            return
+        docs = sorted(want)
+        pipe = self.ix.r.pipeline(transaction=False)
+        for d in docs:
+            pipe.hmget(f"{self.ix.prefix}d:{d}", *_LOAD_FIELDS)
+        b.loaded.update(zip(docs, map(tuple, pipe.execute()), strict=True))
 
     def replay(self, article_id: str) -> str | None:
         self.article_id = article_id
-        return None  # asked of the look-up script with the candidates (one round trip)
+        self.snapshot, self.keys = "", []
+        b = self.batch
+        if b is None:
+            return None  # asked of the look-up script with the candidates (one round trip)
+        return b.decided.get(article_id, b.lines.get(article_id))
 
     def _found(self, keys: np.ndarray) -> list[int]:
-        """The look-up script: the articles with a band key of ``keys`` (ascending), or
-        :class:`Replay` when the id was decided before; the snapshot the commit checks."""
+        """The look-up: the articles with a band key of ``keys`` (ascending), or
+        :class:`Replay` when the id was decided before; the snapshot the commit checks.
+        In a batch: the batch's look-up, less the canonicals it replaced, plus those it
+        added."""
         ix = self.ix
         self.keys = keys.tolist()
+        b = self.batch
+        if b is not None:
+            docs = b.found[self.article_id]
+            self.snapshot = ",".join(map(str, docs))
+            mine = {d for k in self.keys for d in b.bands.get(k, ())}
+            return sorted(mine.union(d for d in docs if d not in b.dropped))
         out = ix._lookup(args=[ix.prefix, _b(self.article_id), *self.keys])
         if out and out[0] != b"":
             self.replayed = _s(out[0])
@@ -348,6 +521,11 @@ class _Txn:
         self.snapshot = ",".join(map(str, docs))
         return docs
 
+    def _mine(self, docs: Sequence[int]) -> tuple[list[int], list[int]]:
+        """``docs`` split: those the batch added (held here), those to read."""
+        rows = self.batch.rows if self.batch is not None else {}
+        return [d for d in docs if d in rows], [d for d in docs if d not in rows]
+
     def candidate_sigs(self, keys: np.ndarray, sig: np.ndarray | None = None,
                        early: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """As the SQLite index's: the canonicals' numbers and signatures only (one pipelined
@@ -355,98 +533,181 @@ class _Txn:
         rest of the row for the few the ranking keeps (:meth:`indexed`).  ``early`` (a
         look-up made ahead, SQLite only) is not used: the look-up script is one round
         trip."""
-        docs = self._found(keys)
+        mine, docs = self._mine(self._found(keys))
+        kept: list[tuple[int, np.ndarray]] = []
+        b = self.batch
+        if b is not None:  # the batch's look-up read them
+            kept = [(d, unpack_sig(r[3])) for d in docs
+                    if (r := b.read.get(d)) is not None and r[3] is not None
+                    and r[7] == b"1"]
+            kept += [(d, b.rows[d].sig) for d in mine]
+            kept.sort(key=lambda t: t[0])
+            docs = []
         lsh = self.ix.settings.cluster.lsh  # those that cannot pass are not read
         docs = self.ix._sketches.passing(docs, sig, lsh.num_perm, lsh.min_jaccard)
-        kept: list[tuple[int, bytes]] = []
         if docs:
             pipe = self.ix.r.pipeline(transaction=False)
             for d in docs:
                 pipe.hmget(f"{self.ix.prefix}d:{d}", "sig", "canonical")
-            kept = [(d, blob) for d, (blob, canonical) in zip(docs, pipe.execute(), strict=True)
+            kept = [(d, unpack_sig(blob)) for d, (blob, canonical)
+                    in zip(docs, pipe.execute(), strict=True)
                     if blob is not None and canonical == b"1"]
+            if kept:
+                self.ix._sketches.put(np.array([d for d, _ in kept], dtype=np.int64),
+                                      np.stack([s for _, s in kept]))
         if not kept:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32)
-        got = np.array([d for d, _ in kept], dtype=np.int64)
-        sigs = np.stack([unpack_sig(s) for _, s in kept])
-        self.ix._sketches.put(got, sigs)
-        return got, sigs
+        return (np.array([d for d, _ in kept], dtype=np.int64),
+                np.stack([s for _, s in kept]))
 
     def indexed(self, docs: Sequence[int], sigs: np.ndarray) -> list[Indexed]:
         """The canonicals ``docs`` with their ``sigs`` as candidates (a number that is no
-        canonical any more is left out)."""
+        canonical any more is left out), their units, title and text read with them."""
         if not len(docs):
             return []
-        pipe = self.ix.r.pipeline(transaction=False)
-        for d in docs:
-            pipe.hmget(f"{self.ix.prefix}d:{d}", *_CAND_FIELDS)
-        return self._rows(docs, pipe.execute(), list(sigs))
+        mine, read = self._mine(docs)
+        got: dict[int, Indexed] = {}
+        sig_of = dict(zip(docs, sigs, strict=True))
+        b = self.batch
+        if b is not None:  # the batch's look-up read them; units etc. when loaded
+            for c in self._rows(read, [b.read[d] for d in read], [sig_of[d] for d in read]):
+                if c is not None:
+                    got[c.doc] = c
+            read = []
+        if read:
+            pipe = self.ix.r.pipeline(transaction=False)
+            for d in read:
+                pipe.hmget(f"{self.ix.prefix}d:{d}", *_CAND_FIELDS, *_LOAD_FIELDS)
+            rows = pipe.execute()
+            for c, row in zip(self._rows(read, [r[: len(_CAND_FIELDS)] for r in rows],
+                                         [sig_of[d] for d in read]), rows, strict=True):
+                if c is not None:
+                    self._fill(c, *row[len(_CAND_FIELDS):])
+                    got[c.doc] = c
+        for d in mine:
+            assert b is not None
+            got[d] = b.rows[d]
+        return [got[d] for d in docs if d in got]
 
     def candidates(self, keys: np.ndarray) -> list[Indexed]:
-        docs = self._found(keys)
-        if not docs:
-            return []
-        pipe = self.ix.r.pipeline(transaction=False)
-        for d in docs:
-            pipe.hmget(f"{self.ix.prefix}d:{d}", *_CAND_FIELDS)
-        return self._rows(docs, pipe.execute(), None)
+        mine, docs = self._mine(self._found(keys))
+        found: list[Indexed] = []
+        if docs:
+            pipe = self.ix.r.pipeline(transaction=False)
+            for d in docs:
+                pipe.hmget(f"{self.ix.prefix}d:{d}", *_CAND_FIELDS)
+            found = [c for c in self._rows(docs, pipe.execute(), None) if c is not None]
+        if mine:
+            assert self.batch is not None
+            found = sorted(found + [self.batch.rows[d] for d in mine], key=lambda c: c.doc)
+        return found
 
     def _rows(self, docs: Sequence[int], rows: list[Any], sigs: list[np.ndarray] | None
-              ) -> list[Indexed]:
-        found = []
+              ) -> list[Indexed | None]:
+        """The rows as candidates (None: no canonical now)."""
+        found: list[Indexed | None] = []
         for k, (d, row) in enumerate(zip(docs, rows, strict=True)):
             aid, cluster, crank, sig, nsh, size, pub, canonical = row
             if aid is None or sig is None or canonical != b"1":
+                found.append(None)
                 continue
             found.append(Indexed(d, _s(aid) or "", _s(cluster) or "", int(crank or d),
                                  unpack_sig(sig) if sigs is None else sigs[k], int(nsh or 0),
                                  int(size or 0), _s(pub) or None))
         return found
 
+    def _fill(self, d: Indexed, units: bytes | None, text: bytes | None,
+              title: bytes | None) -> None:
+        try:
+            if units is None:  # replaced meanwhile: the commit will see it and retry
+                d.flat, d.off = np.zeros(0, np.uint32), np.zeros(1, np.int64)
+            else:
+                d.flat, d.off = unpack_units(units)
+            d.title = unpack_title(title)
+            d.text = None if not text else zlib.decompress(text).decode("utf-8",
+                                                                        "surrogatepass")
+        except (zlib.error, ValueError, IndexError) as exc:
+            raise corrupt(self.ix.url, d, exc) from None
+
     def load(self, docs: Sequence[Indexed]) -> None:
+        docs = [d for d in docs if d.flat is None]  # (read with the candidate's row)
+        b = self.batch
+        if b is not None:  # read once a batch
+            for d in docs:
+                if d.doc in b.loaded:
+                    self._fill(d, *b.loaded[d.doc])
+            docs = [d for d in docs if d.flat is None]
         if not docs:
             return
         pipe = self.ix.r.pipeline(transaction=False)
         for d in docs:
-            pipe.hmget(f"{self.ix.prefix}d:{d.doc}", "units", "text", "title")
-        for d, (units, text, title) in zip(docs, pipe.execute(), strict=True):
-            try:
-                if units is None:  # replaced meanwhile: the commit will see it and retry
-                    d.flat, d.off = np.zeros(0, np.uint32), np.zeros(1, np.int64)
-                else:
-                    d.flat, d.off = unpack_units(units)
-                d.title = unpack_title(title)
-                d.text = None if not text else zlib.decompress(text).decode("utf-8",
-                                                                            "surrogatepass")
-            except (zlib.error, ValueError, IndexError) as exc:
-                raise corrupt(self.ix.url, d, exc) from None
+            pipe.hmget(f"{self.ix.prefix}d:{d.doc}", *_LOAD_FIELDS)
+        for d, row in zip(docs, pipe.execute(), strict=True):
+            if b is not None:
+                b.loaded[d.doc] = tuple(row)
+            self._fill(d, *row)
 
-    def write(self, plan: Plan) -> bool:
+    def _record(self, plan: Plan, doc: int | None) -> list[Any]:
+        """The commit's arguments for one decision (:data:`_COMMIT`'s record)."""
         ix = self.ix
         p = plan.prep
         a = p.article
         canon = plan.canonical
-        text = b""
-        if canon and ix.settings.store_text:
-            text = zlib.compress(a.text.encode("utf-8", "surrogatepass"), 6)
+        packed = (p.stored or stored_values(p, ix.settings.store_text)) if canon else {}
         old = plan.replaces
         old_keys = ix.keys_of(old.sig) if old is not None else []
         now = time.time()
-        args: list[Any] = [ix.prefix, _b(a.id), self.snapshot, "1" if canon else "0",
-                           "" if old is None else str(old.doc), len(self.keys), len(old_keys),
-                           *self.keys, *old_keys,
-                           _b(plan.cluster), "" if plan.crank is None else str(plan.crank),
-                           plan.decision.action, _b(a.published or ""), f"{now:.6f}",
-                           time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-                           p.size, p.nshingles, pack_sig(p.sig) if canon else b"",
-                           pack_units(p.flat, p.off) if canon else b"", text,
-                           plan.decision.line.encode("utf-8"),
-                           pack_title(p.title) if canon else b""]
-        res = ix._commit(args=args)
-        code = int(res[0])
-        if code == 0:  # decided meanwhile by another worker: replay its line
-            raise Replay(_s(res[1]) or "")
-        return code == 2
+        return [_b(a.id), self.snapshot, "1" if canon else "0",
+                "" if old is None else str(old.doc), "" if doc is None else str(doc),
+                _keys_blob(self.keys), _keys_blob(old_keys),
+                _b(plan.cluster), "" if plan.crank is None else str(plan.crank),
+                plan.decision.action, _b(a.published or ""), f"{now:.6f}",
+                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+                p.size, p.nshingles, packed.get("sig", b""), packed.get("units", b""),
+                packed.get("text", b""), plan.decision.line.encode("utf-8"),
+                packed.get("title", b"")]
+
+    def write(self, plan: Plan) -> bool:
+        b = self.batch
+        if b is None:
+            res = self.ix._commit(args=[self.ix.prefix, "", 1, *self._record(plan, None)])
+            code = int(res[0])
+            if code == 0:  # decided meanwhile by another worker: replay its line
+                raise Replay(_s(res[1]) or "")
+            return code == 2
+        doc, b.next_doc = b.next_doc, b.next_doc + 1
+        b.records += self._record(plan, doc)
+        b.written += 1
+        b.decided[plan.prep.article.id] = plan.decision.line
+        old = plan.replaces
+        if old is not None:
+            b.dropped.add(old.doc)
+            if b.rows.pop(old.doc, None) is not None:
+                for members in b.bands.values():
+                    if old.doc in members:
+                        members.remove(old.doc)
+        if plan.canonical:
+            p, a = plan.prep, plan.prep.article
+            for k in self.keys:
+                b.bands.setdefault(k, []).append(doc)
+            # as a read of what the commit will write gives it
+            flat, off = unpack_units(pack_units(p.flat, p.off))
+            b.rows[doc] = Indexed(
+                doc, a.id, plan.cluster, doc if plan.crank is None else plan.crank,
+                unpack_sig(pack_sig(p.sig)), p.nshingles, p.size, a.published or None,
+                flat=flat, off=off, title=unpack_title(pack_title(p.title)),
+                text=a.text if self.ix.settings.store_text else None)
+        return True
+
+    def commit(self) -> None:
+        """A batch's writes, all or none: :class:`BatchConflict` when another writer
+        changed what its look-ups read (its decisions are then made again one by one)."""
+        b = self.batch
+        if b is None or not b.records:
+            return
+        res = self.ix._commit(args=[self.ix.prefix, b.epoch, b.written, *b.records])
+        if int(res[0]) != 2:
+            raise BatchConflict("another writer changed the index during the batch")
 
 
 __all__ = ["IndexBusy", "RedisIndex"]
