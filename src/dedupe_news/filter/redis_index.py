@@ -100,36 +100,23 @@ end
 # A batch's look-ups in one call (:meth:`_Txn.ahead`).  ARGV: prefix, n, reserve, then per
 # article: id, band keys (a blob).  Returns the epoch; the last of ``reserve`` article numbers
 # taken from the counter (the batch's); per article {line} (decided before) or {"",
-# docs...} (the union of its band sets); then, once for every article found, its number
-# and its candidate fields (``_CAND_FIELDS``), flat.
+# docs...} (the union of its band sets).
 _LOOKUP_MANY = _KEYS_LUA + """
 local p = ARGV[1]
 local n = tonumber(ARGV[2])
 local out = {redis.call('GET', p .. 'epoch') or '0',
              redis.call('INCRBY', p .. 'seq', tonumber(ARGV[3]))}
-local seen, rows = {}, {}
 for a = 1, n do
   local line = redis.call('HGET', p .. 'line', ARGV[2 + 2 * a])
   if line then
     out[#out + 1] = {line}
   else
-    local keys, r = bandkeys(p, ARGV[3 + 2 * a]), {''}
-    if #keys > 0 then
-      for _, d in ipairs(redis.call('SUNION', unpack(keys))) do
-        r[#r + 1] = d
-        if not seen[d] then
-          seen[d] = true
-          rows[#rows + 1] = d
-          local f = redis.call('HMGET', p .. 'd:' .. d, 'id', 'cluster', 'crank', 'sig',
-                               'nshingles', 'size', 'published', 'canonical')
-          for k = 1, 8 do rows[#rows + 1] = f[k] end
-        end
-      end
-    end
+    local keys = bandkeys(p, ARGV[3 + 2 * a])
+    local r = #keys > 0 and redis.call('SUNION', unpack(keys)) or {}
+    table.insert(r, 1, '')
     out[#out + 1] = r
   end
 end
-out[#out + 1] = rows
 return out
 """
 
@@ -238,6 +225,36 @@ def stored_values(p: Prepared, store_text: bool) -> dict[str, bytes]:
     return out
 
 
+class Signatures:
+    """The signatures (and cluster ranks) of the canonicals this process has written or
+    read, in memory: a signature never changes, so a batch reads from Redis only those it
+    has not seen, and rows only for the few candidates it will verify.  Direct-mapped by
+    article number (``slots``, a power of two: 2^17 x 1 KB, 128 MB at most, pages never
+    touched never allocated); a newer article takes an older one's slot."""
+
+    def __init__(self, num_perm: int, slots: int = 1 << 17) -> None:
+        self._mask = slots - 1
+        self._tags = np.full(slots, -1, dtype=np.int64)
+        self._sigs = np.zeros((slots, num_perm), dtype=np.uint32)
+        self._cranks = np.zeros(slots, dtype=np.int64)
+
+    def unknown(self, docs: Sequence[int]) -> list[int]:
+        if not docs:
+            return []
+        d = np.asarray(docs, dtype=np.int64)
+        return d[self._tags[d & self._mask] != d].tolist()
+
+    def put(self, doc: int, sig: np.ndarray, crank: int) -> None:
+        at = doc & self._mask
+        self._tags[at], self._sigs[at], self._cranks[at] = doc, sig, crank
+
+    def get(self, doc: int) -> tuple[np.ndarray, int] | None:
+        at = doc & self._mask
+        if self._tags[at] != doc:
+            return None
+        return self._sigs[at], int(self._cranks[at])
+
+
 class RedisIndex:
     """An index in a Redis database (``redis://host:port/db[?prefix=dn:]``)."""
 
@@ -259,6 +276,7 @@ class RedisIndex:
         self.params = self.settings.params()
         # article numbers come from one INCR in the atomic commit: never given twice
         self._sketches = Sketches(self.settings.cluster.lsh.num_perm)
+        self._signatures = Signatures(self.settings.cluster.lsh.num_perm)
         try:
             self.r = redis.Redis.from_url(self.url, socket_timeout=max(1.0, busy_timeout),
                                           socket_connect_timeout=5)
@@ -456,41 +474,60 @@ class _Txn:
             args += [_b(p.article.id), _keys_blob(p.keys)]
         out = ix._lookup_many(args=args)
         b = _Batch(out[0], int(out[1]) - len(preps) + 1)
-        for p, r in zip(preps, out[2:-1], strict=True):
+        for p, r in zip(preps, out[2:], strict=True):
             if r and r[0] != b"":
                 b.lines[p.article.id] = _s(r[0]) or ""
             else:
                 b.found[p.article.id] = sorted(int(d) for d in r[1:])
-        rows, w = out[-1], 1 + len(_CAND_FIELDS)
-        b.read = {int(rows[i]): rows[i + 1 : i + w] for i in range(0, len(rows), w)}
         self.batch = b
-        self._load_ahead(preps)
-
-    def _load_ahead(self, preps: Sequence[Prepared]) -> None:
-        """The units, texts and titles of the canonicals the batch's articles will verify
-        (those similar enough to one of them), in one more round trip."""
-        b = self.batch
-        assert b is not None
-        lsh = self.ix.settings.cluster.lsh
-        least = least_equal(lsh.num_perm, lsh.min_jaccard)
-        want: set[int] = set()
+        # the signatures of canonicals this process has not seen (another worker's, or
+        # from before its start); then, for each article, those it will verify (its
+        # max_candidates most similar, as Filter._candidates ranks them): their rows, units,
+        # titles and texts
+        sigs = ix._signatures
+        self._signed(sigs.unknown(sorted({d for docs in b.found.values() for d in docs})))
+        st = ix.settings.cluster
+        lsh, least = st.lsh, least_equal(st.lsh.num_perm, st.lsh.min_jaccard)
+        top: set[int] = set()
         for p in preps:
-            docs = [d for d in b.found.get(p.article.id, ())
-                    if (r := b.read.get(d)) is not None and r[3] is not None
-                    and r[7] == b"1"]
-            if not docs:
+            known = [(d, got) for d in b.found.get(p.article.id, ())
+                     if (got := sigs.get(d)) is not None]
+            if not known:
                 continue
-            sigs = np.stack([unpack_sig(b.read[d][3]) for d in docs])
-            _eq, ok = similar_rows(sigs, np.ascontiguousarray(p.sig, dtype=np.uint32),
-                                   lsh.bands, lsh.rows, least)
-            want.update(d for d, o in zip(docs, ok.tolist(), strict=True) if o)
-        if not want:
+            eq, ok = similar_rows(np.stack([g[0] for _, g in known]),
+                                  np.ascontiguousarray(p.sig, dtype=np.uint32), lsh.bands,
+                                  lsh.rows, least)
+            ranked = sorted((lsh.num_perm - e, g[1], d) for (d, g), e, o
+                            in zip(known, eq.tolist(), ok.tolist(), strict=True) if o)
+            top.update(t[2] for t in ranked[: st.max_candidates])
+        self._load(sorted(top))
+
+    def _signed(self, docs: Sequence[int]) -> None:
+        """Read the signatures and cluster ranks of ``docs`` into the process's memory (one
+        round trip; those no canonical any more are left out)."""
+        if not docs:
             return
-        docs = sorted(want)
         pipe = self.ix.r.pipeline(transaction=False)
         for d in docs:
-            pipe.hmget(f"{self.ix.prefix}d:{d}", *_LOAD_FIELDS)
-        b.loaded.update(zip(docs, map(tuple, pipe.execute()), strict=True))
+            pipe.hmget(f"{self.ix.prefix}d:{d}", "sig", "crank", "canonical")
+        for d, (sig, crank, canonical) in zip(docs, pipe.execute(), strict=True):
+            if sig is not None and canonical == b"1":
+                self.ix._signatures.put(d, unpack_sig(sig), int(crank or d))
+
+    def _load(self, docs: Sequence[int]) -> None:
+        """Into the batch: the candidate rows, units, titles and texts of ``docs`` (one
+        round trip)."""
+        b = self.batch
+        assert b is not None
+        docs = [d for d in docs if d not in b.read]
+        if not docs:
+            return
+        pipe = self.ix.r.pipeline(transaction=False)
+        for d in docs:
+            pipe.hmget(f"{self.ix.prefix}d:{d}", *_CAND_FIELDS, *_LOAD_FIELDS)
+        n = len(_CAND_FIELDS)
+        for d, row in zip(docs, pipe.execute(), strict=True):
+            b.read[d], b.loaded[d] = row[:n], tuple(row[n:])
 
     def replay(self, article_id: str) -> str | None:
         self.article_id = article_id
@@ -536,10 +573,10 @@ class _Txn:
         mine, docs = self._mine(self._found(keys))
         kept: list[tuple[int, np.ndarray]] = []
         b = self.batch
-        if b is not None:  # the batch's look-up read them
-            kept = [(d, unpack_sig(r[3])) for d in docs
-                    if (r := b.read.get(d)) is not None and r[3] is not None
-                    and r[7] == b"1"]
+        if b is not None:  # signatures in memory (read ahead, or now if forgotten)
+            self._signed(self.ix._signatures.unknown(docs))
+            kept = [(d, got[0]) for d in docs
+                    if (got := self.ix._signatures.get(d)) is not None]
             kept += [(d, b.rows[d].sig) for d in mine]
             kept.sort(key=lambda t: t[0])
             docs = []
@@ -569,7 +606,8 @@ class _Txn:
         got: dict[int, Indexed] = {}
         sig_of = dict(zip(docs, sigs, strict=True))
         b = self.batch
-        if b is not None:  # the batch's look-up read them; units etc. when loaded
+        if b is not None:  # read ahead with their units (or now: the batch's writes moved
+            self._load(read)  # the ranking)
             for c in self._rows(read, [b.read[d] for d in read], [sig_of[d] for d in read]):
                 if c is not None:
                     got[c.doc] = c
@@ -688,6 +726,7 @@ class _Txn:
                         members.remove(old.doc)
         if plan.canonical:
             p, a = plan.prep, plan.prep.article
+            self.ix._signatures.put(doc, p.sig, doc if plan.crank is None else plan.crank)
             for k in self.keys:
                 b.bands.setdefault(k, []).append(doc)
             # as a read of what the commit will write gives it
