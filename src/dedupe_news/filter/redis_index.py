@@ -248,11 +248,13 @@ class Signatures:
         at = doc & self._mask
         self._tags[at], self._sigs[at], self._cranks[at] = doc, sig, crank
 
-    def get(self, doc: int) -> tuple[np.ndarray, int] | None:
-        at = doc & self._mask
-        if self._tags[at] != doc:
-            return None
-        return self._sigs[at], int(self._cranks[at])
+    def take(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Of ``docs``: those held (ascending as given), their signatures and ranks."""
+        d = np.asarray(docs, dtype=np.int64)
+        at = d & self._mask
+        held = self._tags[at] == d
+        at = at[held]
+        return d[held], self._sigs[at], self._cranks[at]
 
 
 class RedisIndex:
@@ -490,16 +492,16 @@ class _Txn:
         lsh, least = st.lsh, least_equal(st.lsh.num_perm, st.lsh.min_jaccard)
         top: set[int] = set()
         for p in preps:
-            known = [(d, got) for d in b.found.get(p.article.id, ())
-                     if (got := sigs.get(d)) is not None]
-            if not known:
+            docs, rows, cranks = sigs.take(b.found.get(p.article.id, ()))
+            if not len(docs):
                 continue
-            eq, ok = similar_rows(np.stack([g[0] for _, g in known]),
-                                  np.ascontiguousarray(p.sig, dtype=np.uint32), lsh.bands,
-                                  lsh.rows, least)
-            ranked = sorted((lsh.num_perm - e, g[1], d) for (d, g), e, o
-                            in zip(known, eq.tolist(), ok.tolist(), strict=True) if o)
-            top.update(t[2] for t in ranked[: st.max_candidates])
+            eq, ok = similar_rows(rows, np.ascontiguousarray(p.sig, dtype=np.uint32),
+                                  lsh.bands, lsh.rows, least)
+            docs, eq, cranks = docs[ok], eq[ok], cranks[ok]
+            if len(docs) > st.max_candidates:  # as Filter._candidates: ties at the last kept
+                keep = eq >= np.sort(eq)[::-1][st.max_candidates - 1]
+                docs, eq, cranks = docs[keep], eq[keep], cranks[keep]
+            top.update(docs.tolist())
         self._load(sorted(top))
 
     def _signed(self, docs: Sequence[int]) -> None:
@@ -565,21 +567,22 @@ class _Txn:
 
     def candidate_sigs(self, keys: np.ndarray, sig: np.ndarray | None = None,
                        early: Any = None) -> tuple[np.ndarray, np.ndarray]:
-        """As the SQLite index's: the canonicals' numbers and signatures only (one pipelined
-        round trip; with ``sig``, not those whose remembered sketch fails the bound), the
-        rest of the row for the few the ranking keeps (:meth:`indexed`).  ``early`` (a
-        look-up made ahead, SQLite only) is not used: the look-up script is one round
-        trip."""
+        """As the SQLite index's: the canonicals' numbers and signatures only, the rest of
+        the row for the few the ranking keeps (:meth:`indexed`).  In a batch the signatures
+        come from memory (:class:`Signatures`); alone, in one pipelined round trip (with
+        ``sig``, not those whose remembered sketch fails the bound).  ``early`` (a look-up
+        made ahead, SQLite only) is not used."""
         mine, docs = self._mine(self._found(keys))
         kept: list[tuple[int, np.ndarray]] = []
         b = self.batch
         if b is not None:  # signatures in memory (read ahead, or now if forgotten)
             self._signed(self.ix._signatures.unknown(docs))
-            kept = [(d, got[0]) for d in docs
-                    if (got := self.ix._signatures.get(d)) is not None]
-            kept += [(d, b.rows[d].sig) for d in mine]
-            kept.sort(key=lambda t: t[0])
-            docs = []
+            held, rows, _ = self.ix._signatures.take(docs)
+            if mine:
+                order = np.argsort(np.concatenate([held, mine]), kind="stable")
+                held = np.concatenate([held, mine])[order]
+                rows = np.concatenate([rows, np.stack([b.rows[d].sig for d in mine])])[order]
+            return held, rows
         lsh = self.ix.settings.cluster.lsh  # those that cannot pass are not read
         docs = self.ix._sketches.passing(docs, sig, lsh.num_perm, lsh.min_jaccard)
         if docs:
