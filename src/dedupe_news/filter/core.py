@@ -269,7 +269,7 @@ def _band_keys64(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def similar_rows(sigs: np.ndarray, sig: np.ndarray, bands: int, rows: int,
-                  least: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+                 least: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """For each row of ``sigs``: the values equal to ``sig``'s, and whether a band (``rows``
     values) is equal whole and at least ``least`` values are (see ``Filter._similar``)."""
     n, m = sigs.shape
@@ -569,8 +569,8 @@ class Filter:
         ``min_jaccard``)."""
         lsh = self.settings.cluster.lsh
         return similar_rows(np.ascontiguousarray(sigs, dtype=np.uint32),
-                             np.ascontiguousarray(sig, dtype=np.uint32), lsh.bands, lsh.rows,
-                             least_equal(lsh.num_perm, lsh.min_jaccard))
+                            np.ascontiguousarray(sig, dtype=np.uint32), lsh.bands, lsh.rows,
+                            least_equal(lsh.num_perm, lsh.min_jaccard))
 
     def _plan(self, tx: Txn, prep: Prepared) -> Plan:
         st = self.settings
