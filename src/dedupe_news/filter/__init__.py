@@ -49,7 +49,7 @@ def index_packer(location: str, settings: FilterSettings
 def index_looker(location: str) -> Callable[[], object] | None:
     """What makes the look-ups ahead for the index at ``location`` in the reader process
     (:class:`~dedupe_news.filter.sqlite_index.LookAhead`; None: the index looks up
-    itself, Redis in one round trip)."""
+    itself; Redis looks a batch up in one script)."""
     if is_redis(location):
         return None
     from dedupe_news.filter.sqlite_index import LookAhead

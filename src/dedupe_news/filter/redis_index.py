@@ -18,17 +18,18 @@ URL changes it):
 
 A batch of decisions (``filter`` reads 32 lines at a time; :meth:`_Txn.ahead`) costs three
 round trips however many articles it holds: one Lua *look-up* gives each article's stored
-line (a replay) or the union of its band sets, the candidate rows of every article found,
-the epoch and a block of article numbers; one pipeline reads the units, titles and texts of
-the candidates similar enough to be verified; the decisions are made in the worker, each
-seeing the batch's earlier writes (its new canonicals, the ones it replaced, its ids); one
-Lua *commit* writes them all, or none.  The commit trusts the look-up when the epoch has not
-moved; when it has, it checks every article first (its id still undecided, the union of its
-band sets as the look-up saw it) and, on any difference, writes nothing: the batch is
-decided again one article at a time.  One decision alone takes the same path without the
-epoch (always checked), its candidates read in pipelined round trips.  A story two workers
-send at once therefore gets one ``keep``: the second commit sees the first's band entries
-and retries into a ``drop`` or ``replace``.
+line (a replay) or the union of its band sets, the epoch and a block of article numbers;
+one pipeline reads the rows, units, titles and texts of each article's ``max_candidates``
+most similar canonicals, ranked on the signatures the process keeps in memory
+(:class:`Signatures`; one more pipeline reads those it has not seen); the decisions are
+made in the worker, each seeing the batch's earlier writes (its new canonicals, the ones it
+replaced, its ids); one Lua *commit* writes them all, or none.  The commit trusts the
+look-up when the epoch has not moved; when it has, it checks every article first (its id
+still undecided, the union of its band sets as the look-up saw it) and, on any difference,
+writes nothing: the batch is decided again one article at a time.  One decision alone takes
+the same path without the epoch (always checked), its candidates read in pipelined round
+trips.  A story two workers send at once therefore gets one ``keep``: the second commit
+sees the first's band entries and retries into a ``drop`` or ``replace``.
 Standalone Redis (not Redis Cluster: the scripts build key names).
 """
 
