@@ -343,6 +343,13 @@ class RedisIndex:
         except self._redis.RedisError as exc:
             raise FilterIndexError(f"{self.url}: {exc}") from None
 
+    def rows(self, docs: Sequence[int], *fields: str) -> list[list[bytes | None]]:
+        """``fields`` of the articles ``docs``, in one pipelined round trip."""
+        pipe = self.r.pipeline(transaction=False)
+        for d in docs:
+            pipe.hmget(f"{self.prefix}d:{d}", *fields)
+        return list(pipe.execute())
+
     def keys_of(self, sig: np.ndarray) -> list[int]:
         lsh = self.settings.cluster.lsh
         return band_keys(sig, lsh.bands, lsh.rows).tolist()
@@ -400,11 +407,8 @@ class RedisIndex:
         docs = [int(d) for d in self.r.zrange(self.prefix + "ingested", 0, -1)]
         docs.sort()
         for i in range(0, len(docs), 500):
-            pipe = self.r.pipeline(transaction=False)
-            for doc in docs[i : i + 500]:
-                pipe.hmget(f"{self.prefix}d:{doc}", "id", "cluster", "canonical", "action",
-                           "published", "ingested", "sig")
-            rows = pipe.execute()
+            rows = self.rows(docs[i : i + 500], "id", "cluster", "canonical", "action",
+                             "published", "ingested", "sig")
             ids = [r[0] or b"" for r in rows]
             lines = self.r.hmget(self.prefix + "line", ids) if ids else []
             for r, line in zip(rows, lines, strict=True):
@@ -510,10 +514,8 @@ class _Txn:
         round trip; those no canonical any more are left out)."""
         if not docs:
             return
-        pipe = self.ix.r.pipeline(transaction=False)
-        for d in docs:
-            pipe.hmget(f"{self.ix.prefix}d:{d}", "sig", "crank", "canonical")
-        for d, (sig, crank, canonical) in zip(docs, pipe.execute(), strict=True):
+        for d, (sig, crank, canonical) in zip(docs, self.ix.rows(docs, "sig", "crank",
+                                                                  "canonical"), strict=True):
             if sig is not None and canonical == b"1":
                 self.ix._signatures.put(d, unpack_sig(sig), int(crank or d))
 
@@ -525,11 +527,9 @@ class _Txn:
         docs = [d for d in docs if d not in b.read]
         if not docs:
             return
-        pipe = self.ix.r.pipeline(transaction=False)
-        for d in docs:
-            pipe.hmget(f"{self.ix.prefix}d:{d}", *_CAND_FIELDS, *_LOAD_FIELDS)
         n = len(_CAND_FIELDS)
-        for d, row in zip(docs, pipe.execute(), strict=True):
+        for d, row in zip(docs, self.ix.rows(docs, *_CAND_FIELDS, *_LOAD_FIELDS),
+                          strict=True):
             b.read[d], b.loaded[d] = row[:n], tuple(row[n:])
 
     def replay(self, article_id: str) -> str | None:
@@ -587,11 +587,8 @@ class _Txn:
         lsh = self.ix.settings.cluster.lsh  # those that cannot pass are not read
         docs = self.ix._sketches.passing(docs, sig, lsh.num_perm, lsh.min_jaccard)
         if docs:
-            pipe = self.ix.r.pipeline(transaction=False)
-            for d in docs:
-                pipe.hmget(f"{self.ix.prefix}d:{d}", "sig", "canonical")
             kept = [(d, unpack_sig(blob)) for d, (blob, canonical)
-                    in zip(docs, pipe.execute(), strict=True)
+                    in zip(docs, self.ix.rows(docs, "sig", "canonical"), strict=True)
                     if blob is not None and canonical == b"1"]
             if kept:
                 self.ix._sketches.put(np.array([d for d, _ in kept], dtype=np.int64),
@@ -617,10 +614,7 @@ class _Txn:
                     got[c.doc] = c
             read = []
         if read:
-            pipe = self.ix.r.pipeline(transaction=False)
-            for d in read:
-                pipe.hmget(f"{self.ix.prefix}d:{d}", *_CAND_FIELDS, *_LOAD_FIELDS)
-            rows = pipe.execute()
+            rows = self.ix.rows(read, *_CAND_FIELDS, *_LOAD_FIELDS)
             for c, row in zip(self._rows(read, [r[: len(_CAND_FIELDS)] for r in rows],
                                          [sig_of[d] for d in read]), rows, strict=True):
                 if c is not None:
@@ -635,10 +629,8 @@ class _Txn:
         mine, docs = self._mine(self._found(keys))
         found: list[Indexed] = []
         if docs:
-            pipe = self.ix.r.pipeline(transaction=False)
-            for d in docs:
-                pipe.hmget(f"{self.ix.prefix}d:{d}", *_CAND_FIELDS)
-            found = [c for c in self._rows(docs, pipe.execute(), None) if c is not None]
+            found = [c for c in self._rows(docs, self.ix.rows(docs, *_CAND_FIELDS), None)
+                     if c is not None]
         if mine:
             assert self.batch is not None
             found = sorted(found + [self.batch.rows[d] for d in mine], key=lambda c: c.doc)
@@ -681,21 +673,19 @@ class _Txn:
             docs = [d for d in docs if d.flat is None]
         if not docs:
             return
-        pipe = self.ix.r.pipeline(transaction=False)
-        for d in docs:
-            pipe.hmget(f"{self.ix.prefix}d:{d.doc}", *_LOAD_FIELDS)
-        for d, row in zip(docs, pipe.execute(), strict=True):
+        for d, row in zip(docs, self.ix.rows([d.doc for d in docs], *_LOAD_FIELDS),
+                          strict=True):
             if b is not None:
                 b.loaded[d.doc] = tuple(row)
             self._fill(d, *row)
 
-    def _record(self, plan: Plan, doc: int | None) -> list[Any]:
-        """The commit's arguments for one decision (:data:`_COMMIT`'s record)."""
+    def _record(self, plan: Plan, doc: int | None, packed: dict[str, bytes]) -> list[Any]:
+        """The commit's arguments for one decision (:data:`_COMMIT`'s record; ``packed``:
+        what a canonical stores, :func:`stored_values`)."""
         ix = self.ix
         p = plan.prep
         a = p.article
         canon = plan.canonical
-        packed = (p.stored or stored_values(p, ix.settings.store_text)) if canon else {}
         old = plan.replaces
         old_keys = ix.keys_of(old.sig) if old is not None else []
         now = time.time()
@@ -711,14 +701,18 @@ class _Txn:
 
     def write(self, plan: Plan) -> bool:
         b = self.batch
+        p = plan.prep
+        packed = (p.stored or stored_values(p, self.ix.settings.store_text)) \
+            if plan.canonical else {}
         if b is None:
-            res = self.ix._commit(args=[self.ix.prefix, "", 1, *self._record(plan, None)])
+            res = self.ix._commit(args=[self.ix.prefix, "", 1,
+                                        *self._record(plan, None, packed)])
             code = int(res[0])
             if code == 0:  # decided meanwhile by another worker: replay its line
                 raise Replay(_s(res[1]) or "")
             return code == 2
         doc, b.next_doc = b.next_doc, b.next_doc + 1
-        b.records += self._record(plan, doc)
+        b.records += self._record(plan, doc, packed)
         b.written += 1
         b.decided[plan.prep.article.id] = plan.decision.line
         old = plan.replaces
@@ -729,16 +723,17 @@ class _Txn:
                     if old.doc in members:
                         members.remove(old.doc)
         if plan.canonical:
-            p, a = plan.prep, plan.prep.article
-            self.ix._signatures.put(doc, p.sig, doc if plan.crank is None else plan.crank)
+            a = p.article
+            crank = doc if plan.crank is None else plan.crank
+            self.ix._signatures.put(doc, p.sig, crank)
             for k in self.keys:
                 b.bands.setdefault(k, []).append(doc)
-            # as a read of what the commit will write gives it
-            flat, off = unpack_units(pack_units(p.flat, p.off))
+            # as a read of what the commit writes gives it
+            flat, off = unpack_units(packed["units"])
             b.rows[doc] = Indexed(
-                doc, a.id, plan.cluster, doc if plan.crank is None else plan.crank,
-                unpack_sig(pack_sig(p.sig)), p.nshingles, p.size, a.published or None,
-                flat=flat, off=off, title=unpack_title(pack_title(p.title)),
+                doc, a.id, plan.cluster, crank, unpack_sig(packed["sig"]), p.nshingles,
+                p.size, a.published or None, flat=flat, off=off,
+                title=unpack_title(packed["title"]),
                 text=a.text if self.ix.settings.store_text else None)
         return True
 
