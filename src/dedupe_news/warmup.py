@@ -17,6 +17,10 @@ import compileall
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dedupe_news.model import Article
 
 _TEXT = ("The finance minister said on Monday that the budget would cut taxes. "
          "Opposition leaders called the plan reckless. Markets rose 2% after the news.\n"
@@ -52,7 +56,7 @@ def main() -> int:
     return 0
 
 
-def _filter(arts: list) -> None:  # type: ignore[type-arg]
+def _filter(arts: list[Article]) -> None:
     """The filter's kernels (band keys, the bucket merge and look-up, the reader process's
     packing): a few decisions against a throw-away embedded index, merging as it goes."""
     import tempfile

@@ -291,6 +291,23 @@ def similar_rows(sigs: np.ndarray, sig: np.ndarray, bands: int, rows: int,
     return eq, ok
 
 
+def most_similar(docs: np.ndarray, sigs: np.ndarray, sig: np.ndarray, st: ClusterSettings
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of the candidates ``docs`` (signatures ``sigs``): those the leader loop considers
+    against ``sig`` (:func:`similar_rows`), cut to every one as similar as the
+    ``max_candidates``-th best (the cluster ranks then decide ties) - with their counts of
+    equal values and their signatures."""
+    lsh = st.lsh
+    eq, ok = similar_rows(np.ascontiguousarray(sigs, dtype=np.uint32),
+                          np.ascontiguousarray(sig, dtype=np.uint32), lsh.bands, lsh.rows,
+                          least_equal(lsh.num_perm, lsh.min_jaccard))
+    docs, eq, sigs = docs[ok], eq[ok], sigs[ok]
+    if len(docs) > st.max_candidates:
+        top = eq >= np.sort(eq)[::-1][st.max_candidates - 1]
+        docs, eq, sigs = docs[top], eq[top], sigs[top]
+    return docs, eq, sigs
+
+
 @lru_cache(maxsize=8)
 def least_equal(num_perm: int, min_jaccard: float) -> int:
     """The fewest equal values ``e`` with ``e / num_perm >= min_jaccard`` (the leader loop's
@@ -543,11 +560,7 @@ class Filter:
             docs, sigs = tx.candidate_sigs(prep.keys, prep.sig, prep.early)
             if not len(docs):
                 return []
-            eq, ok = self._similar(sigs, prep.sig)
-            docs, eq, sigs = docs[ok], eq[ok], sigs[ok]
-            if len(docs) > st.max_candidates:
-                top = eq >= np.sort(eq)[::-1][st.max_candidates - 1]
-                docs, eq, sigs = docs[top], eq[top], sigs[top]
+            docs, eq, sigs = most_similar(docs, sigs, prep.sig, st)
             found = tx.indexed(docs.tolist(), sigs)
             equal = dict(zip(docs.tolist(), eq.tolist(), strict=True))
         if len(found) < len(equal) or not hasattr(tx, "candidate_sigs"):

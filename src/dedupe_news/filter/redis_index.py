@@ -60,30 +60,16 @@ from dedupe_news.filter.core import (
     Replay,
     band_keys,
     corrupt,
-    least_equal,
+    most_similar,
     now_iso,
     pack_sig,
     pack_title,
     pack_units,
-    similar_rows,
     unpack_sig,
     unpack_title,
     unpack_units,
 )
-from dedupe_news.filter.recent import Sketches
 from dedupe_news.sketch import SCHEME
-
-_LOOKUP = """
-local p = ARGV[1]
-local line = redis.call('HGET', p .. 'line', ARGV[2])
-if line then return {line} end
-local keys = {}
-for i = 3, #ARGV do keys[#keys + 1] = p .. 'b:' .. ARGV[i] end
-local out = {''}
-if #keys == 0 then return out end
-for _, d in ipairs(redis.call('SUNION', unpack(keys))) do out[#out + 1] = d end
-return out
-"""
 
 # Band keys travel as one blob of int32 (little-endian) per article; a script turns them
 # back into the band sets' names (a number prints as Python prints the int).
@@ -98,10 +84,10 @@ local function bandkeys(p, blob)
 end
 """
 
-# A batch's look-ups in one call (:meth:`_Txn.ahead`).  ARGV: prefix, n, reserve, then per
-# article: id, band keys (a blob).  Returns the epoch; the last of ``reserve`` article numbers
-# taken from the counter (the batch's); per article {line} (decided before) or {"",
-# docs...} (the union of its band sets).
+# Look-ups (a batch's in one call, :meth:`_Txn.ahead`; or one).  ARGV: prefix, n, reserve,
+# then per article: id, band keys (a blob).  Returns the epoch; the last of ``reserve``
+# article numbers taken from the counter (the batch's); per article {line} (decided before)
+# or {"", docs...} (the union of its band sets).
 _LOOKUP_MANY = _KEYS_LUA + """
 local p = ARGV[1]
 local n = tonumber(ARGV[2])
@@ -227,35 +213,33 @@ def stored_values(p: Prepared, store_text: bool) -> dict[str, bytes]:
 
 
 class Signatures:
-    """The signatures (and cluster ranks) of the canonicals this process has written or
-    read, in memory: a signature never changes, so a batch reads from Redis only those it
-    has not seen, and rows only for the few candidates it will verify.  Direct-mapped by
-    article number (``slots``, a power of two: 2^17 x 1 KB, 128 MB at most, pages never
-    touched never allocated); a newer article takes an older one's slot."""
+    """The signatures of the canonicals this process has written or read, in memory: a
+    signature never changes, so a decision reads from Redis only those it has not seen, and
+    rows only for the few candidates it will verify.  Direct-mapped by article number
+    (``slots``, a power of two: 2^17 x 1 KB, 128 MB at most, pages never touched never
+    allocated); a newer article takes an older one's slot."""
 
     def __init__(self, num_perm: int, slots: int = 1 << 17) -> None:
         self._mask = slots - 1
         self._tags = np.full(slots, -1, dtype=np.int64)
         self._sigs = np.zeros((slots, num_perm), dtype=np.uint32)
-        self._cranks = np.zeros(slots, dtype=np.int64)
 
     def unknown(self, docs: Sequence[int]) -> list[int]:
-        if not docs:
+        if not len(docs):
             return []
         d = np.asarray(docs, dtype=np.int64)
         return d[self._tags[d & self._mask] != d].tolist()
 
-    def put(self, doc: int, sig: np.ndarray, crank: int) -> None:
+    def put(self, doc: int, sig: np.ndarray) -> None:
         at = doc & self._mask
-        self._tags[at], self._sigs[at], self._cranks[at] = doc, sig, crank
+        self._tags[at], self._sigs[at] = doc, sig
 
-    def take(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Of ``docs``: those held (ascending as given), their signatures and ranks."""
+    def take(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Of ``docs``: those held (in the order given) and their signatures."""
         d = np.asarray(docs, dtype=np.int64)
         at = d & self._mask
         held = self._tags[at] == d
-        at = at[held]
-        return d[held], self._sigs[at], self._cranks[at]
+        return d[held], self._sigs[at[held]]
 
 
 class RedisIndex:
@@ -278,13 +262,11 @@ class RedisIndex:
         self.settings = settings or FilterSettings()
         self.params = self.settings.params()
         # article numbers come from one INCR in the atomic commit: never given twice
-        self._sketches = Sketches(self.settings.cluster.lsh.num_perm)
         self._signatures = Signatures(self.settings.cluster.lsh.num_perm)
         try:
             self.r = redis.Redis.from_url(self.url, socket_timeout=max(1.0, busy_timeout),
                                           socket_connect_timeout=5)
             self.r.ping()
-            self._lookup = self.r.register_script(_LOOKUP)
             self._lookup_many = self.r.register_script(_LOOKUP_MANY)
             self._commit = self.r.register_script(_COMMIT)
             self._remove = self.r.register_script(_REMOVE)
@@ -488,36 +470,26 @@ class _Txn:
                 b.found[p.article.id] = sorted(int(d) for d in r[1:])
         self.batch = b
         # the signatures of canonicals this process has not seen (another worker's, or
-        # from before its start); then, for each article, those it will verify (its
-        # max_candidates most similar, as Filter._candidates ranks them): their rows, units,
-        # titles and texts
+        # from before its start); then the rows, units, titles and texts of those each
+        # article will verify (Filter._candidates's ranking)
         sigs = ix._signatures
         self._signed(sigs.unknown(sorted({d for docs in b.found.values() for d in docs})))
-        st = ix.settings.cluster
-        lsh, least = st.lsh, least_equal(st.lsh.num_perm, st.lsh.min_jaccard)
         top: set[int] = set()
         for p in preps:
-            docs, rows, cranks = sigs.take(b.found.get(p.article.id, ()))
-            if not len(docs):
-                continue
-            eq, ok = similar_rows(rows, np.ascontiguousarray(p.sig, dtype=np.uint32),
-                                  lsh.bands, lsh.rows, least)
-            docs, eq, cranks = docs[ok], eq[ok], cranks[ok]
-            if len(docs) > st.max_candidates:  # as Filter._candidates: ties at the last kept
-                keep = eq >= np.sort(eq)[::-1][st.max_candidates - 1]
-                docs, eq, cranks = docs[keep], eq[keep], cranks[keep]
-            top.update(docs.tolist())
+            docs, rows = sigs.take(b.found.get(p.article.id, ()))
+            if len(docs):
+                top.update(most_similar(docs, rows, p.sig, ix.settings.cluster)[0].tolist())
         self._load(sorted(top))
 
     def _signed(self, docs: Sequence[int]) -> None:
-        """Read the signatures and cluster ranks of ``docs`` into the process's memory (one
-        round trip; those no canonical any more are left out)."""
+        """Read the signatures of ``docs`` into the process's memory (one round trip; those
+        no canonical any more are left out)."""
         if not docs:
             return
-        for d, (sig, crank, canonical) in zip(docs, self.ix.rows(docs, "sig", "crank",
-                                                                  "canonical"), strict=True):
+        for d, (sig, canonical) in zip(docs, self.ix.rows(docs, "sig", "canonical"),
+                                       strict=True):
             if sig is not None and canonical == b"1":
-                self.ix._signatures.put(d, unpack_sig(sig), int(crank or d))
+                self.ix._signatures.put(d, unpack_sig(sig))
 
     def _load(self, docs: Sequence[int]) -> None:
         """Into the batch: the candidate rows, units, titles and texts of ``docs`` (one
@@ -553,11 +525,11 @@ class _Txn:
             self.snapshot = ",".join(map(str, docs))
             mine = {d for k in self.keys for d in b.bands.get(k, ())}
             return sorted(mine.union(d for d in docs if d not in b.dropped))
-        out = ix._lookup(args=[ix.prefix, _b(self.article_id), *self.keys])
-        if out and out[0] != b"":
-            self.replayed = _s(out[0])
-            raise Replay(self.replayed or "")
-        docs = sorted(int(d) for d in out[1:])
+        r = ix._lookup_many(args=[ix.prefix, 1, 0, _b(self.article_id),
+                                  _keys_blob(self.keys)])[2]
+        if r and r[0] != b"":
+            raise Replay(_s(r[0]) or "")
+        docs = sorted(int(d) for d in r[1:])
         self.snapshot = ",".join(map(str, docs))
         return docs
 
@@ -569,57 +541,42 @@ class _Txn:
     def candidate_sigs(self, keys: np.ndarray, sig: np.ndarray | None = None,
                        early: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """As the SQLite index's: the canonicals' numbers and signatures only, the rest of
-        the row for the few the ranking keeps (:meth:`indexed`).  In a batch the signatures
-        come from memory (:class:`Signatures`); alone, in one pipelined round trip (with
-        ``sig``, not those whose remembered sketch fails the bound).  ``early`` (a look-up
-        made ahead, SQLite only) is not used."""
+        the row for the few the ranking keeps (:meth:`indexed`).  The signatures come from
+        memory (:class:`Signatures`; those not seen yet in one round trip).  ``sig`` and
+        ``early`` (SQLite's sketches and look-up made ahead) are not used."""
         mine, docs = self._mine(self._found(keys))
-        kept: list[tuple[int, np.ndarray]] = []
-        b = self.batch
-        if b is not None:  # signatures in memory (read ahead, or now if forgotten)
-            self._signed(self.ix._signatures.unknown(docs))
-            held, rows, _ = self.ix._signatures.take(docs)
-            if mine:
-                order = np.argsort(np.concatenate([held, mine]), kind="stable")
-                held = np.concatenate([held, mine])[order]
-                rows = np.concatenate([rows, np.stack([b.rows[d].sig for d in mine])])[order]
-            return held, rows
-        lsh = self.ix.settings.cluster.lsh  # those that cannot pass are not read
-        docs = self.ix._sketches.passing(docs, sig, lsh.num_perm, lsh.min_jaccard)
-        if docs:
-            kept = [(d, unpack_sig(blob)) for d, (blob, canonical)
-                    in zip(docs, self.ix.rows(docs, "sig", "canonical"), strict=True)
-                    if blob is not None and canonical == b"1"]
-            if kept:
-                self.ix._sketches.put(np.array([d for d, _ in kept], dtype=np.int64),
-                                      np.stack([s for _, s in kept]))
-        if not kept:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32)
-        return (np.array([d for d, _ in kept], dtype=np.int64),
-                np.stack([s for _, s in kept]))
+        sigs = self.ix._signatures
+        self._signed(sigs.unknown(docs))
+        held, rows = sigs.take(docs)
+        if mine:
+            assert self.batch is not None
+            order = np.argsort(np.concatenate([held, mine]), kind="stable")
+            held = np.concatenate([held, mine])[order]
+            rows = np.concatenate([rows, np.stack([self.batch.rows[d].sig for d in mine])]
+                                  )[order]
+        return held, rows
 
     def indexed(self, docs: Sequence[int], sigs: np.ndarray) -> list[Indexed]:
         """The canonicals ``docs`` with their ``sigs`` as candidates (a number that is no
-        canonical any more is left out), their units, title and text read with them."""
+        canonical any more is left out), their units, title and text read with them (in a
+        batch: read ahead, or now if the batch's own writes moved the ranking)."""
         if not len(docs):
             return []
         mine, read = self._mine(docs)
-        got: dict[int, Indexed] = {}
-        sig_of = dict(zip(docs, sigs, strict=True))
         b = self.batch
-        if b is not None:  # read ahead with their units (or now: the batch's writes moved
-            self._load(read)  # the ranking)
-            for c in self._rows(read, [b.read[d] for d in read], [sig_of[d] for d in read]):
-                if c is not None:
-                    got[c.doc] = c
-            read = []
-        if read:
-            rows = self.ix.rows(read, *_CAND_FIELDS, *_LOAD_FIELDS)
-            for c, row in zip(self._rows(read, [r[: len(_CAND_FIELDS)] for r in rows],
-                                         [sig_of[d] for d in read]), rows, strict=True):
-                if c is not None:
-                    self._fill(c, *row[len(_CAND_FIELDS):])
-                    got[c.doc] = c
+        if b is not None:
+            self._load(read)
+            rows = [(b.read[d], b.loaded[d]) for d in read]
+        else:
+            n = len(_CAND_FIELDS)
+            rows = [(r[:n], r[n:]) for r in self.ix.rows(read, *_CAND_FIELDS, *_LOAD_FIELDS)]
+        sig_of = dict(zip(docs, sigs, strict=True))
+        got: dict[int, Indexed] = {}
+        for c, (_cand, loaded) in zip(self._rows(read, [r[0] for r in rows],
+                                                 [sig_of[d] for d in read]), rows, strict=True):
+            if c is not None:
+                self._fill(c, *loaded)
+                got[c.doc] = c
         for d in mine:
             assert b is not None
             got[d] = b.rows[d]
@@ -725,7 +682,7 @@ class _Txn:
         if plan.canonical:
             a = p.article
             crank = doc if plan.crank is None else plan.crank
-            self.ix._signatures.put(doc, p.sig, crank)
+            self.ix._signatures.put(doc, p.sig)
             for k in self.keys:
                 b.bands.setdefault(k, []).append(doc)
             # as a read of what the commit writes gives it
