@@ -21,8 +21,9 @@ COPY, PARTIAL, NONE = 2, 1, 0
 CONTAINS, CONTAINED_IN = 3, 4  # A holds B plus news of its own / A is held in B
 # Why a verdict was reached (``why[0]`` of :func:`compare_units`); named in :mod:`verify`.
 R_NONE, R_PARTIAL, R_COPY, R_COPY_CONTINUES, R_CONTAINS_LEAD, R_CONTAINS_OTHER, R_ONE_UNIT, \
-    R_OTHER_FACTS, R_COPY_GAPS, R_OTHER_ITEM = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
-WHY = 12  # length of ``why`` (see :func:`compare_units`)
+    R_OTHER_FACTS, R_COPY_GAPS, R_OTHER_ITEM, R_CONTAINS_HEADLINE = \
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+WHY = 16  # length of ``why`` (see :func:`compare_units`)
 TITLE_K = 16  # title stems kept per article (sorted, 0-padded): :func:`titles_match`
 TITLE_MIN = 2  # titles match when they share this many stems ...
 TITLE_SHARE = 0.5  # ... and this share of the shorter title's stems
@@ -41,6 +42,10 @@ CONTINUE_FWD = 0.08  # rest's rare stems found in the shorter side: below = othe
 CONTINUE_REV = 0.10  # ... and the shorter side's rare stems found in the rest: below too ...
 CONTINUE_MIN_RARE = 8  # ... judged only when the shorter side has this many rare stems
 OWN_REST = 0.15  # a rest under CONTAIN_REST but this large (gaps aside) is still judged
+TOPIC_MIN = 5  # a rest with this many rare stems recurring in 2+ of its units (a topic) ...
+TOPIC_HELD = 0.25  # ... of which at most this share is in the shorter side ...
+TOPIC_FWD = 0.25  # ... whose rare stems are below this share in it ...
+TOPIC_REV = 0.1  # ... and holding below this share of its rare stems: another article
 ANCHORED = 0.33  # a unit between two aligned pairs aligns from this cosine (0: off) ...
 ANCHORED_HELD = 0.5  # ... or when this share of its stems is in one long unit (see compare_units)
 ANCHORED_EDGE = 0.4  # a unit before the first pair or after the last aligns from this cosine
@@ -183,7 +188,7 @@ def _after(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray) -> bo
 def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray,
                   sentence_threshold: float, copy_coverage: float, partial_threshold: float,
                   partial_min: int, min_passage: int, moved_threshold: float,
-                  same_title: bool = False):
+                  title_a: np.ndarray, title_b: np.ndarray):
     """The verification rule (see :mod:`dedupe_news.verify`) on two unit lists.
 
     ``af``/``ao``: side A's unit stems and unit offsets (``ao[0]`` may be non-zero).
@@ -195,9 +200,10 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     reverse share, rare stems of the shorter side, aligned pairs whose numbers differ, pairs
     that share a number, gap share, same title, A's and B's share in *anchored* units only):
     see :func:`_two_sided` and :func:`_number_pairs`.  Anchored units count in the
-    coverages (one source) but not in the score (not faithful wording).  ``same_title``: the
-    two articles' titles match (:func:`titles_match`), so the longer side's rest cannot be
-    another story's news.
+    coverages (one source) but not in the score (not faithful wording).  ``title_a`` /
+    ``title_b``: each side's title-stem row (:data:`TITLE_K`, zeros: no title).  When the two
+    titles match (:func:`titles_match`) the longer side's rest cannot be another story's
+    news; the longer side's own title tells whether its headline is about its rest.
     """
     na = len(ao) - 1
     nb = len(bo) - 1
@@ -214,6 +220,7 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
         sf, so, lf, lo = bf, bo, af, ao
     else:
         sf, so, lf, lo = af, ao, bf, bo
+    same_title = titles_match(title_a, title_b)
     ns = len(so) - 1
     nl = len(lo) - 1
     sims = _similarity(sf, so, lf, lo)
@@ -396,7 +403,8 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     elif cov_short >= copy_coverage and why[6] >= FACTS_MIN and why[6] > why[7]:
         rule = R_OTHER_FACTS  # same wording, other numbers: a template, not one source
     elif cov_short >= copy_coverage:
-        rel, rule = _two_sided(sf, so, lf, lo, aligned, keep, best, why, same_title)
+        rel, rule = _two_sided(sf, so, lf, lo, aligned, keep, best, why, same_title,
+                               title_a if swap else title_b)
         if rel == CONTAINS and not swap:
             rel = CONTAINED_IN  # A is the shorter side: A is held in B
     if rel == NONE and strong >= partial_min:
@@ -418,7 +426,7 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
 @njit(cache=True, nogil=True)
 def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
                aligned: np.ndarray, keep: np.ndarray, best: np.ndarray, why: np.ndarray,
-               same_title: bool = False):
+               same_title: bool, long_title: np.ndarray):
     """The shorter side is covered: copy, or does the longer side hold news of its own?
 
     Reads the longer side's *rest* (units not ``aligned``: no shorter-side unit reaches
@@ -439,6 +447,10 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     ``same_title`` (``why[9]``): the articles carry one headline, so a rest sharing no rare
     word with the shorter side is still the same story (a tail cut off: its names are often
     its own), not other news - the ``other-news`` rule does not apply.
+
+    ``long_title``: the longer side's title stems.  ``why[14]`` / ``why[15]``: how many of
+    them its rest holds / the shorter side holds.  A headline about the rest and none of the
+    shorter side (rule ``own-headline``): the longer article's own news is its rest.
     """
     ns = len(so) - 1
     nl = len(lo) - 1
@@ -480,9 +492,13 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     rmask = _set_mask(lo[nl] - lo[0])
     r_keys = np.zeros(rmask + 1, dtype=np.uint32)
     r_used = np.zeros(rmask + 1, dtype=np.bool_)
+    r_units = np.zeros(rmask + 1, dtype=np.int32)  # rest units a stem occurs in ...
+    r_last = np.full(rmask + 1, -1, dtype=np.int32)  # ... and the last of them
     n_rest = 0  # the rest's rare stems (with repeats) ...
     fwd_hits = 0  # ... how many of them the shorter side holds ...
     shared = 0  # ... and its distinct ones the shorter side holds
+    topic = 0  # the rest's own topic: rare stems in 2+ of its units ...
+    topic_held = 0  # ... and how many of them the shorter side holds
     for j in range(nl):
         if rest[j]:
             for t in range(lo[j], lo[j + 1]):
@@ -492,8 +508,18 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
                 n_rest += 1
                 held = _set_has(s_keys, s_used, mask, x)
                 fwd_hits += held
-                if _set_add(r_keys, r_used, rmask, x) and held:
-                    shared += 1
+                slot = _set_slot(r_keys, r_used, rmask, x)
+                if not r_used[slot]:
+                    r_used[slot] = True
+                    r_keys[slot] = x
+                    if held:
+                        shared += 1
+                if r_last[slot] != j:
+                    r_last[slot] = j
+                    r_units[slot] += 1
+                    if r_units[slot] == 2:
+                        topic += 1
+                        topic_held += held
     fwd = fwd_hits / n_rest if n_rest else 0.0
     rev = shared / n_short if n_short else 0.0
     why[1] = rest_share
@@ -503,21 +529,56 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     why[5] = n_short
     why[8] = gap_share
     why[9] = 1.0 if same_title else 0.0
+    why[12] = topic
+    why[13] = topic_held / topic if topic else 1.0
+    # the longer side's headline: about its rest, and about nothing of the shorter side?
+    nt = 0
+    for x in long_title:
+        if x != 0:
+            nt += 1
+    head = long_title[:nt]
+    in_rest = np.zeros(nt, dtype=np.bool_)
+    in_short = np.zeros(nt, dtype=np.bool_)
+    if nt:
+        for t in range(so[0], so[ns]):
+            k = np.searchsorted(head, sf[t])
+            if k < nt and head[k] == sf[t]:
+                in_short[k] = True
+        for j in range(nl):
+            if rest[j]:
+                for t in range(lo[j], lo[j + 1]):
+                    k = np.searchsorted(head, lf[t])
+                    if k < nt and head[k] == lf[t]:
+                        in_rest[k] = True
+    head_rest = int(in_rest.sum())
+    head_short = int(in_short.sum())
+    why[14] = head_rest
+    why[15] = head_short
+    own_headline = not same_title and head_rest >= TITLE_MIN and head_short == 0
     # the rest shares almost no rare word with the shorter side, both ways: other news
     other_news = not same_title and n_short >= CONTINUE_MIN_RARE \
         and fwd < CONTINUE_FWD and rev < CONTINUE_REV
+    # ... or it has a topic of its own: the words it keeps coming back to (names, the subject)
+    # are not the shorter side's - another article after it, not the same story's tail
+    own_topic = not same_title and n_short >= CONTINUE_MIN_RARE and topic >= TOPIC_MIN \
+        and topic_held <= TOPIC_HELD * topic and fwd < TOPIC_FWD and rev < TOPIC_REV
     if rest_share < CONTAIN_REST or n_rest == 0:
         # a small rest is the shorter side's copy padded (a caption, MT verbosity) - unless,
-        # gaps aside, it is OWN_REST or more, other news, and not only a tail (a lead of its
-        # own: a tail alone may be the story cut short)
-        if n_rest and lead_share > 0.0 and rest_share - gap_share >= OWN_REST and other_news:
-            return CONTAINS, R_CONTAINS_OTHER
+        # gaps aside, it is OWN_REST or more and other news: with a lead of its own, or as
+        # a tail with a topic of its own (a tail alone may be the story cut short)
+        if n_rest and rest_share - gap_share >= OWN_REST:
+            if own_headline:
+                return CONTAINS, R_CONTAINS_HEADLINE
+            if (lead_share > 0.0 and other_news) or own_topic:
+                return CONTAINS, R_CONTAINS_OTHER
         return COPY, R_COPY
     if lead_share >= LEAD_SHARE and fwd < LEAD_FWD:
         return CONTAINS, R_CONTAINS_LEAD
     if rest_share - gap_share < CONTAIN_REST:
         return COPY, R_COPY_GAPS
-    if other_news:
+    if own_headline:
+        return CONTAINS, R_CONTAINS_HEADLINE
+    if other_news or own_topic:
         return CONTAINS, R_CONTAINS_OTHER
     return COPY, R_COPY_CONTINUES
 
@@ -677,9 +738,8 @@ def compare_docs(i: int, j: int, u_flat: np.ndarray, u_off: np.ndarray, doc_unit
     (``titles``: its title-stem rows, :data:`TITLE_K` wide; zero rows when there are none)."""
     ai, aj = doc_units[i], doc_units[i + 1]
     bi, bj = doc_units[j], doc_units[j + 1]
-    same = titles_match(titles[i], titles[j])
     return compare_units(u_flat, u_off[ai: aj + 1], u_flat, u_off[bi: bj + 1],
-                         st, cc, pt, pm, mp, mt, same)
+                         st, cc, pt, pm, mp, mt, titles[i], titles[j])
 
 
 _RUN = 32  # pairs a thread of compare_many takes at a time

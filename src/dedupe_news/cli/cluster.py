@@ -401,7 +401,14 @@ def format_explanation(r: dict[str, Any]) -> str:
             f"{th['lead_share']}), rare words shared: forward {rest['rare_forward']:.2f} "
             f"(other news below {th['continue_forward']}), reverse {rest['rare_reverse']:.2f} "
             f"(below {th['continue_reverse']}), {rest['rare_stems_shorter']:.0f} rare stems in "
-            f"the shorter side (judged from {th['continue_min_rare']})")
+            f"the shorter side (judged from {th['continue_min_rare']}); its own topic: "
+            f"{rest['rest_topic_stems']:.0f} rare stems recurring in 2+ of its units, "
+            f"{rest['rest_topic_held']:.2f} of them in the shorter side (another article from "
+            f"{th['topic_min']} stems with at most {th['topic_held']}, forward below "
+            f"{th['topic_forward']}, reverse below {th['topic_reverse']}); the longer "
+            f"side's headline: {rest['headline_in_rest']:.0f} of its stems in the rest, "
+            f"{rest['headline_in_shorter']:.0f} in the shorter side (its own news from "
+            f"{th['title_min']} and none)")
     return "\n".join(lines)
 
 

@@ -11,9 +11,9 @@ MinHash, sentence units), then, inside one index transaction:
    the same ``min_jaccard`` estimate, the same ranking (best estimate, then the older
    cluster) and the same ``max_candidates`` as ``cluster``'s leader loop;
 3. each candidate is verified with the relation model (:func:`dedupe_news.kernels.
-   compare_units`, the incoming article as A; its title evidence, :func:`dedupe_news.
-   verify_jit.titles_match` of the two title-stem rows, as ``cluster`` reads it): the
-   best-scoring ``copy`` wins;
+   compare_units`, the incoming article as A, with both title-stem rows: one headline, or
+   the longer side's headline about its rest, as ``cluster`` reads them): the best-scoring
+   ``copy`` wins;
 4. for a copy, the canonical rule ``cluster`` uses (:func:`dedupe_news.cluster.best_version`:
    completeness, agreement, damage, published, id) picks between the indexed canonical and
    the newcomer: ``drop`` when the indexed one stays, ``replace`` when the newcomer is better
@@ -57,7 +57,7 @@ from dedupe_news.load import DEFAULT_MAX_BYTES
 from dedupe_news.model import Article, Reject
 from dedupe_news.sketch import SCHEME, Sketcher
 from dedupe_news.verify import RELATION_NAMES, RULES
-from dedupe_news.verify_jit import TITLE_K, TITLE_MIN, TITLE_SHARE, titles_match
+from dedupe_news.verify_jit import TITLE_K, TITLE_MIN, TITLE_SHARE
 
 # What a canonical's record holds, in every index: recorded in the parameters (``schema``)
 # and as the Redis index's schema version.  3: canonicals' title-stem rows stored (2: none;
@@ -596,9 +596,8 @@ class Filter:
         for c in cands:
             assert c.flat is not None and c.off is not None
             ctitle = c.title if c.title is not None else unpack_title(None)
-            same_title = bool(titles_match(prep.title, ctitle))  # cluster's title evidence
             rel, score, cov_a, cov_b, _pa, _pb, _ps, why = kernels.compare_units(
-                prep.flat, prep.off, c.flat, c.off, *self._vargs, same_title)
+                prep.flat, prep.off, c.flat, c.off, *self._vargs, prep.title, ctitle)
             rel, score = int(rel), float(score)
             if rel == kernels.COPY:
                 if best is None or score > best[1]:
