@@ -198,8 +198,10 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     ``COPY``, ``CONTAINS`` (A holds B plus news of its own), ``CONTAINED_IN`` (A is held in
     B), ``PARTIAL`` or ``NONE``; ``why`` = (rule, rest share, lead share, forward share,
     reverse share, rare stems of the shorter side, aligned pairs whose numbers differ, pairs
-    that share a number, gap share, same title, A's and B's share in *anchored* units only):
-    see :func:`_two_sided` and :func:`_number_pairs`.  Anchored units count in the
+    that share a number, gap share, same title, A's and B's share in *anchored* units only,
+    the rest's topic stems and the share of them the shorter side holds, the longer side's
+    title stems in its rest and in the shorter side): see :func:`_two_sided` and
+    :func:`_number_pairs`.  Anchored units count in the
     coverages (one source) but not in the score (not faithful wording).  ``title_a`` /
     ``title_b``: each side's title-stem row (:data:`TITLE_K`, zeros: no title).  When the two
     titles match (:func:`titles_match`) the longer side's rest cannot be another story's
@@ -443,6 +445,10 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     index).  The shorter side goes on where the longer one has more: a passage cut out of
     the same text (a wire edit dropping a paragraph), not an article embedded in a host's
     news, which surrounds it.
+
+    ``why[12]`` / ``why[13]``: the rest's *topic* (rare stems in two or more of its units)
+    and the share of it the shorter side holds (1.0 without one).  A topic of its own
+    (``TOPIC_*``) marks another article after the shorter one, not the same story's tail.
 
     ``same_title`` (``why[9]``): the articles carry one headline, so a rest sharing no rare
     word with the shorter side is still the same story (a tail cut off: its names are often
