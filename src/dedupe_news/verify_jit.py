@@ -222,7 +222,6 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
         sf, so, lf, lo = bf, bo, af, ao
     else:
         sf, so, lf, lo = af, ao, bf, bo
-    same_title = titles_match(title_a, title_b)
     ns = len(so) - 1
     nl = len(lo) - 1
     sims = _similarity(sf, so, lf, lo)
@@ -405,8 +404,8 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     elif cov_short >= copy_coverage and why[6] >= FACTS_MIN and why[6] > why[7]:
         rule = R_OTHER_FACTS  # same wording, other numbers: a template, not one source
     elif cov_short >= copy_coverage:
-        rel, rule = _two_sided(sf, so, lf, lo, aligned, keep, best, why, same_title,
-                               title_a if swap else title_b)
+        rel, rule = _two_sided(sf, so, lf, lo, aligned, keep, best, why,
+                               titles_match(title_a, title_b), title_a if swap else title_b)
         if rel == CONTAINS and not swap:
             rel = CONTAINED_IN  # A is the shorter side: A is held in B
     if rel == NONE and strong >= partial_min:
@@ -490,9 +489,20 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     mask = _set_mask(so[ns] - so[0])
     s_keys = np.zeros(mask + 1, dtype=np.uint32)
     s_used = np.zeros(mask + 1, dtype=np.bool_)
+    # the longer side's title stems (sorted, 0-padded), and which the shorter side / the
+    # rest holds: marked in the same passes
+    nt = 0
+    for x in long_title:
+        if x != 0:
+            nt += 1
+    head = long_title[:nt]
+    in_short = np.zeros(nt, dtype=np.bool_)
+    in_rest = np.zeros(nt, dtype=np.bool_)
     n_short = 0  # distinct rare stems of the shorter side
     for t in range(so[0], so[ns]):
         x = sf[t]
+        if nt:
+            _mark(head, x, in_short)
         if not _is_common(x) and _set_add(s_keys, s_used, mask, x):
             n_short += 1
     rmask = _set_mask(lo[nl] - lo[0])
@@ -509,6 +519,8 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
         if rest[j]:
             for t in range(lo[j], lo[j + 1]):
                 x = lf[t]
+                if nt:
+                    _mark(head, x, in_rest)
                 if _is_common(x):
                     continue
                 n_rest += 1
@@ -538,24 +550,6 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     why[12] = topic
     why[13] = topic_held / topic if topic else 1.0
     # the longer side's headline: about its rest, and about nothing of the shorter side?
-    nt = 0
-    for x in long_title:
-        if x != 0:
-            nt += 1
-    head = long_title[:nt]
-    in_rest = np.zeros(nt, dtype=np.bool_)
-    in_short = np.zeros(nt, dtype=np.bool_)
-    if nt:
-        for t in range(so[0], so[ns]):
-            k = np.searchsorted(head, sf[t])
-            if k < nt and head[k] == sf[t]:
-                in_short[k] = True
-        for j in range(nl):
-            if rest[j]:
-                for t in range(lo[j], lo[j + 1]):
-                    k = np.searchsorted(head, lf[t])
-                    if k < nt and head[k] == lf[t]:
-                        in_rest[k] = True
     head_rest = int(in_rest.sum())
     head_short = int(in_short.sum())
     why[14] = head_rest
@@ -587,6 +581,14 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     if other_news or own_topic:
         return CONTAINS, R_CONTAINS_OTHER
     return COPY, R_COPY_CONTINUES
+
+
+@njit(cache=True, nogil=True)
+def _mark(head: np.ndarray, x: np.uint32, seen: np.ndarray) -> None:
+    """``seen[k] = True`` where ``head`` (sorted) holds ``x`` at ``k``."""
+    k = np.searchsorted(head, x)
+    if k < len(head) and head[k] == x:
+        seen[k] = True
 
 
 @njit(cache=True, nogil=True)

@@ -271,7 +271,7 @@ def _band_keys64(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 def similar_rows(sigs: np.ndarray, sig: np.ndarray, bands: int, rows: int,
                  least: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """For each row of ``sigs``: the values equal to ``sig``'s, and whether a band (``rows``
-    values) is equal whole and at least ``least`` values are (see ``Filter._similar``)."""
+    values) is equal whole and at least ``least`` values are (see :func:`similar`)."""
     n, m = sigs.shape
     eq = np.zeros(n, dtype=np.int64)
     ok = np.zeros(n, dtype=np.bool_)
@@ -291,16 +291,24 @@ def similar_rows(sigs: np.ndarray, sig: np.ndarray, bands: int, rows: int,
     return eq, ok
 
 
+def similar(sigs: np.ndarray, sig: np.ndarray, st: ClusterSettings
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """For each signature row: how many of its values equal ``sig``'s, and whether the
+    leader loop considers it (a band in common, the estimated Jaccard at least
+    ``min_jaccard``)."""
+    lsh = st.lsh
+    return similar_rows(np.ascontiguousarray(sigs, dtype=np.uint32),
+                        np.ascontiguousarray(sig, dtype=np.uint32), lsh.bands, lsh.rows,
+                        least_equal(lsh.num_perm, lsh.min_jaccard))
+
+
 def most_similar(docs: np.ndarray, sigs: np.ndarray, sig: np.ndarray, st: ClusterSettings
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Of the candidates ``docs`` (signatures ``sigs``): those the leader loop considers
-    against ``sig`` (:func:`similar_rows`), cut to every one as similar as the
+    against ``sig`` (:func:`similar`), cut to every one as similar as the
     ``max_candidates``-th best (the cluster ranks then decide ties) - with their counts of
     equal values and their signatures."""
-    lsh = st.lsh
-    eq, ok = similar_rows(np.ascontiguousarray(sigs, dtype=np.uint32),
-                          np.ascontiguousarray(sig, dtype=np.uint32), lsh.bands, lsh.rows,
-                          least_equal(lsh.num_perm, lsh.min_jaccard))
+    eq, ok = similar(sigs, sig, st)
     docs, eq, sigs = docs[ok], eq[ok], sigs[ok]
     if len(docs) > st.max_candidates:
         top = eq >= np.sort(eq)[::-1][st.max_candidates - 1]
@@ -569,21 +577,12 @@ class Filter:
             found = tx.candidates(prep.keys)
             if not found:
                 return []
-            eq, ok = self._similar(np.stack([c.sig for c in found]), prep.sig)
+            eq, ok = similar(np.stack([c.sig for c in found]), prep.sig, st)
             equal = {c.doc: e for c, e, o in zip(found, eq.tolist(), ok.tolist(), strict=True)
                      if o}
         kept = sorted((st.lsh.num_perm - equal[c.doc], c.crank, c.doc, c) for c in found
                       if c.doc in equal)
         return [t[3] for t in kept[: st.max_candidates]]
-
-    def _similar(self, sigs: np.ndarray, sig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each signature row: how many of its values equal ``sig``'s, and whether the
-        leader loop considers it (a band in common, the estimated Jaccard at least
-        ``min_jaccard``)."""
-        lsh = self.settings.cluster.lsh
-        return similar_rows(np.ascontiguousarray(sigs, dtype=np.uint32),
-                            np.ascontiguousarray(sig, dtype=np.uint32), lsh.bands, lsh.rows,
-                            least_equal(lsh.num_perm, lsh.min_jaccard))
 
     def _plan(self, tx: Txn, prep: Prepared) -> Plan:
         st = self.settings

@@ -1065,8 +1065,9 @@ class _Txn:
         them sharing one band by chance).  With the newcomer's ``sig``, those whose
         remembered sketch proves them too dissimilar for the leader loop's ``min_jaccard``
         (:class:`~dedupe_news.filter.recent.Sketches`) are left out unread: they would
-        fail :meth:`Filter._similar` anyway.  ``early``: the disk half of the look-up made
-        ahead (:class:`LookAhead`), used when its snapshot is a state this process knows."""
+        fail :func:`~dedupe_news.filter.core.similar` anyway.  ``early``: the disk half of
+        the look-up made ahead (:class:`LookAhead`), used when its snapshot is a state this
+        process knows."""
         found = self._found(keys, early)
         if not self.ix._sketches_read:
             self.ix._read_sketches()
