@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -69,10 +70,67 @@ def cases(rows: list[dict[str, Any]], n: int, seed: int) -> list[dict[str, Any]]
     return out
 
 
-def run(n: int, seed: int) -> dict[str, Any]:
+#: languages other than English: Apertium's English pairs (every paragraph of both BBC
+#: articles translated; MT output, as a non-English site's copy of wire news would be) and
+#: Chinese news as written (the MQM set's Chinese source documents)
+APERTIUM_LANGS = {"spa": "eng-spa", "cat": "eng-cat", "glg": "en-gl", "epo": "en-eo",
+                  "hbs": "eng-hbs"}
+ZH_NEWS = CORPUS.parent.parent / "mt" / "mqm-wmt23-zhen-news.jsonl"
+
+
+def translated_cases(rows: list[dict[str, Any]], lang: str, n: int, seed: int
+                     ) -> list[dict[str, Any]]:
+    """The first ``n`` pairs of :func:`cases` (untitled), every paragraph translated into
+    ``lang`` by Apertium (cached under ``bench/data/apertium_cache/``)."""
+    from make_relation_sets import Apertium
+
+    base = [c for c in cases(rows, n, seed) if c["kind"].endswith("/untitled")]
+    mt = Apertium()
+    paras = sorted({p for c in base for side in ("a", "b") for p in paragraphs(c[side])})
+    mode = APERTIUM_LANGS[lang]
+    out: list[str] = []
+    for i in range(0, len(paras), 100):  # (a batch whose separators the pipeline mangles,
+        chunk = paras[i:i + 100]          # or that it dies on, is sent a paragraph a call)
+        try:
+            out += mt.translate(mode, chunk, batch=100)
+        except (RuntimeError, subprocess.CalledProcessError):
+            out += [mt.translate(mode, [p])[0] for p in chunk]
+    tr = dict(zip(paras, out, strict=True))
+    return [{**c, "kind": f"{lang}:{c['kind'].split('/')[0]}",
+             "a": "\n\n".join(tr[p] for p in paragraphs(c["a"])),
+             "b": "\n\n".join(tr[p] for p in paragraphs(c["b"]))} for c in base]
+
+
+def zh_cases(n: int, seed: int) -> list[dict[str, Any]]:
+    """:func:`cases` on Chinese news: ``n`` pairs of the MQM set's source documents (38
+    documents: dev pairs are drawn from the even ones, test from the odd ones), each a
+    paragraph a segment."""
+    docs: dict[str, dict[int, str]] = {}
+    for r in read_jsonl(ZH_NEWS):
+        docs.setdefault(r["doc"], {})[int(r["seg"])] = r["source"]
+    rows = [{"title": "", "text": "\n\n".join(d[k] for k in sorted(d))}
+            for _, d in sorted(docs.items())]
+    out = []
+    for split, part in (("dev", rows[0::2]), ("test", rows[1::2])):
+        got = [c for c in cases(part, n, seed) if c["kind"].endswith("/untitled")
+               and c["split"] == "dev"]  # (cases() alternates splits: keep one per pair)
+        out += [{**c, "split": split, "kind": f"zh:{c['kind'].split('/')[0]}"} for c in got]
+    return out
+
+
+def run(n: int, seed: int, langs: list[str] | None = None, intl_pairs: int = 200
+        ) -> dict[str, Any]:
     rows = list(read_jsonl(CORPUS))
     table: dict[str, dict[str, Any]] = {}
-    for c in cases(rows, n, seed):
+    todo = cases(rows, n, seed) if "en" in (langs or ["en"]) else []
+    for lang in langs or []:
+        if lang in APERTIUM_LANGS:
+            todo += translated_cases(rows, lang, intl_pairs, seed)
+        elif lang == "zh":
+            todo += zh_cases(intl_pairs, seed)
+        elif lang != "en":
+            raise SystemExit(f"eval_appended: unknown language {lang!r}")
+    for c in todo:
         ev = relate_texts(c["a"], c["b"])
         key = f"{c['kind']} {c['split']}"
         t = table.setdefault(key, {"kind": c["kind"], "split": c["split"], "want": c["want"],
@@ -88,7 +146,8 @@ def run(n: int, seed: int) -> dict[str, Any]:
         t["rules"], t["relations"] = dict(t["rules"]), dict(t["relations"])
         t["copy_rate"] = round(t["copy"] / t["pairs"], 3)
         t["wanted_rate"] = round(t["wanted"] / t["pairs"], 3)
-    return {"pairs": n, "seed": seed, "rows": sorted(table.values(),
+    return {"pairs": n, "seed": seed, "langs": langs or ["en"], "intl_pairs": intl_pairs,
+            "rows": sorted(table.values(),
                                                      key=lambda t: (t["kind"], t["split"]))}
 
 
@@ -96,10 +155,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pairs", type=int, default=400)
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--langs", default="en",
+                    help="comma-separated: en (BBC), zh (Chinese news), and Apertium's "
+                         f"{', '.join(APERTIUM_LANGS)} (BBC translated)")
+    ap.add_argument("--intl-pairs", type=int, default=200,
+                    help="pairs per language other than English")
     ap.add_argument("--out", default=str(OUT_DIR / "eval_appended.json"))
     args = ap.parse_args()
-    log(f"relating {args.pairs} BBC pairs x 12 cases ...")
-    rep = run(args.pairs, args.seed)
+    langs = [x.strip() for x in args.langs.split(",") if x.strip()]
+    log(f"relating {args.pairs} BBC pairs x 12 cases, {args.intl_pairs} pairs x 6 cases in "
+        f"{', '.join(x for x in langs if x != 'en') or 'no other language'} ...")
+    rep = run(args.pairs, args.seed, langs, args.intl_pairs)
     print(f"{'kind':16} {'split':5} {'pairs':>5} {'copy':>6} {'want':>13} {'found':>6}  "
           "copies by rule")
     for t in rep["rows"]:

@@ -145,7 +145,8 @@ class Apertium:
         return mt if mt.pivots else None
 
     def _path(self, mode: str) -> Path:
-        pivot = next(p for p, (a, b, _) in PIVOTS.items() if mode in (a, b))
+        # (a variant of a pair's mode, e.g. eng-hbs_SR for Serbian in Cyrillic, is the pair's)
+        pivot = next(p for p, (a, b, _) in PIVOTS.items() if mode.split("_")[0] in (a, b))
         return self.cache_dir / f"{mode}@{self.versions[pivot]}.jsonl"
 
     def _table(self, mode: str) -> dict[str, str]:

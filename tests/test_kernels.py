@@ -53,6 +53,7 @@ from dedupe_news.shingle import (
     story_units,
 )
 from dedupe_news.sketch import Sketcher
+from dedupe_news.words import common_tables
 
 CORPUS = SHARED / "corpus" / "bbc-news-2004-2005.jsonl"
 needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason="BBC corpus not available")
@@ -60,11 +61,19 @@ HYP = settings(max_examples=200, deadline=None,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-@cache
-
 @functools.lru_cache(maxsize=1)
-def _common_stems() -> frozenset[int]:
-    return frozenset(verify_jit._COMMON.tolist())
+def _common_sets() -> tuple[frozenset[int], ...]:
+    """Each language's common stems as hashes, English first, from the word tables (the
+    scalar :func:`stem_hash`: the kernels' table is built with the vectorised one)."""
+    return tuple(frozenset(stem_hash(x) for x in t) for t in common_tables().values())
+
+
+def reference_common(short: list[list[int]]) -> frozenset[int]:
+    """The common stems of the pair's language: the one whose common stems the shorter side
+    holds the most of (every occurrence counts); ties to the first, English without any."""
+    counts = [sum(x in c for u in short for x in u) for c in _common_sets()]
+    return _common_sets()[max(range(len(counts)), key=lambda k: (counts[k], -k))]
+
 
 def bbc_texts() -> tuple[str, ...]:
     with CORPUS.open(encoding="utf-8") as f:
@@ -410,7 +419,7 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
         rule = verify_jit.R_ONE_UNIT
     elif cov_short >= cc and len(short) <= verify_jit.BRIEF_UNITS and cov_long >= cc and any(
             set(short[i]) - set(long_[best[i]]) and set(long_[best[i]]) - set(short[i])
-            and any(x & 1 or x not in _common_stems()
+            and any(x & 1 or x not in reference_common(short)
                     for x in set(short[i]) ^ set(long_[best[i]])) for i in keep):
         rule = verify_jit.R_OTHER_ITEM
     elif cov_short >= cc and why[6] >= verify_jit.FACTS_MIN and why[6] > why[7]:
@@ -441,7 +450,7 @@ def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned:
                         long_title: list[int] | None = None
                         ) -> tuple[int, int, list[float], float]:
     """The longer side's rest: copy, or news of its own (see :mod:`dedupe_news.verify`)."""
-    common = set(verify_jit._COMMON.tolist())
+    common = reference_common(short)
     total = sum(len(u) for u in long_)
     rest = [j for j in range(len(long_)) if not aligned[j]]
     first = min((j for j in range(len(long_)) if aligned[j]), default=0)
@@ -527,8 +536,23 @@ def assert_compare_equal(a_units, b_units, args, pad_a: int = 0, pad_b: int = 0)
     return got
 
 
-# a small vocabulary so units overlap a lot and cosine ties happen
-_VOCAB = [3, 17, 0xFFFFFFFF, 1 << 31, 5, 8, 13, 21, 34, 55, 89]
+def _common_examples() -> list[int]:
+    """Stems common in English only, in Spanish only, in Chinese only, and in several
+    languages: so the random units exercise the pair's language and its rare words."""
+    from dedupe_news.shingle import COMMON_HASHES, COMMON_LANGS, COMMON_MASKS
+
+    def bit(lang: str) -> int:
+        return 1 << COMMON_LANGS.index(lang)
+
+    masks = COMMON_MASKS.tolist()
+    picks = [next(h for h, m in zip(COMMON_HASHES.tolist(), masks, strict=True) if want(m))
+             for want in (lambda m: m == bit("en"), lambda m: m == bit("es"),
+                          lambda m: m == bit("zh"), lambda m: bin(m).count("1") >= 3)]
+    return [int(x) for x in picks]
+
+
+# a small vocabulary so units overlap a lot and cosine ties happen (and common stems)
+_VOCAB = [3, 17, 0xFFFFFFFF, 1 << 31, 5, 8, 13, 21, 34, 55, 89, *_common_examples()]
 _unit = st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=7, unique=True).map(sorted)
 # titles from the same words, so they match each other and the units' stems now and then
 _title = st.lists(st.sampled_from(_VOCAB), max_size=5, unique=True).map(title_row)
@@ -1019,15 +1043,43 @@ def test_align_fill_equals_the_numpy_programme(seed: int, n: int, m: int, densit
     assert np.array_equal(back, back_ref)
 
 
-def test_common_stem_set_equals_the_sorted_array() -> None:
-    """The two-sided rule's common-stem set answers as a search of the sorted hashes does."""
-    from dedupe_news.shingle import COMMON_HASHES
-    from dedupe_news.verify_jit import _is_common
+def test_common_stem_table_equals_the_word_tables() -> None:
+    """The two-sided rule's common-stem table answers, for every language, as the word
+    tables do: each language's stems (hashed one by one), their neighbours and random
+    hashes."""
+    from dedupe_news.shingle import COMMON_HASHES, COMMON_LANGS
+    from dedupe_news.verify_jit import _common_bits
 
+    sets = _common_sets()
+    assert len(sets) == len(COMMON_LANGS) and COMMON_LANGS[0] == "en"
+    assert set().union(*sets) == set(COMMON_HASHES.tolist())
     rng = np.random.default_rng(11)
     probe = np.concatenate([COMMON_HASHES, COMMON_HASHES + np.uint32(1),
                             rng.integers(0, 2**32, 20000, dtype=np.uint64).astype(np.uint32),
                             np.array([0, 1, 2**32 - 1], dtype=np.uint32)])
-    want = np.isin(probe, COMMON_HASHES)
-    got = np.array([_is_common(np.uint32(x)) for x in probe.tolist()])
-    assert np.array_equal(got, want) and want.sum() >= len(COMMON_HASHES)
+    for x in probe.tolist():
+        bits = int(_common_bits(np.uint32(x)))
+        assert bits == sum(1 << k for k, c in enumerate(sets) if x in c)
+
+
+def test_a_pair_is_read_in_the_language_of_its_shorter_side() -> None:
+    """Spanish, Russian, Chinese and English text: the language with the most common stems;
+    hashes in no table: English."""
+    from dedupe_news.shingle import COMMON_LANGS
+
+    texts = {"es": "El presidente del Gobierno dijo el jueves que la economía crecerá este "
+                   "año más de lo previsto, según los datos publicados por el banco central.",
+             "ru": "Президент России заявил в четверг, что экономика страны вырастет в этом "
+                   "году больше, чем ожидалось, по данным центрального банка.",
+             "zh": "国家统计局周四公布的数据显示，今年中国经济增长将高于预期。",
+             "en": "The president said on Thursday that the economy would grow faster this "
+                   "year than expected, according to figures from the central bank."}
+    for lang, text in texts.items():
+        stems = np.array([stem_hash(x) for u in story_units(text) for x in u.stems],
+                         dtype=np.uint32)
+        got = int(verify_jit.pair_language(stems, 0, len(stems)))
+        assert got == 1 << COMMON_LANGS.index(lang), (lang, got)
+        assert reference_common([stems.tolist()]) == _common_sets()[COMMON_LANGS.index(lang)]
+    none = np.array([6, 8, 10], dtype=np.uint32)
+    assert int(verify_jit.pair_language(none, 0, 3)) == 1
+    assert int(verify_jit.pair_language(none, 0, 0)) == 1

@@ -24,7 +24,8 @@ _PKG = Path(__file__).resolve().parent
 #: files whose code or constants end up in kernels defined in *other* files (numba already
 #: tracks each kernel's own file)
 SOURCES = ("_hashing.py", "shingle_jit.py", "sketch_jit.py", "align_jit.py", "verify_jit.py",
-           "candidates_jit.py", "shingle.py", "words.py")
+           "candidates_jit.py", "shingle.py", "words.py", "data/damage_wordfreq.tsv",
+           "data/common_stems.tsv")
 #: where kernels are cached (every module with ``@njit(cache=True)``)
 CACHE_DIRS = ("__pycache__", "filter/__pycache__")
 STAMP = "dedupe-news-kernels.stamp"

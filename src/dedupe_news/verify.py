@@ -162,6 +162,7 @@ import numpy as np
 
 from dedupe_news import verify_jit
 from dedupe_news.shingle import Unit, stem_hash, story_units
+from dedupe_news.words import COMMON_CHAR_ZIPF, COMMON_ZIPF
 
 MIN_PASSAGE_STEMS = 4  # a shared "passage" has at least this many content words
 #: The relation codes of :mod:`verify_jit` by name (none: None).
@@ -213,7 +214,8 @@ class VerifySettings:
                 f"+part{self.partial_sentence_threshold:g}x{self.partial_min_sentences}"
                 f"+moved{self.moved_threshold:g}+blocks+twosided{verify_jit.CONTAIN_REST:g}/{verify_jit.OWN_REST:g}"
                 f"+gaps+titles+headline+topic{verify_jit.TOPIC_MIN}/{verify_jit.TOPIC_HELD:g}+anchored{verify_jit.ANCHORED:g}/{verify_jit.ANCHORED_HELD:g}"
-                f"/edge{verify_jit.ANCHORED_EDGE:g}+brief{verify_jit.BRIEF_UNITS}")
+                f"/edge{verify_jit.ANCHORED_EDGE:g}+brief{verify_jit.BRIEF_UNITS}"
+                f"+rare{verify_jit._NLANG}lang/{COMMON_ZIPF:g}/{COMMON_CHAR_ZIPF:g}")
 
     def args(self) -> tuple[float, float, float, int, int, float]:
         """The kernel's positional thresholds."""

@@ -11,7 +11,7 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from dedupe_news.shingle import COMMON_HASHES
+from dedupe_news.shingle import COMMON_HASHES, COMMON_LANGS, COMMON_MASKS
 
 # ------------------------------------------------------------------------------------------
 # Verification
@@ -51,36 +51,81 @@ ANCHORED_HELD = 0.5  # ... or when this share of its stems is in one long unit (
 ANCHORED_EDGE = 0.4  # a unit before the first pair or after the last aligns from this cosine
 LEAD_SHARE = 0.15  # an unaligned lead of this share before the aligned text: the host's own
 LEAD_FWD = 0.16  # ... news, when its rare stems are this foreign to the shorter side
-# sorted uint32 hashes of the common stems: a global array is a compile-time constant to numba
+# the common stems of every language (sorted uint32 hashes) and for each a mask of the
+# languages it is common in (bit k: COMMON_LANGS[k], English first): global arrays are
+# compile-time constants to numba
 _COMMON = COMMON_HASHES
+_NLANG = len(COMMON_LANGS)
 
 
-def _common_table(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``hashes`` as an open-addressing set (keys, used; a quarter full at most): a stem's
-    membership in one or two probes instead of a binary search of 1,753 (the two-sided rule
-    asks it of every stem of both sides)."""
+def _common_table(hashes: np.ndarray, masks: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``hashes`` -> ``masks`` as an open-addressing table: keys and, per slot, 1 + the
+    row of the stem's mask in ``masks`` (0: an empty slot); at most half full.  A stem's
+    languages in one or two probes instead of a binary search of ~50,000 (the two-sided
+    rule asks it of every stem of both sides).  Three arrays under numba's 1 MB limit for a
+    constant (a larger global array is not compiled in, and its kernel not cached)."""
     cap = 1024
-    while cap < 4 * len(hashes):
+    while cap < 2 * len(hashes):
         cap *= 2
     keys = np.zeros(cap, dtype=np.uint32)
-    used = np.zeros(cap, dtype=np.bool_)
-    for x in hashes.tolist():
+    rows = np.zeros(cap, dtype=np.uint16 if len(hashes) < 0xFFFF else np.uint32)
+    for k, x in enumerate(hashes.tolist()):  # (distinct hashes)
         slot = x & (cap - 1)  # (stems are mixed hashes: their low bits will do)
-        while used[slot] and keys[slot] != x:
+        while rows[slot]:
             slot = (slot + 1) & (cap - 1)
         keys[slot] = x
-        used[slot] = True
-    return keys, used
+        rows[slot] = k + 1
+    return keys, rows, np.concatenate([np.zeros(1, dtype=np.uint64), masks])
 
 
-_COMMON_KEYS, _COMMON_USED = _common_table(_COMMON)
+_COMMON_KEYS, _COMMON_ROWS, _COMMON_BITS = _common_table(COMMON_HASHES, COMMON_MASKS)
 _COMMON_MASK = len(_COMMON_KEYS) - 1
+ENGLISH = np.uint64(1)  # COMMON_LANGS[0]: the language of a pair without common stems
+_ZERO = np.uint64(0)
+_DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)  # the lowest set bit's index: a table lookup
+_S58 = np.uint64(58)
+_BIT_INDEX = np.zeros(64, dtype=np.int64)
+for _k in range(64):
+    _BIT_INDEX[((1 << _k) * 0x03F79D71B4CB0A89 & 0xFFFFFFFFFFFFFFFF) >> 58] = _k
 
 
 @njit(cache=True, nogil=True)
-def _is_common(x: np.uint32) -> bool:
-    """``x`` is one of ``_COMMON`` (tests hold it equal to the sorted-array search)."""
-    return _set_has(_COMMON_KEYS, _COMMON_USED, _COMMON_MASK, x)
+def _common_bits(x: np.uint32) -> np.uint64:
+    """The languages stem ``x`` is common in (a mask; 0: rare in every language)."""
+    slot = x & _COMMON_MASK
+    while True:
+        row = _COMMON_ROWS[slot]
+        if row == 0 or _COMMON_KEYS[slot] == x:
+            return _COMMON_BITS[row]
+        slot = (slot + 1) & _COMMON_MASK
+
+
+@njit(cache=True, nogil=True)
+def _is_common(x: np.uint32, lang: np.uint64) -> bool:
+    """``x`` is a common stem of language ``lang`` (a one-bit mask; tests hold it equal to
+    the sorted tables)."""
+    return (_common_bits(x) & lang) != _ZERO
+
+
+@njit(cache=True, nogil=True)
+def pair_language(sf: np.ndarray, a: int, b: int) -> np.uint64:
+    """The language (one-bit mask) that stems ``sf[a:b]`` (the shorter side of a pair) hold
+    the most common stems of; ties to the first in ``COMMON_LANGS`` (English first), and
+    English without any.  The pair's rare words are read in it: "de" and "que" are not
+    rare in Spanish, nor "的" in Chinese."""
+    counts = np.zeros(64, dtype=np.int64)
+    for t in range(a, b):
+        m = _common_bits(sf[t])
+        while m != _ZERO:
+            low = m & (_ZERO - m)
+            counts[_BIT_INDEX[(low * _DEBRUIJN) >> _S58]] += 1
+            m ^= low
+    best = 0
+    for k in range(1, _NLANG):
+        if counts[k] > counts[best]:
+            best = k
+    return ENGLISH << np.uint64(best)
 
 
 @njit(cache=True, nogil=True)
@@ -391,7 +436,9 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
     why = np.zeros(WHY, dtype=np.float64)
     rel = NONE
     rule = R_NONE
+    lang = ENGLISH
     if cov_short >= copy_coverage:
+        lang = pair_language(sf, so[0], so[ns])
         conflict, agree = _number_pairs(sf, so, lf, lo, keep, best)
         why[6] = conflict
         why[7] = agree
@@ -399,13 +446,14 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
             len(keep) == 0 or best_sim[keep[0]] < moved_threshold):
         rule = R_ONE_UNIT  # one unit aligned: one cosine is no evidence of the same text
     elif cov_short >= copy_coverage and ns <= BRIEF_UNITS and cov_long >= copy_coverage \
-            and _brief_substituted(sf, so, lf, lo, keep, best):
+            and _brief_substituted(sf, so, lf, lo, keep, best, lang):
         rule = R_OTHER_ITEM  # a brief with words swapped: another item on one template
     elif cov_short >= copy_coverage and why[6] >= FACTS_MIN and why[6] > why[7]:
         rule = R_OTHER_FACTS  # same wording, other numbers: a template, not one source
     elif cov_short >= copy_coverage:
         rel, rule = _two_sided(sf, so, lf, lo, aligned, keep, best, why,
-                               titles_match(title_a, title_b), title_a if swap else title_b)
+                               titles_match(title_a, title_b), title_a if swap else title_b,
+                               lang)
         if rel == CONTAINS and not swap:
             rel = CONTAINED_IN  # A is the shorter side: A is held in B
     if rel == NONE and strong >= partial_min:
@@ -427,13 +475,13 @@ def compare_units(af: np.ndarray, ao: np.ndarray, bf: np.ndarray, bo: np.ndarray
 @njit(cache=True, nogil=True)
 def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
                aligned: np.ndarray, keep: np.ndarray, best: np.ndarray, why: np.ndarray,
-               same_title: bool, long_title: np.ndarray):
+               same_title: bool, long_title: np.ndarray, lang: np.uint64):
     """The shorter side is covered: copy, or does the longer side hold news of its own?
 
     Reads the longer side's *rest* (units not ``aligned``: no shorter-side unit reaches
     ``sentence_threshold`` with them): its share of the content words, the share before the first
     aligned unit (a lead of its own), and how much of its rare vocabulary (stems not in
-    ``_COMMON``) it shares with the shorter side, both ways.  Fills ``why[1:6]`` = rest
+    ``lang``'s common stems) it shares with the shorter side, both ways.  Fills ``why[1:6]`` = rest
     share, lead share, forward share, reverse share, rare stems of the shorter side.  (Tried:
     the longer side's own aligned part instead of the shorter side, so MT wording on the
     shorter side cannot hide a continuation; on the dev sets it found no more truncations
@@ -452,6 +500,8 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     ``same_title`` (``why[9]``): the articles carry one headline, so a rest sharing no rare
     word with the shorter side is still the same story (a tail cut off: its names are often
     its own), not other news - the ``other-news`` rule does not apply.
+
+    ``lang``: the pair's language (:func:`pair_language`); a stem common in it is not rare.
 
     ``long_title``: the longer side's title stems.  ``why[14]`` / ``why[15]``: how many of
     them its rest holds / the shorter side holds.  A headline about the rest and none of the
@@ -503,7 +553,7 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
         x = sf[t]
         if nt:
             _mark(head, x, in_short)
-        if not _is_common(x) and _set_add(s_keys, s_used, mask, x):
+        if not _is_common(x, lang) and _set_add(s_keys, s_used, mask, x):
             n_short += 1
     rmask = _set_mask(lo[nl] - lo[0])
     r_keys = np.zeros(rmask + 1, dtype=np.uint32)
@@ -521,7 +571,7 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
                 x = lf[t]
                 if nt:
                     _mark(head, x, in_rest)
-                if _is_common(x):
+                if _is_common(x, lang):
                     continue
                 n_rest += 1
                 held = _set_has(s_keys, s_used, mask, x)
@@ -652,7 +702,8 @@ def _numbers_differ(sf: np.ndarray, a: int, ae: int, lf: np.ndarray, b: int, be:
 
 
 @njit(cache=True, nogil=True)
-def _substituted(sf: np.ndarray, a: int, ae: int, lf: np.ndarray, b: int, be: int) -> bool:
+def _substituted(sf: np.ndarray, a: int, ae: int, lf: np.ndarray, b: int, be: int,
+                 lang: np.uint64) -> bool:
     """Whether each of two units (stems ``sf[a:ae]``, ``lf[b:be]``, sorted) holds a stem the
     other lacks (as sets: a word swapped for another, not only added or dropped), and one of
     those stems is a figure or a rare word (a name): machine translation swaps common words
@@ -676,18 +727,19 @@ def _substituted(sf: np.ndarray, a: int, ae: int, lf: np.ndarray, b: int, be: in
             x = lf[b]
             only_b = True
             b += 1
-        if (x & 1) or not _is_common(x):
+        if (x & 1) or not _is_common(x, lang):
             telling = True
     return only_a and only_b and telling
 
 
 @njit(cache=True, nogil=True)
 def _brief_substituted(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
-                       keep: np.ndarray, best: np.ndarray) -> bool:
-    """Whether an aligned pair of units swaps words (see ``BRIEF_UNITS``)."""
+                       keep: np.ndarray, best: np.ndarray, lang: np.uint64) -> bool:
+    """Whether an aligned pair of units swaps words (see ``BRIEF_UNITS``); rare words are
+    read in the pair's language ``lang`` (:func:`pair_language`)."""
     for i in keep:
         j = best[i]
-        if _substituted(sf, so[i], so[i + 1], lf, lo[j], lo[j + 1]):
+        if _substituted(sf, so[i], so[i + 1], lf, lo[j], lo[j + 1], lang):
             return True
     return False
 

@@ -8,6 +8,7 @@ stage imports another stage only for its table.  The lists themselves ship in
 
 from __future__ import annotations
 
+import string
 from functools import lru_cache
 from importlib import resources
 
@@ -70,6 +71,45 @@ def common_stems(stem_chars: int) -> frozenset[str]:
     return frozenset(w if w.isdigit() else w[:stem_chars]
                      for w, z in word_zipf().items()
                      if z >= COMMON_ZIPF and w not in STOPWORDS)
+
+
+COMMON_CHAR_ZIPF = 5.4
+"""For languages tokenised one character a stem (Chinese, Japanese, Korean: no spaces between
+words), a character is common from this Zipf value of the words it occurs in.  A character
+is far more frequent than a word.  Tuned on Chinese news (the dev pairs of the MQM sources in
+``bench/eval_appended.py --langs zh``): an article followed by another called a copy in
+0.40 of pairs at 5.0 (too few rare characters left to judge by: the rule needs
+``verify_jit.CONTINUE_MIN_RARE``), 0.10 at 5.25 and 5.4, 0.12 at 5.5, 0.21 at 5.75 (too
+many: two stories share them); truncations stayed copies from 5.0 to 5.5 but one."""
+
+#: wordfreq languages tokenised one character a stem (``bench/build_common_stems.py``)
+PER_CHARACTER = frozenset(("zh", "ja", "ko"))
+
+
+@lru_cache(maxsize=1)
+def common_tables() -> dict[str, frozenset[str]]:
+    """Language -> its common stems, English first (``common_stems(4)``), then the other
+    languages of ``data/common_stems.tsv`` (wordfreq 3.1.1 ``small_<lang>``, cut as the
+    tokeniser cuts words: :data:`dedupe_news.shingle.STEM_CHARS` = 4) in name order.  A stem
+    is common in a language from :data:`COMMON_ZIPF` (:data:`COMMON_CHAR_ZIPF` for a
+    character of :data:`PER_CHARACTER`).  The relation model reads a pair's rare words by
+    the language its shorter side has the most common stems of
+    (:func:`dedupe_news.verify_jit.pair_language`): with English frequencies alone every
+    stem of a Spanish or Chinese article was "rare", and an article followed by another
+    was a copy of the first in 60 of 60 pairs."""
+    other: dict[str, set[str]] = {}
+    for line in data_text("common_stems.tsv").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        lang, zipf, stems = line.split("\t")
+        limit = COMMON_CHAR_ZIPF if lang in PER_CHARACTER else COMMON_ZIPF
+        if float(zipf) >= limit:
+            other.setdefault(lang, set()).update(stems.split())
+    for lang in PER_CHARACTER & other.keys():
+        # such a text is tokenised one character a stem throughout: a Latin word or a
+        # number in it is split into letters and digits, which any two texts share
+        other[lang].update(string.ascii_lowercase + string.digits)
+    return {"en": common_stems(4), **{k: frozenset(other[k]) for k in sorted(other)}}
 
 
 def sorted_u32(values: set[int] | frozenset[int]) -> np.ndarray:
