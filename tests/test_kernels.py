@@ -68,11 +68,18 @@ def _common_sets() -> tuple[frozenset[int], ...]:
     return tuple(frozenset(stem_hash(x) for x in t) for t in common_tables().values())
 
 
-def reference_common(short: list[list[int]]) -> frozenset[int]:
-    """The common stems of the pair's language: the one whose common stems the shorter side
-    holds the most of (every occurrence counts); ties to the first, English without any."""
+def reference_language(short: list[list[int]]) -> int:
+    """The pair's language (its index in ``COMMON_LANGS``): English when ``ENGLISH_SHARE`` of
+    the shorter side's stems are common English ones, else the language whose common stems
+    it holds the most of (every occurrence counts); ties to the first, English without any."""
     counts = [sum(x in c for u in short for x in u) for c in _common_sets()]
-    return _common_sets()[max(range(len(counts)), key=lambda k: (counts[k], -k))]
+    if counts[0] >= verify_jit.ENGLISH_SHARE * sum(len(u) for u in short):
+        return 0
+    return max(range(len(counts)), key=lambda k: (counts[k], -k))
+
+
+def reference_common(short: list[list[int]]) -> frozenset[int]:
+    return _common_sets()[reference_language(short)]
 
 
 def bbc_texts() -> tuple[str, ...]:
@@ -428,7 +435,7 @@ def reference_compare(a_units: list[list[int]], b_units: list[list[int]], st_: f
         rel, rule, rest_why, why[8] = reference_two_sided(
             short, long_, aligned_long, [(i, best[i]) for i in keep], same,
             head_a if swap else head_b)
-        why[1:6], why[12:16] = rest_why[:5], rest_why[5:]
+        why[1:6], why[12:17] = rest_why[:5], rest_why[5:]
         why[9] = float(same)
         if rel == verify_jit.CONTAINS and not swap:
             rel = verify_jit.CONTAINED_IN
@@ -484,7 +491,7 @@ def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned:
     head = set(long_title or [])
     head_rest = len(head & {x for j in rest for x in long_[j]})
     head_short = len(head & {x for u in short for x in u})
-    why += [float(head_rest), float(head_short)]
+    why += [float(head_rest), float(head_short), float(reference_language(short))]
     own_headline = not same and head_rest >= verify_jit.TITLE_MIN and head_short == 0
     if rest_share < verify_jit.CONTAIN_REST or not rest_stems:
         if rest_stems and rest_share - gap_share >= verify_jit.OWN_REST:
@@ -1060,6 +1067,7 @@ def test_common_stem_table_equals_the_word_tables() -> None:
     for x in probe.tolist():
         bits = int(_common_bits(np.uint32(x)))
         assert bits == sum(1 << k for k, c in enumerate(sets) if x in c)
+        assert verify_jit._is_english(np.uint32(x)) == (x in sets[0])
 
 
 def test_a_pair_is_read_in_the_language_of_its_shorter_side() -> None:

@@ -740,3 +740,41 @@ def test_consensus_grid_equals_the_loop_bit_for_bit() -> None:
     assert got[1] == want[1]
     assert [list(d) for d in got[1]] == [list(d) for d in want[1]]
     assert any(len(p) > 8 for p in pools) and any(len(p) == 1 for p in pools)
+
+
+ZH_NEWS = SHARED / "mt" / "mqm-wmt23-zhen-news.jsonl"
+
+
+@pytest.mark.skipif(not ZH_NEWS.exists(), reason="MQM set not beside checkout")
+def test_chinese_article_followed_by_another_is_contained_and_its_cut_a_copy() -> None:
+    """Chinese news (the MQM set's source documents), one character a stem: rare words are
+    read in Chinese (common characters from Zipf ``COMMON_CHAR_ZIPF``), so an article
+    followed by another is held in the page, not a copy of it; read with English frequencies
+    every character was rare, and all 40 pairs were copies.  The same article cut short
+    stays a copy."""
+    docs: dict[str, dict[int, str]] = {}
+    for line in ZH_NEWS.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        docs.setdefault(r["doc"], {})[int(r["seg"])] = r["source"]
+    texts = [[d[k] for k in sorted(d)] for _, d in sorted(docs.items()) if len(d) >= 4]
+    rng = random.Random(41)
+    verdicts = []
+    for _ in range(40):
+        a, b = rng.sample(texts, 2)
+        verdicts.append(relate_texts("\n\n".join(a), "\n\n".join(a + b)))
+    assert {ev.language for ev in verdicts} == {"zh"}
+    copies = sum(ev.relation == "copy" for ev in verdicts)
+    assert copies <= 8, copies
+    cut = [relate_texts("\n\n".join(t[:max(2, len(t) // 2)]), "\n\n".join(t)) for t in texts]
+    assert sum(ev.relation == "copy" for ev in cut) >= len(cut) - 1
+
+
+@needs_corpus
+def test_english_pairs_read_rare_words_in_english() -> None:
+    """BBC articles: every one is read in English, so the rare-word rules see what they
+    saw before other languages had tables (the relation sets' verdicts are unchanged)."""
+    rows = _bbc()[:200]
+    for a, b in zip(rows[::2], rows[1::2], strict=True):
+        ev = relate_texts(a["text"], a["text"] + "\n\n" + b["text"])
+        if ev.rest:
+            assert ev.language == "en"

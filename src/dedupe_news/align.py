@@ -303,7 +303,8 @@ class Alignment:
                                       "coverage_a": round(ev.coverage_a, 4),
                                       "coverage_b": round(ev.coverage_b, 4),
                                       "longer_side_rest": {k: round(v, 4)
-                                                           for k, v in ev.rest.items()}},
+                                                           for k, v in ev.rest.items()},
+                                      "rare_words_language": ev.language},
                 "counts": self.counts()}
 
     def to_dict(self, a_path: str = "", b_path: str = "") -> dict[str, Any]:

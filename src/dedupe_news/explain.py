@@ -47,6 +47,7 @@ def explain_pair(a: Article, b: Article, lsh: LshSettings | None = None,
             "coverage_a": round(ev.coverage_a, 4),
             "coverage_b": round(ev.coverage_b, 4),
             "longer_side_rest": {k: round(v, 4) for k, v in ev.rest.items()},
+            "rare_words_language": ev.language,
             # anchored: below the sentence threshold, aligned by its neighbours (verify.py)
             "pairs": [{"a": i, "b": j, "cosine": round(c, 4),
                        "anchored": c < verify.sentence_threshold,

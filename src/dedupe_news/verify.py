@@ -78,7 +78,18 @@ many.  Whether one is a *copy* of the other is decided here, sentence by sentenc
      of the shorter side's distinct rare stems recur in the rest (judged only when the
      shorter side has ``CONTINUE_MIN_RARE`` = 8 rare stems or more).  *Rare* = not the stem
      of a word of Zipf >= 4.5 (:data:`dedupe_news.words.COMMON_ZIPF`): "government",
-     "people" and "year" are shared by any two stories, names and specific words are not;
+     "people" and "year" are shared by any two stories, names and specific words are not.
+     Common *in the pair's language* (:func:`dedupe_news.verify_jit.pair_language`): the
+     shorter side is English when ``ENGLISH_SHARE`` = 0.65 of its stems are common English
+     ones (BBC articles: 5th percentile 0.67; their Apertium translations at most 0.59),
+     else the language of wordfreq's 41 others (``data/common_stems.tsv``) it holds the
+     most common stems of; Chinese, Japanese and Korean one character a stem, common from
+     Zipf ``COMMON_CHAR_ZIPF`` = 5.4 (tuned on Chinese news).  With English frequencies
+     alone every stem of a Spanish or Chinese article was rare ("de", "que", "的"), and an
+     article followed by another was a copy of the first in ~100% of pairs
+     (``bench/eval_appended.py --langs``); now 0.12-0.21 in Spanish, Catalan and Chinese;
+     Galician and Esperanto, with no table, are read by their nearest (Portuguese,
+     Spanish, Catalan) and stay near 0.9.  ``explain`` names the language;
      Not when the two articles carry one headline (``verify_jit.titles_match``: at least
      ``TITLE_MIN`` = 2 shared title stems, ``TITLE_SHARE`` = half of the shorter title's):
      a tail cut off a story often names people and numbers of its own, and a host article
@@ -161,7 +172,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dedupe_news import verify_jit
-from dedupe_news.shingle import Unit, stem_hash, story_units
+from dedupe_news.shingle import COMMON_LANGS, Unit, stem_hash, story_units
 from dedupe_news.words import COMMON_CHAR_ZIPF, COMMON_ZIPF
 
 MIN_PASSAGE_STEMS = 4  # a shared "passage" has at least this many content words
@@ -265,6 +276,7 @@ class Evidence:
     pairs: list[tuple[int, int, float]] = field(default_factory=list)  # (i in A, j in B, cos)
     rule: str = "none"  # which rule decided (RULES)
     rest: dict[str, float] = field(default_factory=dict)  # the longer side's rest, measured
+    language: str | None = None  # the language rare words were read in (with ``rest``)
 
     @property
     def why(self) -> str:
@@ -275,6 +287,7 @@ class Evidence:
                 "score": round(self.score, 4),
                 "coverage_a": round(self.coverage_a, 4), "coverage_b": round(self.coverage_b, 4),
                 "longer_side_rest": {k: round(v, 4) for k, v in self.rest.items()},
+                "rare_words_language": self.language,
                 "pairs": [[i, j, round(s, 4)] for i, j, s in self.pairs]}
 
 
@@ -294,6 +307,7 @@ def compare(a: Profile, b: Profile, settings: VerifySettings | None = None) -> E
     pairs = [(int(i), int(j), float(x)) for i, j, x in zip(pa, pb, ps, strict=True)]
     rule = RULES[int(why[0])][0]
     rest = {}
+    language = None
     if int(why[0]) in (verify_jit.R_COPY, verify_jit.R_COPY_CONTINUES, verify_jit.R_CONTAINS_LEAD,
                        verify_jit.R_CONTAINS_OTHER, verify_jit.R_COPY_GAPS,
                        verify_jit.R_CONTAINS_HEADLINE):
@@ -303,11 +317,12 @@ def compare(a: Profile, b: Profile, settings: VerifySettings | None = None) -> E
                 "same_title": float(why[9]), "rest_topic_stems": float(why[12]),
                 "rest_topic_held": float(why[13]), "headline_in_rest": float(why[14]),
                 "headline_in_shorter": float(why[15])}
+        language = COMMON_LANGS[int(why[16])]
     if int(why[0]) == verify_jit.R_OTHER_FACTS or why[6] or why[7]:
         rest["number_conflicts"] = float(why[6])
         rest["number_agreements"] = float(why[7])
     return Evidence(RELATION_NAMES[int(rel)], float(score), float(cov_a), float(cov_b), pairs,
-                    rule, rest)
+                    rule, rest, language)
 
 
 def thresholds() -> dict[str, float]:
@@ -322,7 +337,8 @@ def thresholds() -> dict[str, float]:
             "title_min": verify_jit.TITLE_MIN, "topic_min": verify_jit.TOPIC_MIN,
             "topic_held": verify_jit.TOPIC_HELD,
             "topic_forward": verify_jit.TOPIC_FWD, "topic_reverse": verify_jit.TOPIC_REV,
-            "brief_units": verify_jit.BRIEF_UNITS}
+            "brief_units": verify_jit.BRIEF_UNITS, "english_share": verify_jit.ENGLISH_SHARE,
+            "common_zipf": COMMON_ZIPF, "common_char_zipf": COMMON_CHAR_ZIPF}
 
 
 def relate_texts(a_text: str, b_text: str, settings: VerifySettings | None = None,

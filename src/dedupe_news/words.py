@@ -87,29 +87,34 @@ PER_CHARACTER = frozenset(("zh", "ja", "ko"))
 
 
 @lru_cache(maxsize=1)
-def common_tables() -> dict[str, frozenset[str]]:
+def common_stem_lists() -> dict[str, list[str]]:
     """Language -> its common stems, English first (``common_stems(4)``), then the other
     languages of ``data/common_stems.tsv`` (wordfreq 3.1.1 ``small_<lang>``, cut as the
-    tokeniser cuts words: :data:`dedupe_news.shingle.STEM_CHARS` = 4) in name order.  A stem
-    is common in a language from :data:`COMMON_ZIPF` (:data:`COMMON_CHAR_ZIPF` for a
-    character of :data:`PER_CHARACTER`).  The relation model reads a pair's rare words by
-    the language its shorter side has the most common stems of
-    (:func:`dedupe_news.verify_jit.pair_language`): with English frequencies alone every
-    stem of a Spanish or Chinese article was "rare", and an article followed by another
-    was a copy of the first in 60 of 60 pairs."""
-    other: dict[str, set[str]] = {}
+    tokeniser cuts words: :data:`dedupe_news.shingle.STEM_CHARS` = 4; each stem once) in name
+    order.  A stem is common in a language from :data:`COMMON_ZIPF` (:data:`COMMON_CHAR_ZIPF`
+    for a character of :data:`PER_CHARACTER`).  The relation model reads a pair's rare words
+    in the language of its shorter side (:func:`dedupe_news.verify_jit.pair_language`): with
+    English frequencies alone every stem of a Spanish or Chinese article was "rare", and an
+    article followed by another was a copy of the first in 60 of 60 pairs."""
+    other: dict[str, list[str]] = {}
     for line in data_text("common_stems.tsv").splitlines():
         if not line or line.startswith("#"):
             continue
         lang, zipf, stems = line.split("\t")
         limit = COMMON_CHAR_ZIPF if lang in PER_CHARACTER else COMMON_ZIPF
         if float(zipf) >= limit:
-            other.setdefault(lang, set()).update(stems.split())
+            other.setdefault(lang, []).extend(stems.split())
     for lang in PER_CHARACTER & other.keys():
         # such a text is tokenised one character a stem throughout: a Latin word or a
         # number in it is split into letters and digits, which any two texts share
-        other[lang].update(string.ascii_lowercase + string.digits)
-    return {"en": common_stems(4), **{k: frozenset(other[k]) for k in sorted(other)}}
+        other[lang].extend(sorted(set(string.ascii_lowercase + string.digits)
+                                  - set(other[lang])))
+    return {"en": sorted(common_stems(4)), **{k: other[k] for k in sorted(other)}}
+
+
+def common_tables() -> dict[str, frozenset[str]]:
+    """:func:`common_stem_lists` as sets."""
+    return {k: frozenset(v) for k, v in common_stem_lists().items()}
 
 
 def sorted_u32(values: set[int] | frozenset[int]) -> np.ndarray:
