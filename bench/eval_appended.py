@@ -6,7 +6,8 @@ which carries other news of its own), never ``copy``: a filter would drop B's ne
 page.  Against it, the same-story case the model must keep calling a copy: A with its last
 paragraph cut (``A`` vs ``A minus its tail``).  Random BBC pairs (fixed seed), half dev
 (ids ``a*``) and half test (``b*``); each article with and without its title line, B after A
-("lead": the embedded article first) and before it ("tail").  Controls, which must stay
+("lead": the embedded article first) and before it ("tail"), and A inside B ("mid": B's
+first half, A, B's second half).  Controls, which must stay
 copies: A cut by its last paragraph ("cut"), and A's first 35% / 50% / 70% of paragraphs
 ("trunc35" ...) against A.
 
@@ -54,8 +55,14 @@ def cases(rows: list[dict[str, Any]], n: int, seed: int) -> list[dict[str, Any]]
             whole = "\n\n".join(ta)
             cut = "\n\n".join(ta[:-1])
             tag = "titled" if titled else "untitled"
+            half = max(1, len(tb) // 2)
+            host_mid = "\n\n".join(tb[:half] + ta + tb[half:])
             out += [
                 {"split": split, "kind": f"lead/{tag}", "a": whole, "b": host_lead,
+                 "want": "contained_in"},
+                # A inside B: B's first half, A, B's second half (the containment case of the
+                # relation sets, here in every language)
+                {"split": split, "kind": f"mid/{tag}", "a": whole, "b": host_mid,
                  "want": "contained_in"},
                 {"split": split, "kind": f"tail/{tag}", "a": whole, "b": host_tail,
                  "want": "contained_in"},

@@ -52,9 +52,8 @@ ANCHORED_EDGE = 0.4  # a unit before the first pair or after the last aligns fro
 LEAD_SHARE = 0.15  # an unaligned lead of this share before the aligned text: the host's own
 LEAD_FWD = 0.16  # ... news, when its rare stems are this foreign to the shorter side
 # the common stems of every language (sorted uint32 hashes) and for each a mask of the
-# languages it is common in (bit k: COMMON_LANGS[k], English first): global arrays are
-# compile-time constants to numba
-_COMMON = COMMON_HASHES
+# languages it is common in (bit k: COMMON_LANGS[k], English first), as the tables below:
+# global arrays are compile-time constants to numba
 _NLANG = len(COMMON_LANGS)
 
 
@@ -520,9 +519,9 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
 
     Reads the longer side's *rest* (units not ``aligned``: no shorter-side unit reaches
     ``sentence_threshold`` with them): its share of the content words, the share before the first
-    aligned unit (a lead of its own), and how much of its rare vocabulary (stems not in
-    ``lang``'s common stems) it shares with the shorter side, both ways.  Fills ``why[1:6]`` = rest
-    share, lead share, forward share, reverse share, rare stems of the shorter side.  (Tried:
+    aligned unit (a lead of its own), and how much of its rare vocabulary (stems not common
+    in the pair's language) it shares with the shorter side, both ways.  Fills ``why[1:6]`` =
+    rest share, lead share, forward share, reverse share, rare stems of the shorter side.  (Tried:
     the longer side's own aligned part instead of the shorter side, so MT wording on the
     shorter side cannot hide a continuation; on the dev sets it found no more truncations
     and called one more embedded article a copy.)
