@@ -493,15 +493,23 @@ def reference_two_sided(short: list[list[int]], long_: list[list[int]], aligned:
     head_short = len(head & {x for u in short for x in u})
     why += [float(head_rest), float(head_short), float(reference_language(short))]
     own_headline = not same and head_rest >= verify_jit.TITLE_MIN and head_short == 0
+    around = (not same and len(short_rare) >= verify_jit.CONTINUE_MIN_RARE
+              and lead_share >= verify_jit.AROUND_LEAD
+              and rest_share - lead_share - gap_share >= verify_jit.AROUND_TAIL
+              and fwd < verify_jit.AROUND_FWD)
     if rest_share < verify_jit.CONTAIN_REST or not rest_stems:
         if rest_stems and rest_share - gap_share >= verify_jit.OWN_REST:
             if own_headline:
                 return verify_jit.CONTAINS, verify_jit.R_CONTAINS_HEADLINE, why, gap_share
             if (lead_share > 0.0 and other_news) or own_topic:
                 return verify_jit.CONTAINS, verify_jit.R_CONTAINS_OTHER, why, gap_share
+            if around:
+                return verify_jit.CONTAINS, verify_jit.R_CONTAINS_AROUND, why, gap_share
         return 2, verify_jit.R_COPY, why, gap_share
     if lead_share >= verify_jit.LEAD_SHARE and fwd < verify_jit.LEAD_FWD:
         return verify_jit.CONTAINS, verify_jit.R_CONTAINS_LEAD, why, gap_share
+    if around:
+        return verify_jit.CONTAINS, verify_jit.R_CONTAINS_AROUND, why, gap_share
     if rest_share - gap_share < verify_jit.CONTAIN_REST:
         return 2, verify_jit.R_COPY_GAPS, why, gap_share
     if own_headline:
@@ -688,6 +696,32 @@ def test_an_article_followed_by_another_matches_reference() -> None:
             assert why[13] <= verify_jit.TOPIC_HELD and got[0] == verify_jit.CONTAINED_IN
             by_topic += 1
     assert by_topic >= 1
+
+
+@needs_corpus
+def test_an_article_inside_another_matches_reference() -> None:
+    """An article placed inside another one (its first half before, its second half after):
+    kernel and reference agree on everything, and ``inside-other-news`` decides pairs the
+    other rules leave as copies."""
+    rng = random.Random(19)
+    corpus = bbc_texts()
+    args = verify.VerifySettings().args()
+    around = 0
+    for _ in range(40):
+        a, b = rng.sample(corpus, 2)
+        paras = [p for p in b.split("\n") if p.strip()]
+        half = len(paras) // 2
+        host = "\n".join(paras[:half]) + "\n\n" + a + "\n\n" + "\n".join(paras[half:])
+        pa, pb = verify.profile(prepare(a).body), verify.profile(prepare(host).body)
+        units_a = [pa.flat[pa.offsets[i]:pa.offsets[i + 1]].tolist() for i in range(pa.n_units)]
+        units_b = [pb.flat[pb.offsets[i]:pb.offsets[i + 1]].tolist() for i in range(pb.n_units)]
+        got = assert_compare_equal(units_a, units_b, args)
+        why = got[7]
+        if why[0] == verify_jit.R_CONTAINS_AROUND:
+            assert got[0] == verify_jit.CONTAINED_IN and why[2] >= verify_jit.AROUND_LEAD
+            assert why[1] - why[2] - why[8] >= verify_jit.AROUND_TAIL
+            around += 1
+    assert around >= 1
 
 
 def test_a_headline_about_the_rest_only_makes_the_longer_side_a_host() -> None:

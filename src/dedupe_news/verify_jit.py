@@ -21,8 +21,8 @@ COPY, PARTIAL, NONE = 2, 1, 0
 CONTAINS, CONTAINED_IN = 3, 4  # A holds B plus news of its own / A is held in B
 # Why a verdict was reached (``why[0]`` of :func:`compare_units`); named in :mod:`verify`.
 R_NONE, R_PARTIAL, R_COPY, R_COPY_CONTINUES, R_CONTAINS_LEAD, R_CONTAINS_OTHER, R_ONE_UNIT, \
-    R_OTHER_FACTS, R_COPY_GAPS, R_OTHER_ITEM, R_CONTAINS_HEADLINE = \
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    R_OTHER_FACTS, R_COPY_GAPS, R_OTHER_ITEM, R_CONTAINS_HEADLINE, R_CONTAINS_AROUND = \
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 WHY = 17  # length of ``why`` (see :func:`compare_units`)
 TITLE_K = 16  # title stems kept per article (sorted, 0-padded): :func:`titles_match`
 TITLE_MIN = 2  # titles match when they share this many stems ...
@@ -51,6 +51,9 @@ ANCHORED_HELD = 0.5  # ... or when this share of its stems is in one long unit (
 ANCHORED_EDGE = 0.4  # a unit before the first pair or after the last aligns from this cosine
 LEAD_SHARE = 0.15  # an unaligned lead of this share before the aligned text: the host's own
 LEAD_FWD = 0.16  # ... news, when its rare stems are this foreign to the shorter side
+AROUND_LEAD = 0.08  # a rest this large before the aligned text and AROUND_TAIL after it
+AROUND_TAIL = 0.08  # (gaps aside): the shorter side sits inside other news ...
+AROUND_FWD = 0.3  # ... when the rest's rare stems are under this share in the shorter side
 # the common stems of every language (sorted uint32 hashes) and for each a mask of the
 # languages it is common in (bit k: COMMON_LANGS[k], English first), as the tables below:
 # global arrays are compile-time constants to numba
@@ -661,6 +664,10 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
     why[15] = head_short
     why[16] = _BIT_INDEX[(lang * _DEBRUIJN) >> _S58]  # (its index in COMMON_LANGS)
     own_headline = not same_title and head_rest >= TITLE_MIN and head_short == 0
+    # the rest lies on both sides of the aligned text: the shorter article inside other news
+    # (a copy cut short has its rest after it, a wire edit's dropped passage lies in a gap)
+    around = not same_title and n_short >= CONTINUE_MIN_RARE and lead_share >= AROUND_LEAD \
+        and rest_share - lead_share - gap_share >= AROUND_TAIL and fwd < AROUND_FWD
     # the rest shares almost no rare word with the shorter side, both ways: other news
     other_news = not same_title and n_short >= CONTINUE_MIN_RARE \
         and fwd < CONTINUE_FWD and rev < CONTINUE_REV
@@ -677,9 +684,13 @@ def _two_sided(sf: np.ndarray, so: np.ndarray, lf: np.ndarray, lo: np.ndarray,
                 return CONTAINS, R_CONTAINS_HEADLINE
             if (lead_share > 0.0 and other_news) or own_topic:
                 return CONTAINS, R_CONTAINS_OTHER
+            if around:
+                return CONTAINS, R_CONTAINS_AROUND
         return COPY, R_COPY
     if lead_share >= LEAD_SHARE and fwd < LEAD_FWD:
         return CONTAINS, R_CONTAINS_LEAD
+    if around:
+        return CONTAINS, R_CONTAINS_AROUND
     if rest_share - gap_share < CONTAIN_REST:
         return COPY, R_COPY_GAPS
     if own_headline:

@@ -408,7 +408,11 @@ def format_explanation(r: dict[str, Any]) -> str:
             f"{th['topic_forward']}, reverse below {th['topic_reverse']}); the longer "
             f"side's headline: {rest['headline_in_rest']:.0f} of its stems in the rest, "
             f"{rest['headline_in_shorter']:.0f} in the shorter side (its own news from "
-            f"{th['title_min']} and none); rare words read as "
+            f"{th['title_min']} and none); rest on both sides: "
+            f"{rest['lead_share']:.2f} before, "
+            f"{rest['share'] - rest['lead_share'] - rest['gap_share']:.2f} after, gaps aside "
+            f"(inside other news from {th['around_lead']} and {th['around_tail']}, forward "
+            f"below {th['around_forward']}); rare words read as "
             f"{ev.get('rare_words_language')} (the shorter side's language: "
             f"{th['english_share']} of its stems common English ones, or the most common "
             f"stems of a language)")
