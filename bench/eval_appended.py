@@ -109,9 +109,9 @@ def translated_cases(rows: list[dict[str, Any]], lang: str, n: int, seed: int
 
 
 def zh_cases(n: int, seed: int) -> list[dict[str, Any]]:
-    """:func:`cases` on Chinese news: ``n`` pairs of the MQM set's source documents (38
-    documents: dev pairs are drawn from the even ones, test from the odd ones), each a
-    paragraph a segment."""
+    """:func:`cases` on Chinese news, the MQM set's 38 source documents (a paragraph a
+    segment): ``n / 2`` pairs of the even documents (dev) and ``n / 2`` of the odd ones
+    (test)."""
     docs: dict[str, dict[int, str]] = {}
     for r in read_jsonl(ZH_NEWS):
         docs.setdefault(r["doc"], {})[int(r["seg"])] = r["source"]
@@ -154,8 +154,7 @@ def run(n: int, seed: int, langs: list[str] | None = None, intl_pairs: int = 200
         t["copy_rate"] = round(t["copy"] / t["pairs"], 3)
         t["wanted_rate"] = round(t["wanted"] / t["pairs"], 3)
     return {"pairs": n, "seed": seed, "langs": langs or ["en"], "intl_pairs": intl_pairs,
-            "rows": sorted(table.values(),
-                                                     key=lambda t: (t["kind"], t["split"]))}
+            "rows": sorted(table.values(), key=lambda t: (t["kind"], t["split"]))}
 
 
 def main() -> None:
