@@ -302,9 +302,7 @@ class Alignment:
                 "relation_evidence": {"score": round(ev.score, 4),
                                       "coverage_a": round(ev.coverage_a, 4),
                                       "coverage_b": round(ev.coverage_b, 4),
-                                      "longer_side_rest": {k: round(v, 4)
-                                                           for k, v in ev.rest.items()},
-                                      "rare_words_language": ev.language},
+                                      **ev.rest_fields()},
                 "counts": self.counts()}
 
     def to_dict(self, a_path: str = "", b_path: str = "") -> dict[str, Any]:

@@ -281,7 +281,7 @@ def stem_hashes(stems: Sequence[str]) -> np.ndarray:
     return ((h & np.uint64(0xFFFFFFFE)) | digit.astype(np.uint64)).astype(np.uint32)
 
 
-def _common_table() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+def _common_masks() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """:func:`dedupe_news.words.common_stem_lists` as hashes: languages (English first), the
     sorted distinct hashes, and each one's mask of languages.  (Built at import: ~20 ms.)"""
     tables = common_stem_lists()
@@ -300,7 +300,7 @@ def _common_table() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
 #: 32-bit stem hashes (:func:`stem_hash`) of the common words' stems of every language,
 #: sorted, and for each a mask of the languages it is common in: the relation model's
 #: rare-word tests ignore a pair's common stems (:mod:`dedupe_news.verify`).
-COMMON_LANGS, COMMON_HASHES, COMMON_MASKS = _common_table()
+COMMON_LANGS, COMMON_HASHES, COMMON_MASKS = _common_masks()
 assert len(COMMON_LANGS) <= 64
 
 

@@ -298,12 +298,17 @@ class Evidence:
     def why(self) -> str:
         return next(text for name, text in RULES.values() if name == self.rule)
 
+    def rest_fields(self) -> dict[str, object]:
+        """The longer side's measures and the language rare words were read in, as every
+        output names them (``explain``, ``align``'s summary, :meth:`to_dict`)."""
+        return {"longer_side_rest": {k: round(v, 4) for k, v in self.rest.items()},
+                "rare_words_language": self.language}
+
     def to_dict(self) -> dict[str, object]:
         return {"relation": self.relation, "rule": self.rule, "why": self.why,
                 "score": round(self.score, 4),
                 "coverage_a": round(self.coverage_a, 4), "coverage_b": round(self.coverage_b, 4),
-                "longer_side_rest": {k: round(v, 4) for k, v in self.rest.items()},
-                "rare_words_language": self.language,
+                **self.rest_fields(),
                 "pairs": [[i, j, round(s, 4)] for i, j, s in self.pairs]}
 
 
